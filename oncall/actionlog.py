@@ -1,0 +1,276 @@
+"""The action log: append-only, hash-chained JSON Lines that Professional Standards can trust.
+
+One file per month under `log/` (`2026-11.jsonl`). Each entry carries `prev`,
+the hash of the entry before it (across month files), and `hash`, the SHA-256
+of `prev` followed by the canonical JSON of the entry without its hash. An
+edited, removed or reordered line breaks the chain at that line, and `HEAD`
+(the last sequence number and hash, rewritten atomically after each append)
+catches lines cut from the end. Appends hold an flock on `log/.lock` and are
+fsynced before the call returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from oncall.fsio import atomic_write, file_lock, fsync_dir
+from oncall.model import LogEntry
+from oncall.secret import SECRET_KEYS, Secret
+
+GENESIS = "0" * 64
+_FIELDS = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
+
+
+class SecretInLogError(ValueError):
+    """Raised when a caller tries to log a secret. Never includes the value."""
+
+
+class LogCorrupt(Exception):
+    """A log file cannot be parsed at all (for readers other than `verify`)."""
+
+
+def canonical(entry: dict[str, Any]) -> bytes:
+    """The bytes hashed for an entry: its fields but `hash`, sorted, compact."""
+    body = {k: entry[k] for k in _FIELDS}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def seal(entry: dict[str, Any]) -> dict[str, Any]:
+    """Set `entry["hash"]` from its `prev` and content; return it."""
+    digest = hashlib.sha256(entry["prev"].encode("ascii") + canonical(entry))
+    entry["hash"] = digest.hexdigest()
+    return entry
+
+
+def _refuse_secrets(value: Any, path: str) -> None:
+    if isinstance(value, Secret):
+        raise SecretInLogError(f"refused to log a secret value at {path}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() in SECRET_KEYS and item not in (None, "", False):
+                raise SecretInLogError(f"refused to log {path}.{key}: secret-like field")
+            _refuse_secrets(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _refuse_secrets(item, f"{path}[{i}]")
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of walking the chain."""
+
+    ok: bool
+    count: int
+    file: Path | None = None
+    line: int | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"log verified: {self.count} entries, chain intact"
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"log verification FAILED at {where}: {self.reason} ({self.count} entries good)"
+
+
+class ActionLog:
+    """The action log under one directory."""
+
+    def __init__(self, directory: Path, clock: Any = None) -> None:
+        self.dir = Path(directory)
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @property
+    def _lock(self) -> Path:
+        return self.dir / ".lock"
+
+    @property
+    def _head(self) -> Path:
+        return self.dir / "HEAD"
+
+    def files(self) -> list[Path]:
+        """Month files, oldest first (their names sort by date)."""
+        if not self.dir.is_dir():
+            return []
+        return sorted(p for p in self.dir.glob("*.jsonl") if not p.name.startswith("."))
+
+    def append(self, actor: str, role: str, action: str, *, incident: str | None = None,
+               subject: str | None = None, details: dict[str, Any] | None = None) -> LogEntry:
+        """Append one entry, durably, and return it as written.
+
+        Raises SecretInLogError if anything in it is a Secret or a secret-named field.
+        """
+        details = dict(details or {})
+        _refuse_secrets({"actor": actor, "role": role, "action": action,
+                         "incident": incident, "subject": subject}, "entry")
+        _refuse_secrets(details, "details")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with file_lock(self._lock):
+            last = self._last_entry()
+            now = self._clock().astimezone(UTC)
+            entry = seal({
+                "seq": (last["seq"] + 1) if last else 1,
+                "at": now.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+                "actor": actor, "role": role, "action": action,
+                "incident": incident, "subject": subject, "details": details,
+                "prev": last["hash"] if last else GENESIS,
+            })
+            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+            path = self.dir / f"{now:%Y-%m}.jsonl"
+            new_file = not path.exists()
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if new_file:
+                fsync_dir(self.dir)
+            atomic_write(self._head, f"{entry['seq']} {entry['hash']}\n".encode("ascii"))
+        return LogEntry.from_dict(entry)
+
+    def _last_entry(self) -> dict[str, Any] | None:
+        files = self.files()
+        if files:
+            _drop_torn_tail(files[-1])
+        for path in reversed(files):
+            raw = _last_line(path)
+            if raw is not None:
+                try:
+                    return json.loads(raw)
+                except json.JSONDecodeError:
+                    raise LogCorrupt(f"{path}: last line is not valid JSON; "
+                                     "run `oncall log verify`") from None
+        return None
+
+    def entries(self) -> Iterator[LogEntry]:
+        """Every entry, oldest first (no verification; see `verify`)."""
+        for path in self.files():
+            with path.open(encoding="utf-8") as fh:
+                for number, raw in enumerate(fh, start=1):
+                    if not raw.strip():
+                        continue
+                    try:
+                        yield LogEntry.from_dict(json.loads(raw))
+                    except (json.JSONDecodeError, TypeError):
+                        raise LogCorrupt(f"{path}:{number}: not a log entry") from None
+
+    def tail(self, n: int = 10) -> list[LogEntry]:
+        """The last `n` entries, oldest first, read from the end of the newest files."""
+        found: list[LogEntry] = []
+        for path in reversed(self.files()):
+            lines = _last_lines(path, n - len(found))
+            found = [LogEntry.from_dict(json.loads(raw)) for raw in lines] + found
+            if len(found) >= n:
+                break
+        return found[-n:] if n > 0 else []
+
+    def verify(self) -> VerifyResult:
+        """Walk every file and check sequence, chain and hashes; report the first break."""
+        prev, seq, count = GENESIS, 0, 0
+        last_file: Path | None = None
+        for path in self.files():
+            last_file = path
+            with path.open("rb") as fh:
+                for number, raw in enumerate(fh, start=1):
+                    problem = _check_line(raw, prev, seq)
+                    if problem:
+                        return VerifyResult(False, count, path, number, problem)
+                    entry = json.loads(raw)
+                    prev, seq, count = entry["hash"], entry["seq"], count + 1
+        head = self._read_head()
+        if head is not None:
+            head_seq, head_hash = head
+            if head_seq > seq:
+                where = last_file or self.dir
+                return VerifyResult(False, count, where, None,
+                                    f"log ends at entry {seq} but HEAD records entry "
+                                    f"{head_seq}: lines were removed from the end")
+            if head_seq == seq and head_hash != prev:
+                return VerifyResult(False, count, last_file, None,
+                                    "the last entry does not match HEAD")
+        return VerifyResult(True, count)
+
+    def _read_head(self) -> tuple[int, str] | None:
+        try:
+            seq_text, digest = self._head.read_text(encoding="ascii").split()
+            return int(seq_text), digest
+        except (OSError, ValueError):
+            return None
+
+
+def _check_line(raw: bytes, prev: str, seq: int) -> str | None:
+    try:
+        entry = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "not valid JSON (line edited or truncated)"
+    if not isinstance(entry, dict) or any(k not in entry for k in (*_FIELDS, "hash")):
+        return "not a complete log entry"
+    if entry["seq"] != seq + 1:
+        return (f"expected entry {seq + 1}, found {entry['seq']} "
+                "(a line was removed or lines were reordered)")
+    if entry["prev"] != prev:
+        return "chain broken: prev does not match the hash of the line before"
+    if seal(dict(entry))["hash"] != entry["hash"]:
+        return "hash mismatch: the entry was edited"
+    return None
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a final line that has no newline: a write that a power cut interrupted.
+
+    Such a line was never acknowledged (append returns only after the fsync of
+    a whole line), so removing it loses nothing that any caller was told of.
+    """
+    with path.open("rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        if size == 0:
+            return
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return
+        pos = size
+        while pos > 0:
+            step = min(8192, pos)
+            pos -= step
+            fh.seek(pos)
+            chunk = fh.read(step)
+            cut = chunk.rfind(b"\n")
+            if cut != -1:
+                fh.truncate(pos + cut + 1)
+                break
+        else:
+            fh.truncate(0)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _last_lines(path: Path, n: int, block: int = 8192) -> list[bytes]:
+    """The last `n` non-empty lines of `path`, read backwards in blocks."""
+    if n <= 0:
+        return []
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        end = fh.tell()
+        data = b""
+        pos = end
+        while pos > 0 and data.count(b"\n") <= n:
+            step = min(block, pos)
+            pos -= step
+            fh.seek(pos)
+            data = fh.read(step) + data
+    lines = [line for line in data.split(b"\n") if line.strip()]
+    return lines[-n:]
+
+
+def _last_line(path: Path) -> bytes | None:
+    lines = _last_lines(path, 1)
+    return lines[0] if lines else None

@@ -1,0 +1,202 @@
+"""Command line: `oncall` starts the console; subcommands script the rest.
+
+Exit codes: 0 success, 1 a check failed (e.g. `log verify`), 2 the input or
+set-up is wrong (bad config, unknown user); errors are one clear message on
+stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from oncall import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed without a traceback, exit 2."""
+
+
+def _home(args: argparse.Namespace) -> Path:
+    from oncall.config import default_home
+
+    return Path(args.home).expanduser() if args.home else default_home()
+
+
+def _open(args: argparse.Namespace):  # -> Session, imported lazily for start-up speed
+    from oncall.session import open_session
+
+    home = _home(args)
+    if not (home / "people.toml").exists():
+        raise UsageError(
+            f"no oncall home at {home} (no people.toml there).\n"
+            "Set ONCALL_HOME to your force's shared home, or try `oncall demo`.")
+    return open_session(home, args.user)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    """Start the console."""
+    session = _open(args)
+    from oncall.ui.app import make_app
+
+    result = make_app(session, theme=args.theme).run()
+    return int(result or 0)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo force in a fresh home and start the console on it."""
+    from oncall.demo import DEMO_USER, build_demo
+
+    if args.keep:
+        home = Path(args.keep).expanduser().resolve()
+        if not (home / "people.toml").exists():
+            build_demo(home)
+        print(f"oncall demo home: {home} (kept)", file=sys.stderr)
+    else:
+        home = Path(tempfile.mkdtemp(prefix="oncall-demo-"))
+        build_demo(home)
+    os.environ["ONCALL_HOME"] = str(home)
+    args.home = str(home)
+    args.user = args.user or DEMO_USER
+    try:
+        return cmd_tui(args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def cmd_log_verify(args: argparse.Namespace) -> int:
+    """Walk the action log's hash chain."""
+    from oncall.actionlog import ActionLog
+    from oncall.config import Paths
+
+    result = ActionLog(Paths(_home(args)).log).verify()
+    print(result, file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_log_tail(args: argparse.Namespace) -> int:
+    """Print the last entries of the action log."""
+    from oncall.actionlog import ActionLog
+    from oncall.config import Paths
+    from oncall.textsafe import printable
+    from oncall.timeutil import fmt_datetime, parse_iso
+
+    entries = ActionLog(Paths(_home(args)).log).tail(args.n)
+    for e in entries:
+        if args.json:
+            print(json.dumps(e.to_dict(), ensure_ascii=False))
+            continue
+        where = f" [{e.incident}]" if e.incident else ""
+        subject = f" {e.subject}" if e.subject else ""
+        details = f" {json.dumps(e.details, ensure_ascii=False)}" if e.details else ""
+        print(printable(f"{e.seq:>6} {fmt_datetime(parse_iso(e.at))} {e.actor} ({e.role}) "
+                        f"{e.action}{subject}{where}{details}", single_line=True))
+    return 0
+
+
+def cmd_sites_import(args: argparse.Namespace) -> int:
+    """Load a site registry file into the store (replacing sites with the same id)."""
+    from oncall.registry import load_sites
+
+    session = _open(args)
+    sites = load_sites(Path(args.file))
+    session.sites.put_many(sites)
+    session.record("site.registry.imported", details={"sites": len(sites),
+                                                      "source": Path(args.file).name})
+    print(f"imported {len(sites)} sites from {args.file}")
+    return 0
+
+
+def cmd_sites_list(args: argparse.Namespace) -> int:
+    """List the registered sites (no secrets)."""
+    from oncall.textsafe import printable
+
+    session = _open(args)
+    for s in sorted(session.sites.all(), key=lambda s: (s.tier, s.area, s.name)):
+        print(printable(f"{s.id:<24} {s.tier:<9} {s.platform_label:<9} {s.area or '-':<16} "
+                        f"{s.name}", single_line=True))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure and print the performance figures."""
+    from oncall.bench import run_bench
+
+    run_bench(quick=args.quick)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="oncall", description="Terminal console for on-call police press officers.")
+    parser.add_argument("--version", action="version", version=f"oncall {__version__}")
+    parser.add_argument("--home", help="data directory (default: $ONCALL_HOME or the user "
+                        "data dir)")
+    parser.add_argument("--user", help="act as this login (default: $ONCALL_USER or your "
+                        "Unix login)")
+    parser.add_argument("--theme", choices=("corporate", "high-contrast", "mono"),
+                        help="colour theme for this run")
+    parser.set_defaults(handler=cmd_tui)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="start on a fresh demo force (fictional)")
+    demo.add_argument("--keep", metavar="DIR", help="build the demo home in DIR and keep it")
+    demo.set_defaults(handler=cmd_demo)
+
+    log = sub.add_parser("log", help="the action log")
+    log_sub = log.add_subparsers(title="log commands", metavar="ACTION", required=True)
+    verify = log_sub.add_parser("verify", help="check the hash chain; exit 1 naming the "
+                                "first broken line")
+    verify.set_defaults(handler=cmd_log_verify)
+    tail = log_sub.add_parser("tail", help="print the last entries")
+    tail.add_argument("-n", type=int, default=20, help="how many entries (default 20)")
+    tail.add_argument("--json", action="store_true", help="one JSON object per line")
+    tail.set_defaults(handler=cmd_log_tail)
+
+    sites = sub.add_parser("sites", help="the site registry")
+    sites_sub = sites.add_subparsers(title="sites commands", metavar="ACTION", required=True)
+    imp = sites_sub.add_parser("import", help="load a sites.toml registry file")
+    imp.add_argument("file")
+    imp.set_defaults(handler=cmd_sites_import)
+    lst = sites_sub.add_parser("list", help="list sites")
+    lst.set_defaults(handler=cmd_sites_list)
+
+    bench = sub.add_parser("bench", help="measure and print performance figures")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    bench.set_defaults(handler=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `oncall` command."""
+    args = build_parser().parse_args(argv)
+    from oncall.staff import UnknownUser
+    from oncall.store import StoreError
+    from oncall.tomlfile import TomlError
+
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except TomlError as exc:
+        for problem in exc.problems:
+            print(f"oncall: {problem}", file=sys.stderr)
+        return 2
+    except (UnknownUser, UsageError, StoreError) as exc:
+        print(f"oncall: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

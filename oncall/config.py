@@ -1,0 +1,160 @@
+"""Where oncall keeps its data, and the settings read from `config.toml`.
+
+Every officer on a shared comms host can point `ONCALL_HOME` at one
+group-writable directory so they all see the same incidents and log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from oncall.resources import shipped_dir
+from oncall.tomlfile import Problem, TomlError, check_type, load, type_name
+
+THEMES = ("corporate", "high-contrast", "mono")
+
+
+def default_home() -> Path:
+    """The data directory: `ONCALL_HOME`, else the platform's user data dir."""
+    env = os.environ.get("ONCALL_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("oncall", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The files and directories under one oncall home."""
+
+    home: Path
+
+    @property
+    def config(self) -> Path:
+        return self.home / "config.toml"
+
+    @property
+    def people(self) -> Path:
+        return self.home / "people.toml"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "log"
+
+    def ensure(self) -> None:
+        """Create the home's directories; group-writable when the home is."""
+        for d in (self.home, self.data, self.log):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class ForceSettings:
+    name: str = "Police"
+    website: str = "https://www.staffordshire.police.uk"
+    phone: str = "101"
+    disclaimer: str = (
+        "External sites and profile content are not controlled by the force. "
+        "To report a crime call 101, or 999 in an emergency."
+    )
+
+
+@dataclass(frozen=True)
+class UISettings:
+    theme: str = "corporate"
+    clipboard_clear_seconds: int = 20
+    log_tail: int = 8
+
+
+@dataclass(frozen=True)
+class VaultSettings:
+    backend: str = ""
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    playbooks: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; every field has a working default."""
+
+    force: ForceSettings = field(default_factory=ForceSettings)
+    ui: UISettings = field(default_factory=UISettings)
+    vault: VaultSettings = field(default_factory=VaultSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+
+    def playbooks_dir(self) -> Path:
+        """The playbooks directory: `ONCALL_PLAYBOOKS`, then config, then shipped."""
+        env = os.environ.get("ONCALL_PLAYBOOKS")
+        if env:
+            return Path(env).expanduser()
+        if self.paths.playbooks:
+            return Path(self.paths.playbooks).expanduser()
+        return shipped_dir("playbooks")
+
+
+_SECTIONS: dict[str, type] = {
+    "force": ForceSettings,
+    "ui": UISettings,
+    "vault": VaultSettings,
+    "paths": PathSettings,
+}
+
+
+def _check_value(section: str, key: str, value: Any) -> str | None:
+    if section == "ui" and key == "theme" and value not in THEMES:
+        return f"unknown theme {value!r}; choose one of {', '.join(THEMES)}"
+    if section == "ui" and key in ("clipboard_clear_seconds", "log_tail") and value < 1:
+        return "must be at least 1"
+    return None
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate `path`; a missing file gives the defaults.
+
+    Raises TomlError listing every unknown key or wrong type with its line.
+    """
+    if not path.exists():
+        return Settings()
+    doc = load(path)
+    problems: list[Problem] = []
+    sections: dict[str, Any] = {}
+    for name, table in doc.data.items():
+        cls = _SECTIONS.get(name)
+        if cls is None:
+            problems.append(doc.problem(
+                f"unknown section [{name}]; known sections: {', '.join(_SECTIONS)}", name))
+            continue
+        if not isinstance(table, dict):
+            problems.append(doc.problem(f"{name} must be a table ([{name}])", name))
+            continue
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            f = known.get(key)
+            if f is None:
+                problems.append(doc.problem(
+                    f"unknown key {name}.{key}; known keys: {', '.join(known)}", name, key))
+                continue
+            kind = type(f.default)
+            if not check_type(value, kind):
+                problems.append(doc.problem(
+                    f"{name}.{key} must be {type_name(kind)}, not {value!r}", name, key))
+                continue
+            if message := _check_value(name, key, value):
+                problems.append(doc.problem(f"{name}.{key}: {message}", name, key))
+                continue
+            values[key] = value
+        sections[name] = cls(**values)
+    if problems:
+        raise TomlError(problems)
+    return Settings(**sections)

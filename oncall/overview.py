@@ -1,0 +1,58 @@
+"""What the dashboard shows, computed without any UI so it can be tested and benchmarked."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from oncall.actionlog import LogCorrupt, VerifyResult
+from oncall.model import Incident, LogEntry, Person
+from oncall.session import Session
+from oncall.staff import Shift
+from oncall.store import StoreError
+from oncall.timeutil import utcnow
+
+
+@dataclass
+class Overview:
+    """A snapshot of the home for the dashboard."""
+
+    now: datetime
+    on_call: list[tuple[Person, Shift]]
+    incidents: list[Incident]
+    site_count: int
+    sites_by_tier: dict[str, int]
+    log_tail: list[LogEntry]
+    log_check: VerifyResult | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def build_overview(session: Session, *, tail: int | None = None, verify: bool = False,
+                   now: datetime | None = None) -> Overview:
+    """Read incidents, sites and the log tail; verify the log's chain if asked.
+
+    Problems reading any part are collected, not raised, so the dashboard always opens.
+    """
+    now = now or utcnow()
+    problems: list[str] = []
+    on_call = [(session.directory.people[s.login], s) for s in session.directory.rota
+               if s.start <= now < s.end and s.login in session.directory.people]
+    incidents: list[Incident] = []
+    tiers: Counter[str] = Counter()
+    try:
+        incidents = session.incidents.open_incidents()
+        for site in session.sites.all():
+            tiers[site.tier] += 1
+    except StoreError as exc:
+        problems.append(str(exc))
+    entries: list[LogEntry] = []
+    check = None
+    try:
+        entries = session.log.tail(tail or session.settings.ui.log_tail)
+        if verify:
+            check = session.log.verify()
+    except (LogCorrupt, ValueError) as exc:
+        problems.append(f"action log: {exc}")
+    return Overview(now, on_call, incidents, sum(tiers.values()), dict(tiers), entries,
+                    check, problems)

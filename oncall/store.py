@@ -1,0 +1,194 @@
+"""Records kept in TinyDB, made safe for crashes and for several officers at once.
+
+TinyDB's own JSONStorage rewrites its file in place (a crash can leave half a
+file) and knows nothing of other processes (each caches its next document id).
+So every file here is read and written through `AtomicJSONStorage`, every
+read-modify-write holds an flock on the file's sidecar lock, the id cache is
+reset inside that lock, and records are split into one file per kind (and per
+partition, such as an incident, for kinds that grow) so that no write has to
+rewrite years of history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from oncall.fsio import atomic_write, file_lock, lock_path_for, remove_stale_temps
+from oncall.model import Incident, Record, Site
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
+
+
+class StoreError(Exception):
+    """The store could not be read or written; names the file."""
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage that never leaves a torn file (see fsio.atomic_write)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not raw.strip():
+            return None
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise StoreError(
+                f"{self.path}: unreadable JSON at line {exc.lineno} column {exc.colno}"
+            ) from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{self.path}: expected a JSON object of tables")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        atomic_write(self.path, payload)
+
+    def close(self) -> None:
+        pass
+
+
+class Store:
+    """The record files under one data directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._cleaned: set[Path] = set()
+
+    def path_for(self, kind: str, partition: str | None = None) -> Path:
+        """The file holding `kind` records (of one `partition`, if the kind is split)."""
+        for part in (kind, partition):
+            if part is not None and not _SAFE_NAME.fullmatch(part):
+                raise StoreError(f"unsafe record file name {part!r}")
+        if partition is None:
+            return self.root / f"{kind}.json"
+        return self.root / kind / f"{partition}.json"
+
+    def partitions(self, kind: str) -> list[str]:
+        """The partitions that exist for a split kind, sorted."""
+        directory = self.root / kind
+        if not directory.is_dir():
+            return []
+        return sorted(p.stem for p in directory.glob("*.json") if not p.name.startswith("."))
+
+    @contextlib.contextmanager
+    def table(self, kind: str, partition: str | None = None, *,
+              write: bool = False) -> Iterator[Table]:
+        """Open one record file's table under its lock (exclusive when `write`)."""
+        path = self.path_for(kind, partition)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(lock_path_for(path), exclusive=write):
+            if write and path not in self._cleaned:
+                remove_stale_temps(path)
+                self._cleaned.add(path)
+            db = TinyDB(path, storage=AtomicJSONStorage)
+            try:
+                # cache_size=0: another process may have changed the file since our last look.
+                table = db.table(kind, cache_size=0)
+                table._next_id = None  # noqa: SLF001 - TinyDB's per-process id cache
+                yield table
+            finally:
+                db.close()
+
+
+R = TypeVar("R", bound=Record)
+
+
+class Repository(Generic[R]):
+    """Records of one kind, keyed by a string field. No TinyDB types leak out."""
+
+    kind: str
+    record: type[R]
+    key: str = "id"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _partition(self, obj: R | None = None) -> str | None:
+        return None
+
+    def all(self, partition: str | None = None) -> list[R]:
+        """Every record, in insertion order."""
+        with self.store.table(self.kind, partition) as table:
+            return [self.record.from_dict(dict(doc)) for doc in table.all()]
+
+    def get(self, key: str, partition: str | None = None) -> R | None:
+        """The record whose key is `key`, or None."""
+        with self.store.table(self.kind, partition) as table:
+            docs = table.search(lambda doc: doc.get(self.key) == key)
+        return self.record.from_dict(dict(docs[0])) if docs else None
+
+    def put(self, obj: R) -> R:
+        """Insert `obj`, or replace the record with the same key."""
+        data = obj.to_dict()
+        key = data[self.key]
+        with self.store.table(self.kind, self._partition(obj), write=True) as table:
+            ids = [doc.doc_id for doc in table.search(lambda doc: doc.get(self.key) == key)]
+            if ids:
+                table.update(data, doc_ids=ids)  # type: ignore[arg-type]
+            else:
+                table.insert(data)
+        return obj
+
+    def put_many(self, objs: list[R]) -> None:
+        """Insert or replace many records of one partition in one write."""
+        if not objs:
+            return
+        with self.store.table(self.kind, self._partition(objs[0]), write=True) as table:
+            existing = {doc.get(self.key): doc.doc_id for doc in table.all()}
+            new = []
+            for obj in objs:
+                data = obj.to_dict()
+                if data[self.key] in existing:
+                    table.update(data, doc_ids=[existing[data[self.key]]])
+                else:
+                    new.append(data)
+            if new:
+                table.insert_multiple(new)
+
+    def change(self, key: str, mutate: Callable[[R], None],
+               partition: str | None = None) -> R:
+        """Read, change and write one record under a single lock; return it changed."""
+        with self.store.table(self.kind, partition, write=True) as table:
+            docs = table.search(lambda doc: doc.get(self.key) == key)
+            if not docs:
+                raise KeyError(key)
+            obj = self.record.from_dict(dict(docs[0]))
+            mutate(obj)
+            table.update(obj.to_dict(), doc_ids=[docs[0].doc_id])
+        return obj
+
+    def delete(self, key: str, partition: str | None = None) -> bool:
+        """Remove the record; True if there was one."""
+        with self.store.table(self.kind, partition, write=True) as table:
+            return bool(table.remove(lambda doc: doc.get(self.key) == key))
+
+
+class SiteRepository(Repository[Site]):
+    kind = "sites"
+    record = Site
+
+
+class IncidentRepository(Repository[Incident]):
+    kind = "incidents"
+    record = Incident
+
+    def open_incidents(self) -> list[Incident]:
+        """Incidents not yet closed, the most recently opened first."""
+        items = [i for i in self.all() if i.is_open]
+        return sorted(items, key=lambda i: i.opened_at, reverse=True)

@@ -1,0 +1,28 @@
+"""Make text from outside (inbox messages, API errors, files) safe to show literally.
+
+Terminal control sequences could move the cursor, retitle the window or hide
+text; they are replaced by visible placeholders. Markup is the UI's concern:
+it must always wrap such text in a plain `Text` and never parse it as markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab and newline, DEL, and the C1 range (which includes CSI 0x9b).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, *, single_line: bool = False) -> str:
+    """`text` with control characters shown as visible escapes (ESC becomes '␛')."""
+
+    def show(match: re.Match[str]) -> str:
+        ch = match.group(0)
+        if ch == "\x1b":
+            return "␛"
+        return f"\\x{ord(ch):02x}"
+
+    out = _CONTROL.sub(show, text)
+    if single_line:
+        out = out.replace("\r\n", " ⏎ ").replace("\n", " ⏎ ").replace("\t", " ")
+    return out

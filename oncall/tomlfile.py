@@ -1,0 +1,141 @@
+"""Read TOML files and report problems with the file and line they come from.
+
+`tomllib` gives values but not positions, so this module keeps a light index
+of where each table and key was written. It understands the forms our files
+use (`[table]`, `[[array]]`, `key = value`, dotted keys); for anything else
+it falls back to the enclosing table's line, which still points the reader
+to the right place.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Key = tuple[str | int, ...]
+
+_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_ARRAY = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_LINE_IN_MESSAGE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file, with where it is."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class TomlError(Exception):
+    """A TOML file could not be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _split_dotted(text: str) -> list[str]:
+    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", text)
+    return [p.strip("\"'") for p in parts]
+
+
+def key_lines(text: str) -> dict[Key, int]:
+    """Map each table and key path to the 1-based line that defines it.
+
+    Array-of-tables entries are numbered: the second `[[site]]` is ("site", 1).
+    """
+    lines: dict[Key, int] = {}
+    counters: dict[Key, int] = {}
+    current: Key = ()
+    multiline: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if multiline:
+            if raw.count(multiline) % 2 == 1:
+                multiline = None
+            continue
+        if m := _ARRAY.match(raw):
+            base = tuple(_split_dotted(m.group(1)))
+            index = counters.get(base, -1) + 1
+            counters[base] = index
+            current = (*base, index)
+            lines.setdefault(current, number)
+            continue
+        if m := _TABLE.match(raw):
+            current = tuple(_split_dotted(m.group(1)))
+            lines.setdefault(current, number)
+            continue
+        if m := _KEY.match(raw):
+            lines.setdefault((*current, *_split_dotted(m.group(1))), number)
+            rest = raw[m.end():]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) % 2 == 1:
+                    multiline = quote
+    return lines
+
+
+@dataclass
+class TomlDoc:
+    """A parsed TOML file that can say where any of its keys is."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[Key, int]
+
+    def line_of(self, *key: str | int) -> int | None:
+        """Line of `key`, or of its nearest enclosing table that has one."""
+        path: Key = tuple(key)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+    def problem(self, message: str, *key: str | int) -> Problem:
+        """A Problem placed at `key`."""
+        return Problem(self.path, self.line_of(*key), message)
+
+
+def load(path: Path) -> TomlDoc:
+    """Parse `path`; raise TomlError naming file and line if it is not valid TOML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TomlError([Problem(path, None, f"cannot read: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise TomlError([Problem(path, None, f"not UTF-8 text ({exc.reason})")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = None
+        if m := _LINE_IN_MESSAGE.search(message):
+            line = int(m.group(1))
+            message = message[: m.start()].strip()
+        raise TomlError([Problem(path, line, f"invalid TOML: {message}")]) from None
+    return TomlDoc(path, data, key_lines(text))
+
+
+def type_name(kind: type | tuple[type, ...]) -> str:
+    """A reader's name for a Python type used in a schema."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+             list: "a list", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def check_type(value: Any, kind: type | tuple[type, ...]) -> bool:
+    """True if `value` is of `kind`, not counting bools as numbers."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    return isinstance(value, kinds)

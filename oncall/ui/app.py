@@ -1,0 +1,79 @@
+"""The Textual app and the one factory that builds it for the CLI, the demo and the tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from oncall.actionlog import VerifyResult
+from oncall.session import Session
+from oncall.ui.dialogs.help import HelpDialog
+from oncall.ui.screens.dashboard import DashboardScreen
+from oncall.ui.themes import load_themes, stylesheet
+
+THEME_ORDER = ("corporate", "high-contrast", "mono")
+
+ABOUT = ("oncall: the press office's console for critical incidents. Every action you take "
+         "is written to the action log. Status is always shown in words as well as colour.")
+
+
+class OncallApp(App[int]):
+    """The oncall terminal console."""
+
+    TITLE = "oncall"
+    CSS_PATH = str(stylesheet())
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
+        Binding("t", "next_theme", "Theme", id="app.theme"),
+    ]
+
+    def __init__(self, session: Session, *, theme: str | None = None) -> None:
+        self._started = time.perf_counter()
+        super().__init__()
+        self.session = session
+        self.first_paint_seconds: float | None = None
+        self.log_check: VerifyResult | None = None
+        for palette in load_themes():
+            self.register_theme(palette)
+        self.theme = theme or session.settings.ui.theme
+        self.title = f"oncall · {session.settings.force.name}"
+
+    def on_mount(self) -> None:
+        self.push_screen(DashboardScreen())
+
+    def on_ready(self) -> None:
+        self.first_paint_seconds = time.perf_counter() - self._started
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpDialog):
+            return
+        self.push_screen(HelpDialog(self.screen, ABOUT))
+
+    def action_next_theme(self) -> None:
+        current = THEME_ORDER.index(self.theme) if self.theme in THEME_ORDER else -1
+        self.theme = THEME_ORDER[(current + 1) % len(THEME_ORDER)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Help", "Show every key and what it does", self.action_help)
+        yield SystemCommand("Quit", "Leave oncall", self.exit)
+        for name in THEME_ORDER:
+            yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme",
+                                lambda n=name: setattr(self, "theme", n))
+        if isinstance(screen, DashboardScreen):
+            yield SystemCommand("Refresh dashboard", "Re-read incidents, sites and the log",
+                                screen.action_refresh)
+
+
+def make_app(session: Session, *, theme: str | None = None) -> OncallApp:
+    """Build the app for a session. The CLI, the demo, the benchmarks and the tests all use this."""
+    return OncallApp(session, theme=theme)

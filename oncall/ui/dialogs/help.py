@@ -1,0 +1,61 @@
+"""F1 / ? help: every key of the current screen and the app, generated from the bindings."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+_KEY_NAMES = {"question_mark": "?", "escape": "Esc", "space": "Space", "enter": "Enter",
+              "ctrl+p": "Ctrl+P", "f1": "F1"}
+
+
+def key_label(key: str) -> str:
+    """A binding's key as printed on a keyboard."""
+    return ", ".join(_KEY_NAMES.get(k, k.upper() if k.startswith("f") and k[1:].isdigit()
+                                    else k) for k in key.split(","))
+
+
+class HelpDialog(ModalScreen[None]):
+    """Lists the keys of the screen underneath and of the whole app."""
+
+    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close help", id="help.close")]
+
+    def __init__(self, screen: Screen[object], about: str = "") -> None:
+        super().__init__()
+        self._under = screen
+        self._about = about
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        seen: set[str] = set()
+        for source, title in ((self._under, self._under.__class__.__name__.removesuffix("Screen")),
+                              (self.app, "Everywhere")):
+            rows = []
+            for binding in source.BINDINGS:
+                if not isinstance(binding, Binding) or not binding.description:
+                    continue
+                label = key_label(binding.key)
+                if label in seen:
+                    continue
+                seen.add(label)
+                rows.append((label, binding.description))
+            if rows:
+                table.add_row(Text(title, style="underline"), "")
+                for label, description in rows:
+                    table.add_row(label, description)
+        table.add_row("Ctrl+P", "Command palette: every action by name")
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Help: keys (Esc to close)"
+            if self._about:
+                yield Static(Text(self._about))
+            yield Static(table)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

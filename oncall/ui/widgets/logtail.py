@@ -1,0 +1,35 @@
+"""The last few action-log entries, one line each, shown literally."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from oncall.model import LogEntry
+from oncall.textsafe import printable
+from oncall.timeutil import fmt_datetime, parse_iso
+
+
+def entry_line(entry: LogEntry, now: datetime) -> Text:
+    """One log entry as a single line: time, actor, action, subject."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(f"{fmt_datetime(parse_iso(entry.at), now):>13} ", style="dim")
+    line.append(printable(entry.actor, single_line=True), style="bold")
+    line.append(f" {printable(entry.action, single_line=True)}")
+    if entry.subject:
+        line.append(f" {printable(entry.subject, single_line=True)}")
+    if entry.incident:
+        line.append(f" [{printable(entry.incident, single_line=True)}]")
+    return line
+
+
+class LogTail(Static):
+    """Shows a list of log entries, newest last."""
+
+    def show(self, entries: list[LogEntry], now: datetime) -> None:
+        if not entries:
+            self.update("The action log is empty.")
+            return
+        self.update(Text("\n").join(entry_line(e, now) for e in entries))
