@@ -113,6 +113,9 @@ def _spans(doc: TomlDoc, name: str, problems: list[Problem]) -> list[dict[str, A
         problems.append(doc.problem(f"{name} must be written as [[{name}]] entries", name))
         return []
     for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(doc.problem(f"{name} must be written as [[{name}]] entries", name, i))
+            continue
         unknown = set(item) - {"login", "start", "end", "reason"}
         for key in sorted(unknown):
             problems.append(doc.problem(f"unknown key {name}.{key}", name, i, key))
@@ -144,7 +147,15 @@ def load_directory(path: Path) -> Directory:
             problems.append(doc.problem(
                 f"unknown table {key}; expected [[person]], [[rota]] or [[absence]]", key))
     people: dict[str, Person] = {}
-    for i, item in enumerate(doc.data.get("person", [])):
+    persons = doc.data.get("person", [])
+    if not isinstance(persons, list):
+        problems.append(doc.problem("person must be written as [[person]] entries", "person"))
+        persons = []
+    for i, item in enumerate(persons):
+        if not isinstance(item, dict):
+            problems.append(doc.problem(
+                "person must be written as [[person]] entries", "person", i))
+            continue
         values: dict[str, Any] = {}
         for key, value in item.items():
             kind = _PERSON_FIELDS.get(key)

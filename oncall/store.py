@@ -37,8 +37,13 @@ class AtomicJSONStorage(Storage):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        # One instance lives for one locked operation (see Store.table), during which
+        # nobody else can change the file: so parse it once, not on every TinyDB call.
+        self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._cache is not None:
+            return self._cache
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -53,11 +58,13 @@ class AtomicJSONStorage(Storage):
             ) from None
         if not isinstance(data, dict):
             raise StoreError(f"{self.path}: expected a JSON object of tables")
+        self._cache = data
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         atomic_write(self.path, payload)
+        self._cache = data
 
     def close(self) -> None:
         pass
@@ -100,7 +107,7 @@ class Store:
             try:
                 # cache_size=0: another process may have changed the file since our last look.
                 table = db.table(kind, cache_size=0)
-                table._next_id = None  # noqa: SLF001 - TinyDB's per-process id cache
+                table._next_id = None  # TinyDB's per-process id cache
                 yield table
             finally:
                 db.close()

@@ -19,7 +19,8 @@ Key = tuple[str | int, ...]
 
 _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _ARRAY = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+_KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
 _LINE_IN_MESSAGE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -68,6 +69,7 @@ def key_lines(text: str) -> dict[Key, int]:
             index = counters.get(base, -1) + 1
             counters[base] = index
             current = (*base, index)
+            lines.setdefault(base, number)  # the array itself: its first entry
             lines.setdefault(current, number)
             continue
         if m := _TABLE.match(raw):

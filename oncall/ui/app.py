@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from oncall.actionlog import VerifyResult
@@ -27,7 +28,7 @@ class OncallApp(App[int]):
     TITLE = "oncall"
     CSS_PATH = str(stylesheet())
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
         Binding("t", "next_theme", "Theme", id="app.theme"),

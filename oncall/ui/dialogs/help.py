@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -23,7 +25,9 @@ def key_label(key: str) -> str:
 class HelpDialog(ModalScreen[None]):
     """Lists the keys of the screen underneath and of the whole app."""
 
-    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close help", id="help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,f1,question_mark", "dismiss", "Close help", id="help.close"),
+    ]
 
     def __init__(self, screen: Screen[object], about: str = "") -> None:
         super().__init__()

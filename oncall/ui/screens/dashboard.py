@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
@@ -27,7 +27,7 @@ REFRESH_SECONDS = 5.0
 class DashboardScreen(Screen[None]):
     """The first screen an officer sees."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
     ]
 
@@ -95,7 +95,8 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-sites", Static).update(sites)
 
         self._show_incidents(ov)
-        self.query_one(LogTail).show(ov.log_tail, ov.now)
+        names = {login: p.name for login, p in self.app.session.directory.people.items()}
+        self.query_one(LogTail).show(ov.log_tail, ov.now, names)
         problems = self.query_one("#dash-problems", Static)
         problems.display = bool(ov.problems)
         problems.update(Text("\n".join(printable(p) for p in ov.problems)))

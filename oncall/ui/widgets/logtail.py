@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from rich.text import Text
@@ -12,11 +13,12 @@ from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, parse_iso
 
 
-def entry_line(entry: LogEntry, now: datetime) -> Text:
-    """One log entry as a single line: time, actor, action, subject."""
+def entry_line(entry: LogEntry, now: datetime, names: Mapping[str, str] | None = None) -> Text:
+    """One log entry as a single line: time, actor (by name where known), action, subject."""
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f"{fmt_datetime(parse_iso(entry.at), now):>13} ", style="dim")
-    line.append(printable(entry.actor, single_line=True), style="bold")
+    actor = (names or {}).get(entry.actor, entry.actor)
+    line.append(printable(actor, single_line=True), style="bold")
     line.append(f" {printable(entry.action, single_line=True)}")
     if entry.subject:
         line.append(f" {printable(entry.subject, single_line=True)}")
@@ -28,8 +30,10 @@ def entry_line(entry: LogEntry, now: datetime) -> Text:
 class LogTail(Static):
     """Shows a list of log entries, newest last."""
 
-    def show(self, entries: list[LogEntry], now: datetime) -> None:
+    def show(self, entries: list[LogEntry], now: datetime,
+             names: Mapping[str, str] | None = None) -> None:
+        """Replace the lines shown with `entries`."""
         if not entries:
             self.update("The action log is empty.")
             return
-        self.update(Text("\n").join(entry_line(e, now) for e in entries))
+        self.update(Text("\n").join(entry_line(e, now, names) for e in entries))

@@ -1,0 +1,35 @@
+"""Pilot fixtures: every UI test runs at 80x24, the size of an SSH session on a phone."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor makes screen captures differ from run to run."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until workers have finished and the screen has caught up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+    """The whole screen as plain text, as an officer would read it."""
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system=None, record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text()

@@ -1,0 +1,110 @@
+"""Pilot tests of the dashboard and the help dialog at 80x24."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.widgets import DataTable, Static
+
+from oncall.model import Incident
+from oncall.session import Session
+from oncall.ui.app import make_app
+from oncall.ui.dialogs.help import HelpDialog
+from oncall.ui.screens.dashboard import DashboardScreen
+from tests.ui.conftest import SIZE, screen_text, settle
+
+
+def visible(widget: Static) -> str:
+    content = widget.render()
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+async def test_dashboard_shows_on_call_sites_and_log(demo_session: Session) -> None:
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        oncall = visible(app.screen.query_one("#dash-oncall", Static))
+        assert "Sarah Okafor (you)" in oncall
+        assert "on call until" in oncall
+        sites = visible(app.screen.query_one("#dash-sites", Static))
+        assert "20 sites" in sites and "Local" in sites
+        assert "No open incidents" in visible(app.screen.query_one("#dash-incidents-empty",
+                                                                   Static))
+        log = visible(app.screen.query_one("#dash-log", Static))
+        assert "Sarah Okafor shift.started" in log and "site.registry.imported" in log
+        status = visible(app.screen.query_one("#dash-status", Static))
+        assert "verified, 2 entries" in status
+        assert app.first_paint_seconds is not None
+
+
+async def test_dashboard_lists_open_incidents_and_picks_up_other_officers_work(
+        demo_session: Session) -> None:
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # Another officer, another process: writes straight to the shared home.
+        demo_session.incidents.put(Incident(
+            id="INC-1", reference="MV-0412", title="[bold]Canal[/] missing person \x1b[31m",
+            kind="missing", opened_at=datetime.now(UTC), opened_by="dpritchard"))
+        demo_session.log.append("dpritchard", "Press Officer", "incident.opened",
+                                incident="INC-1")
+        await pilot.press("r")
+        await settle(pilot)
+        table = app.screen.query_one("#dash-incidents-table", DataTable)
+        assert table.display and table.row_count == 1
+        title = table.get_row("INC-1")[1]
+        # Outside text is shown literally: markup stays as typed, escapes are made visible.
+        assert title.plain == "[bold]Canal[/] missing person ␛[31m"
+        assert "incident.opened" in visible(app.screen.query_one("#dash-log", Static))
+
+
+async def test_help_lists_keys_and_closes(demo_session: Session) -> None:
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpDialog)
+        shot = screen_text(app)
+        for words in ("Refresh", "Quit", "Theme", "Command palette"):
+            assert words in shot
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpDialog)
+        await pilot.press("escape")
+
+
+async def test_quit_exits_zero(demo_session: Session) -> None:
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_theme_cycles_through_mono(demo_session: Session) -> None:
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "corporate"
+        await pilot.press("t")
+        assert app.theme == "high-contrast"
+        await pilot.press("t")
+        assert app.theme == "mono"
+        await settle(pilot)
+        # Status stays a word in the monochrome theme.
+        assert "verified" in visible(app.screen.query_one("#dash-status", Static))
+
+
+async def test_broken_log_is_reported_in_words(demo_session: Session) -> None:
+    path = demo_session.log.files()[0]
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text(lines[0].replace("shift.started", "shift.ended") + "".join(lines[1:]))
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = visible(app.screen.query_one("#dash-status", Static))
+        assert "BROKEN" in status and f"{path.name}:1" in status
