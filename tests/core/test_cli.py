@@ -1,0 +1,84 @@
+"""The command line: clear errors with exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from oncall.cli import main
+from oncall.demo import build_demo
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_unknown_login_names_the_staff_file(demo_home: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--home", str(demo_home), "--user", "zz_nobody", "sites", "list")
+    assert code == 2
+    assert "'zz_nobody' is not in the staff directory" in err
+    assert str(demo_home / "people.toml") in err
+    assert "Traceback" not in err
+
+
+def test_missing_home_explains_what_to_do(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--home", str(tmp_path / "nowhere"), "sites", "list")
+    assert code == 2
+    assert "no oncall home" in err and "oncall demo" in err
+
+
+def test_bad_config_names_file_line_and_key(demo_home: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    config = demo_home / "config.toml"
+    config.write_text('[ui]\ntheme = "corporate"\nclipboard_clear_seconds = "soon"\n'
+                      "[ui_extra]\nx = 1\n")
+    code, _, err = run(capsys, "--home", str(demo_home), "sites", "list")
+    assert code == 2
+    assert f"{config}:3: ui.clipboard_clear_seconds must be a whole number" in err
+    assert f"{config}:4: unknown section [ui_extra]" in err
+
+
+def test_sites_list_and_import(demo_home: Path, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--home", str(demo_home), "sites", "list")
+    assert code == 0
+    assert len(out.splitlines()) == 20 and "Brackenford North" in out
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[site]]\nid = "new-fb"\nplatform = "facebook"\nname = "New page"\n'
+                     'handle = "NewPage"\ntier = "corporate"\n')
+    code, out, _ = run(capsys, "--home", str(demo_home), "sites", "import", str(extra))
+    assert (code, out.strip()) == (0, f"imported 1 sites from {extra}")
+    code, out, _ = run(capsys, "--home", str(demo_home), "log", "tail", "-n", "1", "--json")
+    entry = json.loads(out)
+    assert entry["action"] == "site.registry.imported" and entry["actor"] == "sokafor"
+
+
+def test_bad_registry_names_line(demo_home: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[site]]\nid = "a"\nplatform = "myspace"\nname = "A"\nhandle = "a"\n'
+                   'tier = "local"\n')
+    code, _, err = run(capsys, "--home", str(demo_home), "sites", "import", str(bad))
+    assert code == 2
+    assert f"{bad}:3: unknown platform 'myspace'" in err
+    assert f"{bad}:1: a local site needs its owning officer" in err
+
+
+def test_log_tail_and_verify(demo_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--home", str(demo_home), "log", "tail")
+    assert code == 0 and "shift.started" in out and "site.registry.imported" in out
+    code, out, _ = run(capsys, "--home", str(demo_home), "log", "verify")
+    assert code == 0 and "2 entries" in out
+
+
+def test_demo_keep_builds_a_reusable_home(tmp_path: Path) -> None:
+    home = tmp_path / "kept"
+    build_demo(home)
+    assert (home / "people.toml").exists() and (home / "config.toml").exists()
+    assert len(list((home / "log").glob("*.jsonl"))) == 1
