@@ -114,13 +114,19 @@ class ActionLog:
         self.dir.mkdir(parents=True, exist_ok=True)
         with file_lock(self._lock):
             last = self._last_entry()
+            seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
+            head = self._read_head()
+            if head is not None and head[0] > seq:
+                # Lines were cut from the end since the last append. Chain from HEAD, so
+                # the cut stays visible to `verify` instead of being papered over.
+                seq, prev = head
             now = self._clock().astimezone(UTC)
             entry = seal({
-                "seq": (last["seq"] + 1) if last else 1,
+                "seq": seq + 1,
                 "at": now.isoformat(timespec="microseconds").replace("+00:00", "Z"),
                 "actor": actor, "role": role, "action": action,
                 "incident": incident, "subject": subject, "details": details,
-                "prev": last["hash"] if last else GENESIS,
+                "prev": prev,
             })
             line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
             path = self.dir / f"{now:%Y-%m}.jsonl"

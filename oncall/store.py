@@ -137,17 +137,19 @@ class Repository(Generic[R]):
     def get(self, key: str, partition: str | None = None) -> R | None:
         """The record whose key is `key`, or None."""
         with self.store.table(self.kind, partition) as table:
-            docs = table.search(lambda doc: doc.get(self.key) == key)
-        return self.record.from_dict(dict(docs[0])) if docs else None
+            found = table.get(lambda doc: doc.get(self.key) == key)
+        return self.record.from_dict(dict(found)) if isinstance(found, dict) else None
 
     def put(self, obj: R) -> R:
         """Insert `obj`, or replace the record with the same key."""
         data = obj.to_dict()
         key = data[self.key]
         with self.store.table(self.kind, self._partition(obj), write=True) as table:
-            ids = [doc.doc_id for doc in table.search(lambda doc: doc.get(self.key) == key)]
-            if ids:
-                table.update(data, doc_ids=ids)  # type: ignore[arg-type]
+            # get() stops at the first match without building every Document: one scan,
+            # then exactly one write either way.
+            found = table.get(lambda doc: doc.get(self.key) == key)
+            if isinstance(found, dict):
+                table.update(data, doc_ids=[found.doc_id])
             else:
                 table.insert(data)
         return obj
@@ -172,12 +174,12 @@ class Repository(Generic[R]):
                partition: str | None = None) -> R:
         """Read, change and write one record under a single lock; return it changed."""
         with self.store.table(self.kind, partition, write=True) as table:
-            docs = table.search(lambda doc: doc.get(self.key) == key)
-            if not docs:
+            found = table.get(lambda doc: doc.get(self.key) == key)
+            if not isinstance(found, dict):
                 raise KeyError(key)
-            obj = self.record.from_dict(dict(docs[0]))
+            obj = self.record.from_dict(dict(found))
             mutate(obj)
-            table.update(obj.to_dict(), doc_ids=[docs[0].doc_id])
+            table.update(obj.to_dict(), doc_ids=[found.doc_id])
         return obj
 
     def delete(self, key: str, partition: str | None = None) -> bool:

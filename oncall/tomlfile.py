@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,17 @@ def _split_dotted(text: str) -> list[str]:
     return [p.strip("\"'") for p in parts]
 
 
+def _inside_arrays(path: Key, counters: dict[Key, int]) -> Key:
+    """Number a table path's parts that name an array of tables: [template.fields.x]
+    written after the third [[template]] is ("template", 2, "fields", "x")."""
+    out: Key = ()
+    for part in path:
+        out = (*out, part)
+        if out in counters:
+            out = (*out, counters[out])
+    return out
+
+
 def key_lines(text: str) -> dict[Key, int]:
     """Map each table and key path to the 1-based line that defines it.
 
@@ -65,7 +76,8 @@ def key_lines(text: str) -> dict[Key, int]:
                 multiline = None
             continue
         if m := _ARRAY.match(raw):
-            base = tuple(_split_dotted(m.group(1)))
+            parts = tuple(_split_dotted(m.group(1)))
+            base = (*_inside_arrays(parts[:-1], counters), parts[-1])
             index = counters.get(base, -1) + 1
             counters[base] = index
             current = (*base, index)
@@ -73,7 +85,7 @@ def key_lines(text: str) -> dict[Key, int]:
             lines.setdefault(current, number)
             continue
         if m := _TABLE.match(raw):
-            current = tuple(_split_dotted(m.group(1)))
+            current = _inside_arrays(tuple(_split_dotted(m.group(1))), counters)
             lines.setdefault(current, number)
             continue
         if m := _KEY.match(raw):
@@ -92,6 +104,7 @@ class TomlDoc:
     path: Path
     data: dict[str, Any]
     lines: dict[Key, int]
+    text_lines: list[str] = field(default_factory=list)
 
     def line_of(self, *key: str | int) -> int | None:
         """Line of `key`, or of its nearest enclosing table that has one."""
@@ -101,6 +114,18 @@ class TomlDoc:
                 return self.lines[path]
             path = path[:-1]
         return None
+
+    def line_within(self, key: Key, value: str, offset: int) -> int | None:
+        """Line of character `offset` of the string `value` written at `key`.
+
+        A multi-line string that opens with \"\"\" and a newline starts on the next line.
+        """
+        start = self.line_of(*key)
+        if start is None:
+            return None
+        raw = self.text_lines[start - 1] if start <= len(self.text_lines) else ""
+        opens_alone = raw.rstrip().endswith(('"""', "'''"))
+        return start + (1 if opens_alone else 0) + value[:offset].count("\n")
 
     def problem(self, message: str, *key: str | int) -> Problem:
         """A Problem placed at `key`."""
@@ -124,7 +149,7 @@ def load(path: Path) -> TomlDoc:
             line = int(m.group(1))
             message = message[: m.start()].strip()
         raise TomlError([Problem(path, line, f"invalid TOML: {message}")]) from None
-    return TomlDoc(path, data, key_lines(text))
+    return TomlDoc(path, data, key_lines(text), text.splitlines())
 
 
 def type_name(kind: type | tuple[type, ...]) -> str:

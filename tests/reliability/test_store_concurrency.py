@@ -1,0 +1,64 @@
+"""Several processes writing one record file at once lose nothing and reuse no id."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from oncall.store import SiteRepository, Store
+
+WORKERS = 4
+PER_WORKER = 60
+
+CHILD = r"""
+import sys
+from pathlib import Path
+from oncall.model import Site
+from oncall.store import SiteRepository, Store
+
+root, worker, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+repo = SiteRepository(Store(root))
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(count):
+    repo.put(Site(id=f"w{worker}-{i}", platform="x", name="n", handle="@h", tier="local"))
+    if i % 10 == 9:
+        # Another process may be inserting between our read and our write.
+        repo.change(f"w{worker}-{i - 5}", lambda s: setattr(s, "name", "changed"))
+"""
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path, child_env: dict[str, str]) -> None:
+    root = tmp_path / "data"
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(w), str(PER_WORKER)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=child_env, text=True)
+        for w in range(WORKERS)
+    ]
+    try:
+        for child in children:
+            assert child.stdout.readline().strip() == "ready"
+        for child in children:  # start them together
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        for child in children:
+            _, err = child.communicate(timeout=120)
+            assert child.returncode == 0, err
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+    sites = SiteRepository(Store(root)).all()
+    ids = [s.id for s in sites]
+    expected = {f"w{w}-{i}" for w in range(WORKERS) for i in range(PER_WORKER)}
+    assert len(ids) == len(expected) and set(ids) == expected
+    changed = {s.id for s in sites if s.name == "changed"}
+    assert changed == {f"w{w}-{i - 5}" for w in range(WORKERS)
+                       for i in range(PER_WORKER) if i % 10 == 9}
+    table = json.loads((root / "sites.json").read_text())["sites"]
+    assert sorted(map(int, table)) == list(range(1, len(expected) + 1))
