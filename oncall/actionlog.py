@@ -156,9 +156,14 @@ class ActionLog:
                                      "run `oncall log verify`") from None
         return None
 
-    def entries(self) -> Iterator[LogEntry]:
-        """Every entry, oldest first (no verification; see `verify`)."""
+    def entries(self, since_month: str = "") -> Iterator[LogEntry]:
+        """Every entry, oldest first (no verification; see `verify`).
+
+        `since_month` ("2026-11") skips the month files before it.
+        """
         for path in self.files():
+            if since_month and path.stem < since_month:
+                continue
             with path.open(encoding="utf-8") as fh:
                 for number, raw in enumerate(fh, start=1):
                     if not raw.strip():

@@ -127,6 +127,43 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _playbooks_dir(args: argparse.Namespace) -> Path:
+    if getattr(args, "dir", None):
+        return Path(args.dir)
+    from oncall.config import Paths, Settings, load_settings
+
+    config = Paths(_home(args)).config
+    return (load_settings(config) if config.exists() else Settings()).playbooks_dir()
+
+
+def cmd_playbooks_check(args: argparse.Namespace) -> int:
+    """Validate every playbook and template; print each problem as file:line."""
+    from oncall.playbooks import load_library
+
+    directory = _playbooks_dir(args)
+    lib = load_library(directory)
+    for problem in lib.problems:
+        print(problem, file=sys.stderr)
+    if lib.problems:
+        print(f"{len(lib.problems)} problem(s) in {len(lib.broken_files)} file(s); "
+              f"{len(lib.playbooks)} playbooks loaded", file=sys.stderr)
+        return 1
+    print(f"{directory}: {len(lib.playbooks)} playbooks, {len(lib.templates)} templates, "
+          "no problems")
+    return 0
+
+
+def cmd_playbooks_list(args: argparse.Namespace) -> int:
+    """List the playbooks that load, with their templates."""
+    from oncall.playbooks import load_library
+
+    lib = load_library(_playbooks_dir(args))
+    for pb in sorted(lib.playbooks.values(), key=lambda p: p.title):
+        templates = ", ".join(t.id for t in lib.templates_for(pb))
+        print(f"{pb.id:<28} {pb.title}  [{len(pb.steps)} steps; {templates}]")
+    return 1 if lib.problems else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure and print the performance figures."""
     from oncall.bench import run_bench
@@ -170,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(handler=cmd_sites_import)
     lst = sites_sub.add_parser("list", help="list sites")
     lst.set_defaults(handler=cmd_sites_list)
+
+    pbs = sub.add_parser("playbooks", help="incident playbooks and their templates")
+    pbs_sub = pbs.add_subparsers(title="playbooks commands", metavar="ACTION", required=True)
+    check = pbs_sub.add_parser("check", help="validate; exit 1 naming each file:line")
+    check.add_argument("dir", nargs="?", help="directory (default: the configured playbooks)")
+    check.set_defaults(handler=cmd_playbooks_check)
+    pls = pbs_sub.add_parser("list", help="list the playbooks")
+    pls.add_argument("dir", nargs="?", help="directory (default: the configured playbooks)")
+    pls.set_defaults(handler=cmd_playbooks_list)
 
     bench = sub.add_parser("bench", help="measure and print performance figures")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Self
 
@@ -138,11 +138,47 @@ class Incident(Record):
     status: str = IncidentStatus.OPEN.value
     reference: str = ""
     closed_at: datetime | None = None
-    next_update_at: datetime | None = None
+    # The update cadence as RFC 5545 rules, fixed when the incident opens so that a
+    # later edit to the playbook does not move a live incident's deadlines.
+    cadence: list[str] = field(default_factory=list)
+    cadence_label: str = ""
+    closed_by: str = ""
 
     @property
     def is_open(self) -> bool:
         return self.status != IncidentStatus.CLOSED.value
+
+    @property
+    def status_label(self) -> str:
+        return {"open": "open", "proceedings_active": "PROCEEDINGS ACTIVE",
+                "closed": "closed"}.get(self.status, self.status)
+
+
+@dataclass
+class StepTick(Record):
+    """A checklist step marked done on one incident."""
+
+    id: str
+    incident: str
+    done_at: datetime
+    done_by: str
+
+
+@dataclass
+class Draft(Record):
+    """A message being prepared for an incident: saved as it is typed, kept until sent."""
+
+    id: str
+    incident: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    template: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    short: str = ""
+    status: str = "draft"
+    override_reason: str = ""
 
 
 @dataclass
@@ -159,3 +195,82 @@ class LogEntry(Record):
     details: dict[str, Any]
     prev: str
     hash: str
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    TIME = "time"
+    LOCATION = "location"
+    URL = "url"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    """One blank in a template, declared so it can be checked before anything is posted."""
+
+    name: str
+    label: str
+    kind: str = FieldKind.TEXT.value
+    required: bool = True
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    direction: str = "past"  # for times: "past" (last seen), "future" (reopens), "any"
+    max_length: int = 0
+
+
+@dataclass(frozen=True)
+class Template:
+    """Pre-approved wording with blanks, and who approved it until when."""
+
+    id: str
+    title: str
+    body: str
+    source: str
+    purpose: str = "update"
+    short: str = ""
+    platforms: tuple[str, ...] = ()
+    fields: tuple[TemplateField, ...] = ()
+    approved_by: str = ""
+    approved_on: date | None = None
+    review_by: date | None = None
+    review_after: str = ""
+
+    def field(self, name: str) -> TemplateField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a playbook's checklist, due at an offset from the incident's opening."""
+
+    id: str
+    title: str
+    detail: str = ""
+    owner: str = Role.PRESS_OFFICER.value
+    due: str = ""
+    templates: tuple[str, ...] = ()
+    stand_down: bool = False
+
+
+@dataclass(frozen=True)
+class CadencePhase:
+    every: str
+    for_: str = ""
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """A timed checklist for one kind of incident, with the templates it uses."""
+
+    id: str
+    title: str
+    when: str
+    source: str
+    kind: str = ""
+    steps: tuple[Step, ...] = ()
+    cadence: tuple[CadencePhase, ...] = ()
+    templates: tuple[str, ...] = ()
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)

@@ -21,6 +21,7 @@ class Overview:
     now: datetime
     on_call: list[tuple[Person, Shift]]
     incidents: list[Incident]
+    next_updates: dict[str, datetime]
     site_count: int
     sites_by_tier: dict[str, int]
     log_tail: list[LogEntry]
@@ -54,5 +55,8 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
             check = session.log.verify()
     except (LogCorrupt, ValueError) as exc:
         problems.append(f"action log: {exc}")
-    return Overview(now, on_call, incidents, sum(tiers.values()), dict(tiers), entries,
+    from oncall.incidents import next_update
+
+    due = {i.id: when for i in incidents if (when := next_update(i, now)) is not None}
+    return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
                     check, problems)

@@ -53,9 +53,47 @@ def fmt_datetime(moment: datetime, now: datetime | None = None) -> str:
     return f"{day}{here:%H:%M} {here.tzname()}"
 
 
+def day_word(moment: datetime, now: datetime) -> str:
+    """'today', 'yesterday', 'tomorrow', else 'Sun 25 Oct' (with the year if not now's).
+
+    Both are compared as Europe/London calendar dates.
+    """
+    here = local(moment).date()
+    today = local(now).date()
+    if here == today:
+        return "today"
+    if here == today - timedelta(days=1):
+        return "yesterday"
+    if here == today + timedelta(days=1):
+        return "tomorrow"
+    year = f" {here.year}" if here.year != today.year else ""
+    return f"{here:%a} {here.day} {here:%b}{year}"
+
+
+def fmt_echo(moment: datetime, now: datetime) -> str:
+    """How a time the officer typed is read back: '21:00 yesterday (GMT)'.
+
+    Local clock time, then the day ('today', 'yesterday', 'tomorrow' or
+    'Sun 25 Oct'), then the zone in force at that moment (GMT or BST), so the
+    two 01:30s on the night the clocks go back read differently.
+    """
+    here = local(moment)
+    return f"{here:%H:%M} {day_word(moment, now)} ({here.tzname()})"
+
+
 def parse_iso(text: str) -> datetime:
     """Parse a stored ISO-8601 UTC timestamp (accepting a trailing Z)."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment
+
+
+def countdown(moment: datetime, now: datetime) -> str:
+    """'in 7 min', 'in 1 h 05 min', 'now', or 'OVERDUE 3 min' for a deadline."""
+    seconds = int((moment - now).total_seconds())
+    if -60 < seconds < 60:
+        return "due now"
+    minutes = abs(seconds) // 60
+    span = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return f"in {span}" if seconds > 0 else f"OVERDUE {span}"

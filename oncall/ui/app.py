@@ -6,11 +6,14 @@ import time
 from collections.abc import Iterable
 from typing import ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from oncall.actionlog import VerifyResult
+from oncall.incidents import Incidents
+from oncall.playbooks import Library, load_library
 from oncall.session import Session
 from oncall.ui.dialogs.help import HelpDialog
 from oncall.ui.screens.dashboard import DashboardScreen
@@ -40,6 +43,9 @@ class OncallApp(App[int]):
         self.session = session
         self.first_paint_seconds: float | None = None
         self.log_check: VerifyResult | None = None
+        self.incidents = Incidents(session)
+        # Empty until the loader worker has read the playbooks directory.
+        self.library = Library(session.settings.playbooks_dir())
         for palette in load_themes():
             self.register_theme(palette)
         self.theme = theme or session.settings.ui.theme
@@ -47,6 +53,19 @@ class OncallApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())
+        self.load_library()
+
+    @work(thread=True, exclusive=True, group="library")
+    def load_library(self) -> None:
+        """Read and validate the playbooks off the event loop."""
+        library = load_library(self.session.settings.playbooks_dir())
+        self.call_from_thread(self._library_loaded, library)
+
+    def _library_loaded(self, library: Library) -> None:
+        self.library = library
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                screen.show_library(library)
 
     def on_ready(self) -> None:
         self.first_paint_seconds = time.perf_counter() - self._started

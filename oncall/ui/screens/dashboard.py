@@ -12,9 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from oncall.incidents import IncidentError
 from oncall.overview import Overview, build_overview
+from oncall.playbooks import Library
 from oncall.textsafe import printable
-from oncall.timeutil import fmt_datetime, fmt_time
+from oncall.timeutil import countdown, fmt_datetime, fmt_time
+from oncall.ui.dialogs.new_incident import NewIncident, NewIncidentDialog
 from oncall.ui.widgets.logtail import LogTail
 
 if TYPE_CHECKING:
@@ -28,10 +31,17 @@ class DashboardScreen(Screen[None]):
     """The first screen an officer sees."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_incident", "New incident", id="dashboard.new_incident"),
+        Binding("enter", "open_incident", "Open", id="dashboard.open_incident", show=False),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
     ]
 
     app: OncallApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._store_problems: list[str] = []
+        self._library_problems: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,12 +107,67 @@ class DashboardScreen(Screen[None]):
         self._show_incidents(ov)
         names = {login: p.name for login, p in self.app.session.directory.people.items()}
         self.query_one(LogTail).show(ov.log_tail, ov.now, names)
-        problems = self.query_one("#dash-problems", Static)
-        problems.display = bool(ov.problems)
-        problems.update(Text("\n".join(printable(p) for p in ov.problems)))
+        self._store_problems = ov.problems
+        self._show_problems()
         if ov.log_check is not None:
             self.app.log_check = ov.log_check
         self._show_status(ov)
+
+    def show_library(self, library: Library) -> None:
+        """Called when the playbooks have loaded: list any broken files."""
+        self._library_problems = [str(p) for p in library.problems]
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        problems = self.query_one("#dash-problems", Static)
+        lines = list(self._store_problems)
+        if self._library_problems:
+            lines.append(f"{len(self._library_problems)} playbook problem(s); those files are "
+                         "left out (oncall playbooks check lists them all):")
+            lines.extend(self._library_problems)
+        problems.display = bool(lines)
+        problems.update(Text("\n".join(printable(p) for p in lines)))
+
+    def action_new_incident(self) -> None:
+        playbooks = list(self.app.library.playbooks.values())
+        if not playbooks:
+            self.notify("No playbooks loaded yet (or none are valid): see Problems.",
+                        severity="warning")
+            return
+
+        def opened(choice: NewIncident | None) -> None:
+            if choice is not None:
+                self._open_incident(choice)
+
+        self.app.push_screen(NewIncidentDialog(playbooks), opened)
+
+    @work(thread=True, group="dashboard-write")
+    def _open_incident(self, choice: NewIncident) -> None:
+        try:
+            incident = self.app.incidents.open(choice.playbook, choice.title,
+                                               location=choice.location,
+                                               reference=choice.reference)
+        except IncidentError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._goto, incident.id)
+
+    def _goto(self, incident_id: str) -> None:
+        from oncall.ui.screens.incident import IncidentScreen
+
+        self.app.push_screen(IncidentScreen(incident_id))
+
+    def action_open_incident(self) -> None:
+        table = self.query_one("#dash-incidents-table", DataTable)
+        if not table.display or table.row_count == 0:
+            return
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        if row_key.value:
+            self._goto(row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self._goto(event.row_key.value)
 
     def _show_incidents(self, ov: Overview) -> None:
         table = self.query_one("#dash-incidents-table", DataTable)
@@ -112,9 +177,10 @@ class DashboardScreen(Screen[None]):
         empty.update("No open incidents. All quiet." if not ov.incidents else "")
         table.clear()
         for inc in ov.incidents:
-            due = fmt_time(inc.next_update_at) if inc.next_update_at else "—"
+            when = ov.next_updates.get(inc.id)
+            due = f"{fmt_time(when)} ({countdown(when, ov.now)})" if when else "—"
             table.add_row(Text(printable(inc.reference or inc.id)), Text(printable(inc.title)),
-                          Text(inc.status.replace("_", " ")),
+                          Text(inc.status_label),
                           Text(fmt_datetime(inc.opened_at, ov.now)), Text(due), key=inc.id)
 
     def _show_status(self, ov: Overview) -> None:

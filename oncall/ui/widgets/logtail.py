@@ -13,7 +13,8 @@ from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, parse_iso
 
 
-def entry_line(entry: LogEntry, now: datetime, names: Mapping[str, str] | None = None) -> Text:
+def entry_line(entry: LogEntry, now: datetime, names: Mapping[str, str] | None = None,
+               *, show_incident: bool = True) -> Text:
     """One log entry as a single line: time, actor (by name where known), action, subject."""
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f"{fmt_datetime(parse_iso(entry.at), now):>13} ", style="dim")
@@ -22,7 +23,7 @@ def entry_line(entry: LogEntry, now: datetime, names: Mapping[str, str] | None =
     line.append(f" {printable(entry.action, single_line=True)}")
     if entry.subject:
         line.append(f" {printable(entry.subject, single_line=True)}")
-    if entry.incident:
+    if entry.incident and show_incident:
         line.append(f" [{printable(entry.incident, single_line=True)}]")
     return line
 
@@ -31,9 +32,12 @@ class LogTail(Static):
     """Shows a list of log entries, newest last."""
 
     def show(self, entries: list[LogEntry], now: datetime,
-             names: Mapping[str, str] | None = None) -> None:
-        """Replace the lines shown with `entries`."""
+             names: Mapping[str, str] | None = None, *, show_incident: bool = True) -> None:
+        """Replace the lines shown with `entries`, one line each."""
         if not entries:
             self.update("The action log is empty.")
             return
-        self.update(Text("\n").join(entry_line(e, now, names) for e in entries))
+        text = Text("\n").join(entry_line(e, now, names, show_incident=show_incident)
+                               for e in entries)
+        text.no_wrap, text.overflow = True, "ellipsis"
+        self.update(text)

@@ -1,0 +1,292 @@
+"""Update cadences ("every 30 min for 4 h, then every 1 h") as dateutil rrules in UTC.
+
+A playbook says how often an incident needs a public update. `Cadence` holds that
+as a list of phases and turns it into a `dateutil.rrule.rruleset` anchored at the
+incident's opening time. Everything is computed on aware UTC datetimes, so the
+schedule counts real minutes: an incident opened at 23:00 BST on the Saturday the
+clocks go back still gets an update every 30 minutes through the change, not a
+gap or a double at 01:00/02:00 local. Show the results with `oncall.timeutil`.
+
+Phases, in order, each with an interval and a length (only the last may be
+open-ended):
+
+- the first phase's updates fall at start + every, start + 2*every, ... up to and
+  including start + length (the opening itself is not an update);
+- each later phase starts where the previous one ended and its updates fall at
+  its start, start + every, ... (up to and including its end if it has one);
+- a time that two phases share (the boundary, when it lines up) counts once.
+
+So [("30m", "4h"), ("1h", None)] opened at 02:47 is due at 03:17, 03:47, ...,
+06:47 (start+4h, where the hourly phase starts), 07:47, 08:47, ...
+
+Lengths of time are written "15m", "2h", "1h30m", "1d", optionally with a leading
+"+" as in a playbook step's due offset ("+15m"); `parse_duration` also takes the
+spelled-out forms an officer might type ("20 min", "2 hours", "1 hour 30 minutes").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from dateutil.rrule import DAILY, HOURLY, MINUTELY, rrule, rrulestr
+from dateutil.rrule import rruleset as RRuleSet
+
+__all__ = [
+    "Cadence",
+    "Phase",
+    "PhaseSpec",
+    "format_duration",
+    "load_rruleset",
+    "parse_duration",
+]
+
+_UNIT_NAMES: dict[str, str] = {
+    "d": "d", "day": "d", "days": "d",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+}
+_UNIT_MINUTES = {"d": 24 * 60, "h": 60, "m": 1}
+_UNIT_ORDER = {"d": 0, "h": 1, "m": 2}
+# One number and its unit; "and" may join parts ("1 hour and 30 minutes").
+_PART = re.compile(r"(?:(?<=\s)and\s+)?(\d{1,6})\s*([a-z]*)\s*")
+_DURATION_HINT = "write it like 15m, 2h, 1h30m or 1d"
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read a length of time: "15m", "+15m", "2h", "1h30m", "1h30", "1d", "20 min", "2 hours".
+
+    Units are d/day(s), h/hr(s)/hour(s) and m/min(s)/minute(s), largest first, each
+    at most once; a bare number is allowed only as the minutes after hours ("1h30").
+    A leading "+" (a due offset, as in "+15m") is accepted and ignored. Zero is
+    allowed ("0m"); negative lengths are not.
+
+    Raises ValueError with a message an officer can act on.
+    """
+    shown = " ".join(text.split())
+    body = shown.lower()
+    if body.startswith("+"):
+        body = body[1:].lstrip()
+    if not body:
+        raise ValueError(f"no length of time given; {_DURATION_HINT}")
+    parts: list[tuple[int, str]] = []
+    pos = 0
+    while pos < len(body):
+        match = _PART.match(body, pos)
+        if match is None:
+            raise ValueError(f"could not read '{shown}' as a length of time; {_DURATION_HINT}")
+        parts.append((int(match.group(1)), match.group(2)))
+        pos = match.end()
+    total = 0
+    last_rank = -1
+    for index, (number, word) in enumerate(parts):
+        if word:
+            unit = _UNIT_NAMES.get(word)
+            if unit is None:
+                raise ValueError(f"'{word}' in '{shown}' is not a unit of time; {_DURATION_HINT}")
+        elif index == len(parts) - 1 and index > 0 and _UNIT_NAMES.get(parts[index - 1][1]) == "h":
+            unit = "m"  # "1h30": the bare number after hours is minutes
+        elif len(parts) == 1:
+            raise ValueError(f"'{shown}' needs a unit, as in {number}m or {number}h")
+        else:
+            raise ValueError(f"could not read '{shown}' as a length of time; {_DURATION_HINT}")
+        if _UNIT_ORDER[unit] <= last_rank:
+            raise ValueError(
+                f"could not read '{shown}' as a length of time (largest unit first, each once); "
+                f"{_DURATION_HINT}")
+        last_rank = _UNIT_ORDER[unit]
+        total += number * _UNIT_MINUTES[unit]
+    return timedelta(minutes=total)
+
+
+def _split(delta: timedelta) -> tuple[int, int, int]:
+    """Whole (days, hours, minutes) in a non-negative whole-minute timedelta."""
+    minutes = int(delta.total_seconds()) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    return days, hours, minutes
+
+
+def format_duration(delta: timedelta) -> str:
+    """The compact form `parse_duration` reads back: "30m", "4h", "1h30m", "1d", "0m"."""
+    days, hours, minutes = _split(delta)
+    text = "".join(f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
+    return text or "0m"
+
+
+def _words(delta: timedelta) -> str:
+    """The spaced form used in descriptions: "30 min", "4 h", "1 h 30 min", "1 d"."""
+    days, hours, minutes = _split(delta)
+    text = " ".join(f"{n} {u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "min")) if n)
+    return text or "0 min"
+
+
+def _as_delta(value: str | timedelta, what: str) -> timedelta:
+    delta = parse_duration(value) if isinstance(value, str) else value
+    if not isinstance(delta, timedelta):
+        raise TypeError(f"{what} must be a string such as '30m' or a timedelta, not {value!r}")
+    if delta <= timedelta(0) or delta % timedelta(minutes=1):
+        raise ValueError(f"{what} must be a whole number of minutes, at least 1: '{value}'")
+    return delta
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Updates every `every`, for `lasting` (None: for as long as the incident runs)."""
+
+    every: timedelta
+    lasting: timedelta | None = None
+
+
+#: A phase as written in code or a playbook: ("30m", "4h"), ("1h", None) or ("1h",).
+PhaseSpec = Phase | Sequence[str | timedelta | None]
+
+
+def _as_phase(spec: PhaseSpec) -> Phase:
+    if isinstance(spec, Phase):
+        return Phase(_as_delta(spec.every, "an update interval"),
+                     None if spec.lasting is None else _as_delta(spec.lasting, "a phase length"))
+    if isinstance(spec, str) or len(spec) not in (1, 2):
+        raise ValueError(f"a cadence phase is (every, for), such as ('30m', '4h'), not {spec!r}")
+    every = spec[0]
+    lasting = spec[1] if len(spec) == 2 else None
+    if every is None:
+        raise ValueError(f"a cadence phase needs an interval, such as ('30m', '4h'): {spec!r}")
+    return Phase(_as_delta(every, "an update interval"),
+                 None if lasting is None else _as_delta(lasting, "a phase length"))
+
+
+def _aware_utc(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (UTC), got naive {moment!r}")
+    return moment.astimezone(UTC)
+
+
+def _rule(every: timedelta, first: datetime, until: datetime | None) -> rrule:
+    """An rrule stepping `every` from `first` (aware UTC), to `until` inclusive."""
+    minutes = int(every.total_seconds()) // 60
+    if minutes % (24 * 60) == 0:
+        freq, interval = DAILY, minutes // (24 * 60)
+    elif minutes % 60 == 0:
+        freq, interval = HOURLY, minutes // 60
+    else:
+        freq, interval = MINUTELY, minutes
+    return rrule(freq, interval=interval, dtstart=first, until=until)
+
+
+# str(rrule) writes DTSTART and UNTIL without a zone; ours are always UTC, so say so.
+_UTC_STAMP = re.compile(r"(?:DTSTART:|UNTIL=)\d{8}T\d{6}(?!Z)")
+
+
+class Cadence:
+    """An update cadence: phases such as [("30m", "4h"), ("1h", None)].
+
+    That example means "every 30 minutes for the first 4 hours, then every hour".
+    Each phase is a `Phase`, or a pair (every, for) of lengths written as
+    `parse_duration` reads them ("30m", "1h30m", "1d") or as timedeltas; the last
+    phase's length may be None (or left out, as a TOML array must: ["1h"]), meaning
+    "until the incident is closed". Every earlier phase needs a length. No phases at
+    all (a playbook without a cadence) is allowed: it never has an update due.
+
+    Raises ValueError for an unreadable or zero length, or an open-ended phase
+    that is not last. Immutable, hashable, compares by phases.
+    """
+
+    __slots__ = ("_phases",)
+
+    def __init__(self, phases: Iterable[PhaseSpec]) -> None:
+        parsed = tuple(_as_phase(spec) for spec in phases)
+        for phase in parsed[:-1]:
+            if phase.lasting is None:
+                raise ValueError("only the last phase of a cadence can run on without a length; "
+                                 "give the others one, as in ('30m', '4h')")
+        self._phases = parsed
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        """The phases, in order, as `Phase`s."""
+        return self._phases
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cadence) and other._phases == self._phases
+
+    def __hash__(self) -> int:
+        return hash(self._phases)
+
+    def __repr__(self) -> str:
+        return f"Cadence({self.to_spec()!r})"
+
+    def to_spec(self) -> list[tuple[str, str | None]]:
+        """The phases in the compact written form: [("30m", "4h"), ("1h", None)]."""
+        return [(format_duration(p.every),
+                 None if p.lasting is None else format_duration(p.lasting)) for p in self._phases]
+
+    def describe(self) -> str:
+        """In words for the officer: "every 30 min for 4 h, then every 1 h"."""
+        if not self._phases:
+            return "no update cadence"
+        return ", then ".join(
+            f"every {_words(p.every)}" + ("" if p.lasting is None else f" for {_words(p.lasting)}")
+            for p in self._phases)
+
+    def rrules(self, start_utc: datetime) -> list[rrule]:
+        """One `rrule` per phase that has an update in it, anchored at `start_utc`.
+
+        `start_utc` is the incident's opening time (aware; converted to UTC). All
+        the rules' datetimes are aware UTC.
+        """
+        phase_start = _aware_utc(start_utc, "start_utc")
+        rules: list[rrule] = []
+        for index, phase in enumerate(self._phases):
+            first = phase_start + phase.every if index == 0 else phase_start
+            until = None if phase.lasting is None else phase_start + phase.lasting
+            if until is None or first <= until:
+                rules.append(_rule(phase.every, first, until))
+            if until is not None:
+                phase_start = until
+        return rules
+
+    def rruleset(self, start_utc: datetime) -> RRuleSet:
+        """Every update due time, as a dateutil `rruleset` of aware UTC datetimes.
+
+        Iterate it, or use `.after(moment)`, `.between(a, b)`; a time two phases
+        share appears once. Infinite when the last phase is open-ended.
+        """
+        rules = RRuleSet()
+        for rule in self.rrules(start_utc):
+            rules.rrule(rule)
+        return rules
+
+    def next_after(self, start_utc: datetime, moment: datetime) -> datetime | None:
+        """The first update due strictly after `moment` (aware), in UTC; None once the cadence has
+        run out. The opening time itself is not an update: the first is start + every."""
+        found = self.rruleset(start_utc).after(_aware_utc(moment, "moment"), inc=False)
+        return None if found is None else found.astimezone(UTC)
+
+    def to_rrule_strings(self, start_utc: datetime) -> list[str]:
+        """The rules as RFC 5545 text for storing, one string per rule, e.g.
+
+        "DTSTART:20261024T223000Z\\nRRULE:FREQ=MINUTELY;INTERVAL=30;UNTIL=20261025T020000Z".
+        DTSTART and UNTIL carry the "Z" (UTC). Read them back with `load_rruleset`.
+        """
+        return [_UTC_STAMP.sub(lambda m: m.group(0) + "Z", str(rule))
+                for rule in self.rrules(start_utc)]
+
+
+def load_rruleset(texts: Iterable[str]) -> RRuleSet:
+    """Rebuild the `rruleset` from `Cadence.to_rrule_strings` output (aware UTC times).
+
+    Raises ValueError if a string is not RFC 5545 rule text with a UTC DTSTART.
+    """
+    rules = RRuleSet()
+    for text in texts:
+        parsed = rrulestr(text, tzinfos={"UTC": UTC, "Z": UTC})
+        if not isinstance(parsed, rrule):
+            raise ValueError(f"expected one DTSTART and RRULE, got {text!r}")
+        first = next(iter(parsed), None)
+        if first is not None and first.utcoffset() != timedelta(0):
+            raise ValueError(f"a stored cadence rule must start at a UTC time (ending Z): {text!r}")
+        rules.rrule(parsed)
+    return rules

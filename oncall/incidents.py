@@ -1,0 +1,199 @@
+"""Open, update and close incidents; tick their playbook steps; know when the next update is due.
+
+Every change is written to the action log by the officer who made it. Records
+live in the shared home, so officers on one host see each other's ticks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from oncall.cadence import Cadence, load_rruleset, parse_duration
+from oncall.model import Draft, Incident, IncidentStatus, LogEntry, Playbook, Step, StepTick
+from oncall.session import Session
+from oncall.store import Repository
+from oncall.timeutil import utcnow
+
+
+class IncidentError(Exception):
+    """An incident action that cannot be done, in words for the officer."""
+
+
+class TickRepository(Repository[StepTick]):
+    kind = "ticks"
+    record = StepTick
+
+    def _partition(self, obj: StepTick | None = None) -> str | None:
+        return obj.incident if obj else None
+
+
+class DraftRepository(Repository[Draft]):
+    kind = "drafts"
+    record = Draft
+
+    def _partition(self, obj: Draft | None = None) -> str | None:
+        return obj.incident if obj else None
+
+
+@dataclass(frozen=True)
+class StepState:
+    """A checklist line as the officer sees it."""
+
+    step: Step
+    due_at: datetime | None
+    tick: StepTick | None
+
+    def state(self, now: datetime) -> str:
+        """done, OVERDUE, due (within 10 minutes), open, or stand-down."""
+        if self.tick:
+            return "done"
+        if self.step.stand_down:
+            return "stand-down"
+        if self.due_at is None:
+            return "open"
+        if now >= self.due_at:
+            return "OVERDUE"
+        if self.due_at - now <= timedelta(minutes=10):
+            return "due soon"
+        return "open"
+
+
+def _new_id(existing: list[Incident], now: datetime) -> str:
+    day = f"{now:%Y%m%d}"
+    used = [int(i.id.rsplit("-", 1)[1]) for i in existing
+            if i.id.startswith(day + "-") and i.id.rsplit("-", 1)[1].isdigit()]
+    return f"{day}-{max(used, default=0) + 1:02d}"
+
+
+class Incidents:
+    """The incident workflow for one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.repo = session.incidents
+        self.ticks = TickRepository(session.store)
+        self.drafts = DraftRepository(session.store)
+
+    def open(self, playbook: Playbook, title: str, *, location: str = "", reference: str = "",
+             now: datetime | None = None) -> Incident:
+        """Open an incident worked from `playbook`; logged as incident.opened."""
+        title = title.strip()
+        if not title:
+            raise IncidentError("give the incident a title, e.g. 'Missing girl, 14, Brackenford'")
+        now = now or utcnow()
+        cadence = Cadence([(p.every, p.for_ or None) for p in playbook.cadence])
+        # The id is chosen and saved under one lock so two officers never get the same one.
+        with self.session.store.table(self.repo.kind, write=True) as table:
+            existing = [Incident.from_dict(dict(d)) for d in table.all()]
+            incident = Incident(
+                id=_new_id(existing, now), title=title, kind=playbook.kind or playbook.id,
+                opened_at=now, opened_by=self.session.user.login, location=location.strip(),
+                playbook=playbook.id, reference=reference.strip(),
+                cadence=cadence.to_rrule_strings(now) if playbook.cadence else [],
+                cadence_label=cadence.describe() if playbook.cadence else "")
+            table.insert(incident.to_dict())
+        self.session.record("incident.opened", incident=incident.id, subject=incident.title,
+                            details={"playbook": playbook.id, "location": incident.location,
+                                     "reference": incident.reference})
+        return incident
+
+    def get(self, incident_id: str) -> Incident:
+        incident = self.repo.get(incident_id)
+        if incident is None:
+            raise IncidentError(f"no incident {incident_id}")
+        return incident
+
+    def update(self, incident_id: str, **changes: str) -> Incident:
+        """Change title, location or reference; logged with what changed."""
+        allowed = {"title", "location", "reference"}
+        bad = set(changes) - allowed
+        if bad:
+            raise IncidentError(f"cannot change {', '.join(sorted(bad))}")
+
+        def apply(inc: Incident) -> None:
+            for key, value in changes.items():
+                setattr(inc, key, value.strip())
+
+        incident = self.repo.change(incident_id, apply)
+        self.session.record("incident.updated", incident=incident_id,
+                            details={k: v.strip() for k, v in changes.items()})
+        return incident
+
+    def set_proceedings_active(self, incident_id: str, active: bool, reason: str) -> Incident:
+        """Mark that someone is charged (or no longer): prejudicial wording then blocks."""
+        if not reason.strip():
+            raise IncidentError("say why (e.g. 'man charged, court tomorrow')")
+        status = IncidentStatus.PROCEEDINGS_ACTIVE if active else IncidentStatus.OPEN
+
+        def apply(inc: Incident) -> None:
+            if not inc.is_open:
+                raise IncidentError("the incident is closed")
+            inc.status = status.value
+
+        incident = self.repo.change(incident_id, apply)
+        self.session.record("incident.proceedings_active" if active
+                            else "incident.proceedings_ended",
+                            incident=incident_id, details={"reason": reason.strip()})
+        return incident
+
+    def close(self, incident_id: str, note: str = "", now: datetime | None = None) -> Incident:
+        """Close (stand down) the incident; logged."""
+        now = now or utcnow()
+
+        def apply(inc: Incident) -> None:
+            if not inc.is_open:
+                raise IncidentError("the incident is already closed")
+            inc.status, inc.closed_at, inc.closed_by = "closed", now, self.session.user.login
+
+        incident = self.repo.change(incident_id, apply)
+        self.session.record("incident.closed", incident=incident_id,
+                            details={"note": note.strip()} if note.strip() else {})
+        return incident
+
+    def checklist(self, incident: Incident, playbook: Playbook) -> list[StepState]:
+        """Each step with its due time and who ticked it."""
+        ticks = {t.id: t for t in self.ticks.all(incident.id)}
+        return [StepState(step, incident.opened_at + parse_duration(step.due) if step.due
+                          else None, ticks.get(step.id)) for step in playbook.steps]
+
+    def tick(self, incident: Incident, step: Step, now: datetime | None = None) -> StepTick:
+        """Mark a step done; logged as playbook.step.done."""
+        tick = StepTick(id=step.id, incident=incident.id, done_at=now or utcnow(),
+                        done_by=self.session.user.login)
+        self.ticks.put(tick)
+        self.session.record("playbook.step.done", incident=incident.id, subject=step.title,
+                            details={"step": step.id})
+        return tick
+
+    def untick(self, incident: Incident, step: Step) -> None:
+        """Undo a tick made in error; logged as playbook.step.undone."""
+        if self.ticks.delete(step.id, incident.id):
+            self.session.record("playbook.step.undone", incident=incident.id,
+                                subject=step.title, details={"step": step.id})
+
+    def timeline(self, incident: Incident) -> list[LogEntry]:
+        """Every log entry about this incident, oldest first."""
+        since = f"{incident.opened_at:%Y-%m}"
+        return [e for e in self.session.log.entries(since_month=since)
+                if e.incident == incident.id]
+
+
+def next_update(incident: Incident, now: datetime | None = None) -> datetime | None:
+    """When the next scheduled update is due, per the cadence fixed at opening."""
+    if not incident.cadence or not incident.is_open:
+        return None
+    return load_rruleset(incident.cadence).after(now or utcnow(), inc=True)
+
+
+def last_update_overdue(incident: Incident, last_post: datetime | None,
+                        now: datetime | None = None) -> bool:
+    """True when a cadence slot has passed since the last post (or since opening)."""
+    if not incident.cadence or not incident.is_open:
+        return False
+    now = now or utcnow()
+    since = last_post or incident.opened_at
+    slot = load_rruleset(incident.cadence).after(since, inc=False)
+    return slot is not None and slot <= now
+
+

@@ -1,0 +1,48 @@
+"""Overriding a blocking check: who may, and how it is recorded.
+
+The procedure puts Corporate Communications in charge of content and appeals,
+so by default only they may override a block, and always with a reason that
+goes into the action log together with a hash of the exact text overridden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from oncall.model import Person, Role
+from oncall.session import Session
+
+OVERRIDE_ROLES = frozenset({Role.CORPORATE_COMMS.value})
+
+
+class OverrideRefused(Exception):
+    """The person may not override, or gave no reason."""
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of the text as it was when the override was given."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def can_override(person: Person, roles: frozenset[str] = OVERRIDE_ROLES) -> bool:
+    """True if `person` holds a role allowed to override blocks."""
+    return any(person.has(r) for r in roles)
+
+
+def who_can_override(session: Session, roles: frozenset[str] = OVERRIDE_ROLES) -> list[Person]:
+    """The people in the directory who could give an override."""
+    return [p for p in session.directory.people.values() if can_override(p, roles)]
+
+
+def record_override(session: Session, rule: str, reason: str, text: str, *,
+                    incident: str | None = None, subject: str | None = None) -> str:
+    """Log an override of `rule` for `text`; returns the text hash. Raises OverrideRefused."""
+    if not can_override(session.user):
+        names = ", ".join(p.name for p in who_can_override(session)) or "Corporate Communications"
+        raise OverrideRefused(f"only Corporate Communications can override this ({names})")
+    if not reason.strip():
+        raise OverrideRefused("an override needs a reason")
+    digest = text_hash(text)
+    session.record("policy.overridden", incident=incident, subject=subject,
+                   details={"rule": rule, "reason": reason.strip(), "text_sha256": digest})
+    return digest

@@ -1,0 +1,49 @@
+"""Ask for a reason (or a short note) before an action that must be justified in the log."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class ReasonDialog(ModalScreen[str | None]):
+    """Returns the typed reason, or None if cancelled. An empty reason is refused when required."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="reason.cancel"),
+    ]
+
+    def __init__(self, title: str, explanation: str, *, placeholder: str = "",
+                 required: bool = True) -> None:
+        super().__init__()
+        self._title = title
+        self._explanation = explanation
+        self._placeholder = placeholder
+        self._required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = self._title
+            yield Static(Text(self._explanation))
+            yield Input(placeholder=self._placeholder, id="reason-input", classes="compact")
+            yield Static("Enter: confirm · Esc: cancel", id="reason-hint", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if self._required and not value:
+            self.query_one("#reason-hint", Static).update(
+                Text("A reason is required: it goes in the action log.", style="bold"))
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,184 @@
+"""Fill a template's fields, see each checked as you type, and the message as it will read."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from oncall.model import Draft, Incident, Template
+from oncall.overrides import OverrideRefused, can_override, record_override, who_can_override
+from oncall.templates import Filled, approval, fill
+from oncall.textsafe import printable
+from oncall.timeutil import local, utcnow
+from oncall.ui.dialogs.reason import ReasonDialog
+
+if TYPE_CHECKING:
+    from oncall.ui.app import OncallApp
+
+
+class FillScreen(Screen[None]):
+    """One input per field; errors and read-back times under each; preview below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s,f2", "save", "Save draft", id="fill.save", key_display="^S/F2"),
+        Binding("ctrl+o,f3", "override", "Override", id="fill.override", key_display="^O/F3"),
+        Binding("escape", "back", "Back", id="fill.back"),
+    ]
+
+    app: OncallApp
+
+    def __init__(self, incident: Incident, template: Template) -> None:
+        super().__init__()
+        self.incident = incident
+        self.template = template
+        self.filled: Filled | None = None
+        self.override_reason = ""
+        self.draft_id = f"{incident.id}-{secrets.token_hex(3)}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="fill-approval")
+        with VerticalScroll(id="fill-form"):
+            for spec in self.template.fields:
+                with Horizontal(classes="field-row-tight"):
+                    mark = "*" if spec.required else " "
+                    yield Label(Text(printable(f"{spec.label}{mark}")), classes="fill-label")
+                    yield Input(placeholder=printable(spec.help or spec.kind),
+                                id=f"f-{spec.name}", classes="compact")
+                yield Static("", id=f"m-{spec.name}", classes="field-message")
+        yield Static("", id="fill-preview", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = printable(self.template.title)
+        self.query_one("#fill-preview").border_title = "Message as it will read"
+        if self.incident.reference and self.template.field("incident_number"):
+            self.query_one("#f-incident_number", Input).value = self.incident.reference
+        inputs = self.query(Input)
+        if inputs:
+            inputs.first().focus()
+        self.refresh_fill()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.focus_next()
+
+    def _values(self) -> dict[str, str]:
+        return {spec.name: self.query_one(f"#f-{spec.name}", Input).value
+                for spec in self.template.fields}
+
+    def refresh_fill(self) -> None:
+        """Re-check every field and re-render; pure computation, fast enough per keystroke."""
+        now = utcnow()
+        filled = fill(self.template, self._values(), self.app.session.settings.force, now)
+        self.filled = filled
+        for spec in self.template.fields:
+            result = filled.results[spec.name]
+            message = self.query_one(f"#m-{spec.name}", Static)
+            typed = bool(self.query_one(f"#f-{spec.name}", Input).value.strip())
+            text = Text()
+            if result.error and typed:
+                text.append(f"✗ {printable(result.error)}", style="bold")
+            elif result.echo:
+                text.append(f"✓ {printable(result.echo)}")
+            if result.warning:
+                text.append(f"\n! {printable(result.warning)}", style="bold")
+            message.update(text)
+            message.display = bool(text.plain)
+        state = approval(self.template, local(now).date())
+        line = Text()
+        if state.needs_override and not self.override_reason:
+            line.append("✗ " + state.message, style="bold")
+        elif state.needs_override:
+            line.append(f"! Overridden: {printable(self.override_reason)}", style="bold")
+        else:
+            line.append(("! " if state.state == "review_soon" else "✓ ") + state.message)
+        missing = len(filled.errors)
+        line.append(f"\n{missing} field(s) to complete" if missing else "\nAll fields complete",
+                    style="bold" if missing else "")
+        self.query_one("#fill-approval", Static).update(line)
+        preview = Text(printable(filled.body))
+        if self.template.short:
+            preview.append("\n\nShort version (X, Bluesky):\n", style="bold")
+            preview.append(printable(filled.short))
+        self.query_one("#fill-preview", Static).update(preview)
+
+    def action_save(self) -> None:
+        if self.filled is None:
+            return
+        if not self.filled.ok:
+            first = next(iter(self.filled.errors.values()))
+            self.notify(f"Not saved: {first}", severity="error")
+            return
+        state = approval(self.template, local(utcnow()).date())
+        if state.needs_override and not self.override_reason:
+            self.notify("Not saved: this template needs a Corporate Communications override "
+                        "(Ctrl+O / F3).", severity="error")
+            return
+        self._save(self.filled, self._values())
+
+    @work(thread=True, exclusive=True, group="fill-save")
+    def _save(self, filled: Filled, values: dict[str, str]) -> None:
+        now = utcnow()
+        draft = Draft(id=self.draft_id, incident=self.incident.id,
+                      created_by=self.app.session.user.login, created_at=now, updated_at=now,
+                      template=self.template.id, values=values,
+                      body=filled.body, short=filled.short,
+                      override_reason=self.override_reason)
+        self.app.incidents.drafts.put(draft)
+        self.app.session.record("template.filled", incident=self.incident.id,
+                                subject=self.template.title,
+                                details={"template": self.template.id, "draft": draft.id})
+        self.app.call_from_thread(self.notify, f"Draft saved ({draft.id}).")
+
+    def action_override(self) -> None:
+        state = approval(self.template, local(utcnow()).date())
+        if not state.needs_override:
+            self.notify("This template is approved and in date: no override needed.")
+            return
+        if not can_override(self.app.session.user):
+            names = ", ".join(p.name for p in who_can_override(self.app.session))
+            self.notify(f"Only Corporate Communications can override ({names}).",
+                        severity="error")
+            return
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._override(reason)
+
+        self.app.push_screen(ReasonDialog(
+            "Override template approval", f"{state.message}\nWhy may it be used now?",
+            placeholder="e.g. wording checked by me tonight; review booked"), done)
+
+    @work(thread=True, group="fill-save")
+    def _override(self, reason: str) -> None:
+        try:
+            record_override(self.app.session, f"template.{approval_rule(self.template)}",
+                            reason, self.template.body, incident=self.incident.id,
+                            subject=self.template.id)
+        except OverrideRefused as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._overridden, reason)
+
+    def _overridden(self, reason: str) -> None:
+        self.override_reason = reason
+        self.refresh_fill()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def approval_rule(template: Template) -> str:
+    """The rule id of an approval problem: unapproved or out_of_review."""
+    return approval(template, local(utcnow()).date()).state

@@ -1,0 +1,270 @@
+"""One incident: its playbook checklist with due times, the next update, its timeline."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from oncall.cadence import load_rruleset
+from oncall.incidents import IncidentError, StepState
+from oncall.model import Incident, Person, Playbook, Role
+from oncall.textsafe import printable
+from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
+from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.widgets.logtail import LogTail
+
+if TYPE_CHECKING:
+    from oncall.ui.app import OncallApp
+
+# State, due and done columns are fixed; the title gets what is left of 80 columns.
+STEP_WIDTH = 37
+
+_STATE_MARK = {"done": "✓ done", "OVERDUE": "! OVERDUE", "due soon": "» due soon",
+               "open": "· open", "stand-down": "◦ stand-down"}
+
+
+def initials(people: dict[str, Person], login: str) -> str:
+    """'SO' for Sarah Okafor; the login itself for someone not in the directory."""
+    person = people.get(login)
+    if person is None:
+        return login[:6]
+    return "".join(part[0] for part in person.name.split()[:3]).upper()
+
+
+class IncidentScreen(Screen[None]):
+    """The checklist an officer works through, half asleep, without a mistake."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "tick", "Tick", id="incident.tick",
+                tooltip="Mark the selected step done, or undo a tick made in error"),
+        Binding("f", "fill", "Fill", id="incident.fill",
+                tooltip="Fill the selected step's template"),
+        Binding("p", "proceedings", "Proceedings", id="incident.proceedings",
+                tooltip="Mark proceedings active (someone charged) or ended"),
+        Binding("x", "close_incident", "Close", id="incident.close",
+                tooltip="Close (stand down) the incident"),
+        Binding("r", "refresh", "Refresh", id="incident.refresh", show=False),
+        Binding("escape", "back", "Back", id="incident.back"),
+    ]
+
+    app: OncallApp
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.incident: Incident | None = None
+        self.playbook: Playbook | None = None
+        self.states: list[StepState] = []
+        self._schedule = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="inc-summary")
+        yield Static("", id="inc-next")
+        table: DataTable[Text] = DataTable(id="inc-steps", cursor_type="row")
+        yield table
+        yield Static("", id="inc-detail", classes="panel")
+        yield LogTail(id="inc-timeline", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#inc-steps", DataTable)
+        table.add_column("State", width=12)
+        table.add_column("Due", width=9)
+        table.add_column("Step", width=STEP_WIDTH)
+        table.add_column("Done", width=12)
+        self.query_one("#inc-detail").border_title = "Step"
+        self.query_one("#inc-timeline").border_title = "Timeline"
+        self.load()
+        self.set_interval(1.0, self._tick_clock)
+        self.set_interval(5.0, self.load)
+
+    @work(thread=True, exclusive=True, group="incident-load")
+    def load(self) -> None:
+        """Read the incident, its ticks and timeline off the event loop."""
+        incidents = self.app.incidents
+        try:
+            incident = incidents.get(self.incident_id)
+        except IncidentError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        playbook = self.app.library.playbooks.get(incident.playbook)
+        states = incidents.checklist(incident, playbook) if playbook else []
+        timeline = incidents.timeline(incident)
+        self.app.call_from_thread(self.show, incident, playbook, states, timeline)
+
+    def show(self, incident: Incident, playbook: Playbook | None, states: list[StepState],
+             timeline: list) -> None:  # type: ignore[type-arg]
+        """Put a freshly read incident on screen, keeping the cursor where it was."""
+        self.incident, self.playbook, self.states = incident, playbook, states
+        self._schedule = load_rruleset(incident.cadence) if incident.cadence else None
+        now = utcnow()
+        summary = Text()
+        summary.append(printable(incident.title, single_line=True), style="bold")
+        summary.append(f"  [{incident.status_label}]")
+        facts = [incident.id]
+        if incident.reference:
+            facts.append(f"ref {printable(incident.reference, single_line=True)}")
+        if incident.location:
+            facts.append(printable(incident.location, single_line=True))
+        facts.append(f"opened {fmt_datetime(incident.opened_at, now)}")
+        summary.append("\n" + " · ".join(facts), style="dim")
+        if playbook is None:
+            summary.append(f"\nPlaybook {incident.playbook!r} is missing or broken: "
+                           "see the dashboard's problems.", style="bold")
+        self.query_one("#inc-summary", Static).update(summary)
+        self.sub_title = playbook.title if playbook else incident.playbook
+        table = self.query_one("#inc-steps", DataTable)
+        row = table.cursor_row
+        table.clear()
+        names = self.app.session.directory.people
+        for st in states:
+            done_by = ""
+            if st.tick:
+                done_by = f"{initials(names, st.tick.done_by)} {local(st.tick.done_at):%H:%M}"
+            table.add_row(Text(_STATE_MARK[st.state(now)]),
+                          Text(fmt_time(st.due_at) if st.due_at else "—"),
+                          Text(printable(st.step.title, single_line=True), no_wrap=True,
+                               overflow="ellipsis"),
+                          Text(printable(done_by)), key=st.step.id)
+        if states:
+            table.move_cursor(row=min(row, len(states) - 1))
+        self._show_detail()
+        people = {login: p.name for login, p in names.items()}
+        self.query_one(LogTail).show(timeline[-4:], now, people, show_incident=False)
+        self._tick_clock()
+
+    def _tick_clock(self) -> None:
+        if self.incident is None:
+            return
+        now = utcnow()
+        line = Text()
+        if not self.incident.is_open:
+            line.append("Closed. No further updates due.")
+        elif self._schedule is None:
+            line.append("This playbook sets no update cadence.")
+        else:
+            due = self._schedule.after(now, inc=True)
+            if due is None:
+                line.append("No further scheduled updates.")
+            else:
+                line.append(f"Next update due {fmt_time(due)} ({countdown(due, now)})",
+                            style="bold")
+                line.append(f" · {self.incident.cadence_label}")
+        self.query_one("#inc-next", Static).update(line)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _selected(self) -> StepState | None:
+        table = self.query_one("#inc-steps", DataTable)
+        if not self.states or table.cursor_row is None:
+            return None
+        return self.states[min(table.cursor_row, len(self.states) - 1)]
+
+    def _show_detail(self) -> None:
+        st = self._selected()
+        detail = Text()
+        if st is not None:
+            detail.append(printable(st.step.title), style="bold")
+            detail.append(f" ({Role(st.step.owner).label})\n")
+            detail.append(printable(" ".join(st.step.detail.split())))
+            if st.tick:
+                person = self.app.session.directory.people.get(st.tick.done_by)
+                detail.append(f"\nDone by {printable(person.name if person else st.tick.done_by)}"
+                              f" at {fmt_time(st.tick.done_at)}")
+            templates = [self.app.library.templates[t] for t in st.step.templates
+                         if t in self.app.library.templates]
+            if templates:
+                detail.append("\nf: fill ", style="bold")
+                detail.append(" / ".join(printable(t.title) for t in templates))
+        self.query_one("#inc-detail", Static).update(detail)
+
+    def action_tick(self) -> None:
+        st = self._selected()
+        if st is None or self.incident is None:
+            return
+        self._toggle(st)
+
+    @work(thread=True, group="incident-write")
+    def _toggle(self, st: StepState) -> None:
+        assert self.incident is not None
+        if st.tick:
+            self.app.incidents.untick(self.incident, st.step)
+        else:
+            self.app.incidents.tick(self.incident, st.step)
+        self.app.call_from_thread(self.load)
+
+    def action_fill(self) -> None:
+        st = self._selected()
+        if st is None or self.incident is None:
+            return
+        if not st.step.templates:
+            self.notify("This step has no template. Pick a step that shows 'f: fill'.")
+            return
+        from oncall.ui.screens.fill import FillScreen
+
+        template = self.app.library.templates.get(st.step.templates[0])
+        if template is None:
+            self.notify(f"Template {st.step.templates[0]} did not load: see the dashboard.",
+                        severity="error")
+            return
+        self.app.push_screen(FillScreen(self.incident, template))
+
+    def action_proceedings(self) -> None:
+        if self.incident is None:
+            return
+        active = self.incident.status != "proceedings_active"
+        title = "Mark proceedings ACTIVE" if active else "End active proceedings"
+        explanation = ("Someone has been charged or a court case is live. From now on "
+                       "prejudicial wording (guilt, previous convictions, character, "
+                       "identification) is blocked. Why?" if active else
+                       "Proceedings are over (e.g. case concluded). Why?")
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._set_proceedings(active, reason)
+
+        self.app.push_screen(ReasonDialog(title, explanation,
+                                          placeholder="e.g. man charged, court tomorrow"), done)
+
+    @work(thread=True, group="incident-write")
+    def _set_proceedings(self, active: bool, reason: str) -> None:
+        try:
+            self.app.incidents.set_proceedings_active(self.incident_id, active, reason)
+        except IncidentError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        self.app.call_from_thread(self.load)
+
+    def action_close_incident(self) -> None:
+        if self.incident is None or not self.incident.is_open:
+            return
+
+        def done(note: str | None) -> None:
+            if note is not None:
+                self._close(note)
+
+        self.app.push_screen(ReasonDialog(
+            "Close this incident?", "Closing stops update reminders. The timeline stays. "
+            "Add a closing note (optional) and press Enter, or Esc to keep it open.",
+            placeholder="e.g. road reopened 23:40", required=False), done)
+
+    @work(thread=True, group="incident-write")
+    def _close(self, note: str) -> None:
+        try:
+            self.app.incidents.close(self.incident_id, note)
+        except IncidentError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        self.app.call_from_thread(self.load)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
