@@ -22,8 +22,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_demo(home: Path, now: datetime | None = None) -> Paths:
-    """Write a complete demo force into `home` (created if needed) and return its paths."""
+def build_demo(home: Path, now: datetime | None = None, *, with_incident: bool = True) -> Paths:
+    """Write a complete demo force into `home` (created if needed) and return its paths.
+
+    `with_incident` also opens a live incident part-way through its checklist.
+    """
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     paths = Paths(home)
     paths.ensure()
@@ -42,7 +45,33 @@ def build_demo(home: Path, now: datetime | None = None) -> Paths:
     log = ActionLog(paths.log, clock=lambda: shift_start)
     log.append("sokafor", "Press Officer", "shift.started",
                details={"note": "On call until " + _iso(shift_start + timedelta(hours=12))})
-    log = ActionLog(paths.log, clock=lambda: now - timedelta(minutes=40))
+    log = ActionLog(paths.log, clock=lambda: now - timedelta(minutes=80))
     log.append("mkowalski", "Web Communications", "site.registry.imported",
                details={"sites": 20, "source": "sites.toml"})
+    if with_incident:
+        _incident_in_progress(paths, now)
     return paths
+
+
+def _incident_in_progress(paths: Paths, now: datetime) -> None:
+    """Open the demo's live incident 25 minutes ago with its first two steps ticked,
+    so a new user sees a working checklist and a running countdown."""
+    from oncall.incidents import Incidents
+    from oncall.playbooks import load_library
+    from oncall.resources import shipped_dir
+    from oncall.session import open_session
+
+    playbook = load_library(shipped_dir("playbooks")).playbooks.get("missing-high-risk")
+    if playbook is None:  # the shipped playbook is broken: the dashboard will say so
+        return
+    session = open_session(paths.home, DEMO_USER)
+    incidents = Incidents(session)
+    opened = now - timedelta(minutes=25)
+    session.log = ActionLog(paths.log, clock=lambda: opened)
+    incident = incidents.open(playbook, "Missing boy, 14, Brackenford canal",
+                              location="Canal towpath near Mill Lane, Brackenford",
+                              reference="0312 of today", now=opened)
+    for step, minutes in zip(playbook.steps[:2], (6, 14), strict=False):
+        done = opened + timedelta(minutes=minutes)
+        session.log = ActionLog(paths.log, clock=lambda done=done: done)
+        incidents.tick(incident, step, now=done)

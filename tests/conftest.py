@@ -21,8 +21,16 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def demo_home(tmp_path: Path) -> Path:
-    """A freshly built demo force."""
+    """A freshly built demo force with no incident open."""
     home = tmp_path / "home"
+    build_demo(home, now=datetime.now(UTC), with_incident=False)
+    return home
+
+
+@pytest.fixture
+def live_demo_home(tmp_path: Path) -> Path:
+    """The demo as `oncall demo` builds it: one incident part-way through its checklist."""
+    home = tmp_path / "live"
     build_demo(home, now=datetime.now(UTC))
     return home
 

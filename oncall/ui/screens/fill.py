@@ -51,7 +51,8 @@ class FillScreen(Screen[None]):
                 with Horizontal(classes="field-row-tight"):
                     mark = "*" if spec.required else " "
                     yield Label(Text(printable(f"{spec.label}{mark}")), classes="fill-label")
-                    yield Input(placeholder=printable(spec.help or spec.kind),
+                    hint = " / ".join(spec.choices) if spec.choices else spec.help or spec.kind
+                    yield Input(placeholder=printable(hint),
                                 id=f"f-{spec.name}", classes="compact")
                 yield Static("", id=f"m-{spec.name}", classes="field-message")
         yield Static("", id="fill-preview", classes="panel")

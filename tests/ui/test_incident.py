@@ -1,0 +1,256 @@
+"""Pilot tests at 80x24: open an incident from a playbook, work its checklist, fill a template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from oncall.session import Session, open_session
+from oncall.ui.app import make_app
+from oncall.ui.dialogs.new_incident import NewIncidentDialog
+from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.screens.dashboard import DashboardScreen
+from oncall.ui.screens.fill import FillScreen
+from oncall.ui.screens.incident import IncidentScreen
+from tests.ui.conftest import SIZE, screen_text, settle
+
+
+def actions(session: Session) -> list[str]:
+    return [e.action for e in session.log.entries()]
+
+
+async def wait_for_screen(pilot, kind: type) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        await settle(pilot)
+        if isinstance(pilot.app.screen, kind):
+            return
+    raise AssertionError(f"expected {kind.__name__}, on {type(pilot.app.screen).__name__}")
+
+
+async def test_open_tick_two_steps_and_fill_the_appeal(demo_session: Session) -> None:
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_for_screen(pilot, NewIncidentDialog)
+        dialog = app.screen
+        assert "High-risk missing person" in screen_text(app)
+        options = dialog.query_one("#ni-playbooks", OptionList)
+        options.highlighted = options.get_option_index("missing-high-risk")
+        await pilot.press("enter")  # choose the highlighted playbook
+        dialog.query_one("#ni-title", Input).value = "Missing girl, 14, Brackenford"
+        await pilot.press("enter")
+        dialog.query_one("#ni-location", Input).value = "Canal towpath, Mill Lane"
+        await pilot.press("enter")
+        dialog.query_one("#ni-reference", Input).value = "123 of 26/11"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        screen = app.screen
+        text = screen_text(app)
+        assert "Missing girl, 14, Brackenford" in text and "ref 123 of 26/11" in text
+        assert "Next update due" in text and "every 30 min for 4 h" in text
+
+        await pilot.press("space")
+        await settle(pilot)
+        await pilot.press("down", "space")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        table = screen.query_one("#inc-steps", DataTable)
+        assert str(table.get_row_at(0)[0]) == "✓ done"
+        assert str(table.get_row_at(1)[0]) == "✓ done"
+        assert str(table.get_row_at(2)[0]) != "✓ done"
+        assert "SO " in str(table.get_row_at(0)[3])  # Sarah Okafor's initials and the time
+
+        await pilot.press("down", "down", "f")  # "Post the appeal" uses the appeal template
+        await wait_for_screen(pilot, FillScreen)
+        fill_screen = app.screen
+        assert "Appeal to find a missing person" in screen_text(app)
+        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
+                  "last_seen_place": "the canal towpath near Mill Lane",
+                  "description": "She is 5ft 2in, slim, with long dark hair.",
+                  "appeal_url": "https://www.merciavale.police.uk/appeals/amy"}
+        for name, value in values.items():
+            fill_screen.query_one(f"#f-{name}", Input).value = value
+        await settle(pilot)
+        echo = fill_screen.query_one("#m-last_seen_time", Static).render()
+        assert "(GMT)" in str(echo) or "(BST)" in str(echo)
+        assert "All fields complete" in screen_text(app)
+        assert "Have you seen Amy Baxter?" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, IncidentScreen)
+
+    logged = actions(demo_session)
+    assert logged[-4:] == ["incident.opened", "playbook.step.done", "playbook.step.done",
+                           "template.filled"]
+    incident = demo_session.incidents.all()[0]
+    from oncall.incidents import DraftRepository
+
+    drafts = DraftRepository(demo_session.store).all(incident.id)
+    assert len(drafts) == 1 and "Amy Baxter, aged 14" in drafts[0].body
+    assert drafts[0].values["incident_number"] == "123 of 26/11"  # pre-filled from the incident
+
+
+async def test_fill_refuses_to_save_with_blank_required_fields(live_demo_home: Path) -> None:
+    session = open_session(live_demo_home, "sokafor")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("down", "down", "down", "f")
+        await wait_for_screen(pilot, FillScreen)
+        app.screen.query_one("#f-last_seen_time", Input).value = "A34"
+        await settle(pilot)
+        assert "✗" in str(app.screen.query_one("#m-last_seen_time", Static).render())
+        before = actions(session)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert actions(session) == before
+
+
+async def test_demo_opens_with_a_live_checklist_and_countdown(live_demo_home: Path) -> None:
+    session = open_session(live_demo_home, "sokafor")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#dash-incidents-table", DataTable)
+        assert table.row_count == 1
+        due = str(table.get_row_at(0)[4])
+        assert "GMT" in due or "BST" in due
+        assert "in " in due or "OVERDUE" in due or "due now" in due
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        text = screen_text(app)
+        assert text.count("✓ done") == 2
+        assert "Next update due" in text
+
+
+async def test_proceedings_active_and_close_are_logged(live_demo_home: Path) -> None:
+    session = open_session(live_demo_home, "sokafor")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("p")
+        await wait_for_screen(pilot, ReasonDialog)
+        await pilot.press("enter")  # an empty reason is refused
+        assert isinstance(app.screen, ReasonDialog)
+        app.screen.query_one(Input).value = "man charged, court tomorrow"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert "[PROCEEDINGS ACTIVE]" in screen_text(app)
+        await pilot.press("x")
+        await wait_for_screen(pilot, ReasonDialog)
+        await pilot.press("enter")  # a closing note is optional
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert "Closed. No further updates due." in screen_text(app)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, DashboardScreen)
+    assert actions(session)[-2:] == ["incident.proceedings_active", "incident.closed"]
+    entry = list(session.log.entries())[-2]
+    assert entry.details == {"reason": "man charged, court tomorrow"}
+
+
+@pytest.fixture
+def stale_playbooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A playbooks dir with one sound playbook whose template is out of review, and one broken."""
+    directory = tmp_path / "playbooks"
+    directory.mkdir()
+    (directory / "stale.toml").write_text('''
+id = "stale"
+title = "Stale wording"
+when = "Testing"
+
+[[step]]
+id = "post"
+title = "Post the notice"
+templates = ["old-notice"]
+
+[[template]]
+id = "old-notice"
+title = "An old notice"
+approved_by = "Ruth Ellison"
+approved_on = 2024-01-01
+review_by = 2024-06-01
+body = "The road at {place} is closed."
+
+[template.fields.place]
+label = "Place"
+kind = "location"
+''')
+    (directory / "broken.toml").write_text('id = "broken"\ntitle = "Broken"\nwhen = "x"\n'
+                                           '[[step]]\nid = "a"\ntitle = "A"\ndue = "soon"\n')
+    monkeypatch.setenv("ONCALL_PLAYBOOKS", str(directory))
+    return directory
+
+
+async def test_broken_playbook_is_listed_and_the_rest_still_work(
+        demo_home: Path, stale_playbooks: Path) -> None:
+    session = open_session(demo_home, "sokafor")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        problems = str(app.screen.query_one("#dash-problems", Static).render())
+        assert f"{stale_playbooks / 'broken.toml'}:7" in problems
+        assert "due 'soon'" in problems
+        assert list(app.library.playbooks) == ["stale"]
+
+
+async def test_out_of_review_template_needs_corporate_comms_override(
+        demo_home: Path, stale_playbooks: Path) -> None:
+    from oncall.incidents import Incidents
+    from oncall.playbooks import load_library
+
+    officer = open_session(demo_home, "sokafor")
+    Incidents(officer).open(load_library(stale_playbooks).playbooks["stale"], "Road closed")
+
+    app = make_app(officer)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("f")
+        await wait_for_screen(pilot, FillScreen)
+        assert "OUT OF REVIEW since 01 Jun 2024" in screen_text(app)
+        app.screen.query_one("#f-place", Input).value = "Mill Lane"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+o")  # a press officer may not override
+        await settle(pilot)
+        assert isinstance(app.screen, FillScreen)
+    assert "template.filled" not in actions(officer)
+
+    manager = open_session(demo_home, "rellison")
+    app = make_app(manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("f")
+        await wait_for_screen(pilot, FillScreen)
+        app.screen.query_one("#f-place", Input).value = "Mill Lane"
+        await pilot.press("ctrl+o")
+        await wait_for_screen(pilot, ReasonDialog)
+        app.screen.query_one(Input).value = "checked tonight; review booked"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, FillScreen)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert "Overridden: checked tonight" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    entries = list(manager.log.entries())
+    override = next(e for e in entries if e.action == "policy.overridden")
+    assert override.details["rule"] == "template.out_of_review"
+    assert override.details["reason"] == "checked tonight; review booked"
+    assert entries[-1].action == "template.filled"
