@@ -163,7 +163,9 @@ def _template(chk: _Checker, raw: Any, i: int, source: str) -> Template | None:
             kind=kind, required=spec.get("required", True), help=spec.get("help", ""),
             choices=tuple(map(str, spec.get("choices", []))),
             direction=spec.get("direction", "past"), max_length=spec.get("max_length", 0)))
-    declared = {f.name for f in fields}
+    # A field written but refused above still counts as declared: its placeholder is not
+    # also reported as undeclared, which would send the reader to add what is already there.
+    declared = {f.name for f in fields} | set(raw.get("fields", {}))
     used: set[str] = set()
     for part in ("body", "short"):
         text = raw.get(part, "")
@@ -206,7 +208,8 @@ def _template(chk: _Checker, raw: Any, i: int, source: str) -> Template | None:
                     review_after=raw.get("review_after", ""))
 
 
-def _templates(chk: _Checker) -> list[Template]:
+def _templates(chk: _Checker) -> list[tuple[int, Template]]:
+    """The templates that passed, each with its index among the file's [[template]]s."""
     raws = chk.doc.data.get("template", [])
     if not isinstance(raws, list):
         chk.add("templates must be written as [[template]] entries", "template")
@@ -215,12 +218,13 @@ def _templates(chk: _Checker) -> list[Template]:
     for i, raw in enumerate(raws):
         t = _template(chk, raw, i, str(chk.doc.path))
         if t:
-            out.append(t)
+            out.append((i, t))
     return out
 
 
-def _steps(chk: _Checker) -> list[Step]:
-    steps: list[Step] = []
+def _steps(chk: _Checker) -> list[tuple[int, Step]]:
+    """The steps that passed, each with its index among the file's [[step]]s."""
+    steps: list[tuple[int, Step]] = []
     seen: set[str] = set()
     raws = chk.doc.data.get("step", [])
     if not raws:
@@ -243,9 +247,10 @@ def _steps(chk: _Checker) -> list[Step]:
         if owner not in roles:
             chk.add(f"step {raw['id']}: unknown owner {owner!r}; use one of "
                     f"{', '.join(sorted(roles))}", *key, "owner")
-        steps.append(Step(id=raw["id"], title=raw["title"], detail=raw.get("detail", ""),
-                          owner=owner, due=due, templates=tuple(map(str, raw.get("templates", []))),
-                          stand_down=raw.get("stand_down", False)))
+        steps.append((i, Step(id=raw["id"], title=raw["title"], detail=raw.get("detail", ""),
+                              owner=owner, due=due,
+                              templates=tuple(map(str, raw.get("templates", []))),
+                              stand_down=raw.get("stand_down", False))))
     return steps
 
 
@@ -275,7 +280,7 @@ def load_library(directory: Path) -> Library:
     if not directory.is_dir():
         lib.problems.append(Problem(directory, None, "playbooks directory not found"))
         return lib
-    pending: list[tuple[_Checker, list[Template], Path]] = []
+    pending: list[tuple[_Checker, list[tuple[int, Template]], Path]] = []
     shared_ids: set[str] = set()
     files = sorted(directory.glob("templates/*.toml")) + sorted(directory.glob("*.toml"))
     template_home: dict[str, tuple[Path, int | None]] = {}
@@ -293,7 +298,7 @@ def load_library(directory: Path) -> Library:
                     chk.add(f"a shared templates file holds only [[template]]; found {key!r}",
                             key)
         templates = _templates(chk)
-        for i, t in enumerate(templates):
+        for i, t in templates:
             if t.id in template_home or t.id in lib.templates:
                 first, line = template_home.get(t.id, (path, None))
                 chk.add(f"template id {t.id!r} is already used in {first.name}"
@@ -302,8 +307,8 @@ def load_library(directory: Path) -> Library:
                 template_home[t.id] = (path, doc.line_of("template", i, "id"))
         if shared:
             if not chk.problems:
-                lib.templates.update({t.id: t for t in templates})
-                shared_ids.update(t.id for t in templates)
+                lib.templates.update({t.id: t for _, t in templates})
+                shared_ids.update(t.id for _, t in templates)
             lib.problems.extend(chk.problems)
         else:
             pending.append((chk, templates, path))
@@ -315,8 +320,8 @@ def load_library(directory: Path) -> Library:
         chk.required(doc.data, ("id", "title", "when"), "playbook")
         steps = _steps(chk)
         cadence = _cadence(chk)
-        own = {t.id for t in templates}
-        for i, step in enumerate(steps):
+        own = {t.id for _, t in templates}
+        for i, step in steps:
             for tid in step.templates:
                 if tid not in own and tid not in shared_ids:
                     chk.add(f"step {step.id}: unknown template {tid!r}", "step", i, "templates")
@@ -327,9 +332,9 @@ def load_library(directory: Path) -> Library:
         lib.problems.extend(chk.problems)
         if chk.problems:
             continue
-        lib.templates.update({t.id: t for t in templates})
+        lib.templates.update({t.id: t for _, t in templates})
         lib.playbooks[pid] = Playbook(
             id=pid, title=doc.data["title"], when=doc.data["when"].strip(), source=str(path),
-            kind=doc.data.get("kind", ""), steps=tuple(steps), cadence=tuple(cadence),
-            templates=tuple(t.id for t in templates))
+            kind=doc.data.get("kind", ""), steps=tuple(s for _, s in steps),
+            cadence=tuple(cadence), templates=tuple(t.id for _, t in templates))
     return lib

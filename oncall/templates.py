@@ -94,7 +94,10 @@ def check_field(spec: TemplateField, raw: str, now: datetime) -> FieldResult:
     if kind == FieldKind.URL:
         candidate = text if "://" in text else f"https://{text}"
         parts = urlsplit(candidate)
-        if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in text:
+        # "@" in the address part: an email ("press@force.uk" became https://press@force.uk)
+        # or a link that hides its real host behind user:password@.
+        if (parts.scheme not in ("http", "https") or "." not in (parts.hostname or "")
+                or "@" in parts.netloc or " " in text):
             return FieldResult(error=f"{spec.label}: {printable(text)!r} is not a web address")
         return FieldResult(candidate, echo=candidate if candidate != text else None)
     if kind == FieldKind.CHOICE:

@@ -15,7 +15,7 @@ from oncall.actionlog import VerifyResult
 from oncall.incidents import Incidents
 from oncall.playbooks import Library, load_library
 from oncall.session import Session
-from oncall.ui.dialogs.help import HelpDialog
+from oncall.ui.dialogs.help import HelpDialog, key_label
 from oncall.ui.screens.dashboard import DashboardScreen
 from oncall.ui.themes import load_themes, stylesheet
 
@@ -89,9 +89,16 @@ class OncallApp(App[int]):
         for name in THEME_ORDER:
             yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme",
                                 lambda n=name: setattr(self, "theme", n))
-        if isinstance(screen, DashboardScreen):
-            yield SystemCommand("Refresh dashboard", "Re-read incidents, sites and the log",
-                                screen.action_refresh)
+        # Every described key of the current screen is also a palette command, so the
+        # footer, F1 help and Ctrl+P always list the same actions.
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            action = getattr(screen, f"action_{binding.action}", None)
+            if action is None or binding.action in ("back", "cancel", "dismiss"):
+                continue
+            yield SystemCommand(f"{binding.description} ({key_label(binding.key)})",
+                                binding.tooltip or binding.description, action)
 
 
 def make_app(session: Session, *, theme: str | None = None) -> OncallApp:

@@ -67,7 +67,7 @@ async def test_help_lists_keys_and_closes(demo_session: Session) -> None:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpDialog)
         shot = screen_text(app)
-        for words in ("Refresh", "Quit", "Theme", "Command palette"):
+        for words in ("Re-read incidents", "Open an incident", "Quit", "Theme", "Command palette"):
             assert words in shot
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
@@ -108,3 +108,12 @@ async def test_broken_log_is_reported_in_words(demo_session: Session) -> None:
         await settle(pilot)
         status = visible(app.screen.query_one("#dash-status", Static))
         assert "BROKEN" in status and f"{path.name}:1" in status
+
+
+async def test_palette_offers_every_screen_action(demo_session: Session) -> None:
+    app = make_app(demo_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "New incident (n)" in titles and "Refresh (r)" in titles
+        assert "Help" in titles and "Theme: mono" in titles

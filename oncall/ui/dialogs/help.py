@@ -49,7 +49,7 @@ class HelpDialog(ModalScreen[None]):
                 if label in seen:
                     continue
                 seen.add(label)
-                rows.append((label, binding.description))
+                rows.append((label, binding.tooltip or binding.description))
             if rows:
                 table.add_row(Text(title, style="underline"), "")
                 for label, description in rows:

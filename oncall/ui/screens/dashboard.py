@@ -31,9 +31,12 @@ class DashboardScreen(Screen[None]):
     """The first screen an officer sees."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new_incident", "New incident", id="dashboard.new_incident"),
-        Binding("enter", "open_incident", "Open", id="dashboard.open_incident", show=False),
-        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("n", "new_incident", "New incident", id="dashboard.new_incident",
+                tooltip="Open an incident from a playbook"),
+        Binding("enter", "open_incident", "Open", id="dashboard.open_incident", show=False,
+                tooltip="Open the selected incident's checklist"),
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh",
+                tooltip="Re-read incidents, sites and the log, and verify the log"),
     ]
 
     app: OncallApp
