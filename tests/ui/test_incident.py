@@ -254,3 +254,25 @@ async def test_out_of_review_template_needs_corporate_comms_override(
     assert override.details["rule"] == "template.out_of_review"
     assert override.details["reason"] == "checked tonight; review booked"
     assert entries[-1].action == "template.filled"
+
+
+async def test_edit_incident_changes_only_what_changed(live_demo_home: Path) -> None:
+    from oncall.ui.dialogs.edit_incident import EditIncidentDialog
+
+    session = open_session(live_demo_home, "sokafor")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("e")
+        await wait_for_screen(pilot, EditIncidentDialog)
+        app.screen.query_one("#ei-location", Input).value = "Mill Lane lock, Brackenford"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert "Mill Lane lock, Brackenford" in screen_text(app)
+    last = list(session.log.entries())[-1]
+    assert last.action == "incident.updated"
+    assert last.details == {"location": "Mill Lane lock, Brackenford"}

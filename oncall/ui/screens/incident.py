@@ -16,6 +16,7 @@ from oncall.incidents import IncidentError, StepState
 from oncall.model import Incident, Person, Playbook, Role
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
+from oncall.ui.dialogs.edit_incident import EditIncidentDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.widgets.logtail import LogTail
 
@@ -45,6 +46,8 @@ class IncidentScreen(Screen[None]):
                 tooltip="Mark the selected step done, or undo a tick made in error"),
         Binding("f", "fill", "Fill", id="incident.fill",
                 tooltip="Fill the selected step's template"),
+        Binding("e", "edit", "Edit", id="incident.edit",
+                tooltip="Correct the incident's title, place or reference"),
         Binding("p", "proceedings", "Proceedings", id="incident.proceedings",
                 tooltip="Mark proceedings active (someone charged) or ended"),
         Binding("x", "close_incident", "Close", id="incident.close",
@@ -216,6 +219,24 @@ class IncidentScreen(Screen[None]):
                         severity="error")
             return
         self.app.push_screen(FillScreen(self.incident, template))
+
+    def action_edit(self) -> None:
+        if self.incident is None:
+            return
+
+        def done(changes: dict[str, str] | None) -> None:
+            if changes:
+                self._edit(changes)
+
+        self.app.push_screen(EditIncidentDialog(self.incident), done)
+
+    @work(thread=True, group="incident-write")
+    def _edit(self, changes: dict[str, str]) -> None:
+        try:
+            self.app.incidents.update(self.incident_id, **changes)
+        except (IncidentError, KeyError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        self.app.call_from_thread(self.load)
 
     def action_proceedings(self) -> None:
         if self.incident is None:
