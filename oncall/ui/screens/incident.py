@@ -16,6 +16,7 @@ from oncall.incidents import IncidentError, StepState
 from oncall.model import Incident, Person, Playbook, Role
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
+from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.edit_incident import EditIncidentDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.widgets.logtail import LogTail
@@ -211,14 +212,25 @@ class IncidentScreen(Screen[None]):
         if not st.step.templates:
             self.notify("This step has no template. Pick a step that shows 'f: fill'.")
             return
-        from oncall.ui.screens.fill import FillScreen
-
-        template = self.app.library.templates.get(st.step.templates[0])
-        if template is None:
-            self.notify(f"Template {st.step.templates[0]} did not load: see the dashboard.",
+        templates = [self.app.library.templates[t] for t in st.step.templates
+                     if t in self.app.library.templates]
+        if not templates:
+            self.notify("This step's templates did not load: see the dashboard's problems.",
                         severity="error")
             return
-        self.app.push_screen(FillScreen(self.incident, template))
+        if len(templates) == 1:
+            self._fill(templates[0].id)
+            return
+        self.app.push_screen(ChooseDialog("Which template?",
+                                          [(t.id, t.title) for t in templates]),
+                             lambda choice: self._fill(choice) if choice else None)
+
+    def _fill(self, template_id: str) -> None:
+        from oncall.ui.screens.fill import FillScreen
+
+        template = self.app.library.templates.get(template_id)
+        if template is not None and self.incident is not None:
+            self.app.push_screen(FillScreen(self.incident, template))
 
     def action_edit(self) -> None:
         if self.incident is None:
