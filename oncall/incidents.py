@@ -6,6 +6,7 @@ live in the shared home, so officers on one host see each other's ticks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from oncall.cadence import Cadence, load_rruleset, parse_duration
 from oncall.model import Draft, Incident, IncidentStatus, LogEntry, Playbook, Step, StepTick
 from oncall.session import Session
 from oncall.store import Repository
-from oncall.timeutil import utcnow
+from oncall.timeutil import local, utcnow
 
 
 class IncidentError(Exception):
@@ -60,7 +61,7 @@ class StepState:
 
 
 def _new_id(existing: list[Incident], now: datetime) -> str:
-    day = f"{now:%Y%m%d}"
+    day = f"{local(now):%Y%m%d}"  # the officer's date: 00:30 BST is tomorrow, not today
     used = [int(i.id.rsplit("-", 1)[1]) for i in existing
             if i.id.startswith(day + "-") and i.id.rsplit("-", 1)[1].isdigit()]
     return f"{day}-{max(used, default=0) + 1:02d}"
@@ -98,6 +99,12 @@ class Incidents:
                                      "reference": incident.reference})
         return incident
 
+    def _change(self, incident_id: str, apply: Callable[[Incident], None]) -> Incident:
+        try:
+            return self.repo.change(incident_id, apply)
+        except KeyError:
+            raise IncidentError(f"no incident {incident_id}") from None
+
     def get(self, incident_id: str) -> Incident:
         incident = self.repo.get(incident_id)
         if incident is None:
@@ -110,12 +117,14 @@ class Incidents:
         bad = set(changes) - allowed
         if bad:
             raise IncidentError(f"cannot change {', '.join(sorted(bad))}")
+        if "title" in changes and not changes["title"].strip():
+            raise IncidentError("the title cannot be blank")
 
         def apply(inc: Incident) -> None:
             for key, value in changes.items():
                 setattr(inc, key, value.strip())
 
-        incident = self.repo.change(incident_id, apply)
+        incident = self._change(incident_id, apply)
         self.session.record("incident.updated", incident=incident_id,
                             details={k: v.strip() for k, v in changes.items()})
         return incident
@@ -131,7 +140,7 @@ class Incidents:
                 raise IncidentError("the incident is closed")
             inc.status = status.value
 
-        incident = self.repo.change(incident_id, apply)
+        incident = self._change(incident_id, apply)
         self.session.record("incident.proceedings_active" if active
                             else "incident.proceedings_ended",
                             incident=incident_id, details={"reason": reason.strip()})
@@ -146,7 +155,7 @@ class Incidents:
                 raise IncidentError("the incident is already closed")
             inc.status, inc.closed_at, inc.closed_by = "closed", now, self.session.user.login
 
-        incident = self.repo.change(incident_id, apply)
+        incident = self._change(incident_id, apply)
         self.session.record("incident.closed", incident=incident_id,
                             details={"note": note.strip()} if note.strip() else {})
         return incident

@@ -93,7 +93,10 @@ def check_field(spec: TemplateField, raw: str, now: datetime) -> FieldResult:
                            moment=parsed.utc)
     if kind == FieldKind.URL:
         candidate = text if "://" in text else f"https://{text}"
-        parts = urlsplit(candidate)
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:  # e.g. an unclosed "[" reads as a broken IPv6 address
+            parts = urlsplit("")
         # "@" in the address part: an email ("press@force.uk" became https://press@force.uk)
         # or a link that hides its real host behind user:password@.
         if (parts.scheme not in ("http", "https") or "." not in (parts.hostname or "")
@@ -122,7 +125,7 @@ def render(text: str, values: dict[str, str]) -> str:
     for name, offset in placeholders(text):
         out.append(text[last:offset].replace("{{", "{").replace("}}", "}"))
         out.append(values.get(name, ""))
-        last = offset + len(name) + 2
+        last = text.index("}", offset) + 1  # "{ name }" may have spaces inside
     out.append(text[last:].replace("{{", "{").replace("}}", "}"))
     return "".join(out)
 

@@ -149,7 +149,10 @@ async def test_proceedings_active_and_close_are_logged(live_demo_home: Path) -> 
         assert "[PROCEEDINGS ACTIVE]" in screen_text(app)
         await pilot.press("x")
         await wait_for_screen(pilot, ReasonDialog)
-        await pilot.press("enter")  # a closing note is optional
+        await pilot.press("enter")  # a stray Enter does not close the incident
+        assert isinstance(app.screen, ReasonDialog)
+        app.screen.query_one(Input).value = "suspect charged; appeal withdrawn"
+        await pilot.press("enter")
         await wait_for_screen(pilot, IncidentScreen)
         await pilot.pause(0.1)
         await settle(pilot)

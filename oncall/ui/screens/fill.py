@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from oncall.model import Draft, Incident, Template
 from oncall.overrides import OverrideRefused, can_override, record_override, who_can_override
@@ -51,9 +51,14 @@ class FillScreen(Screen[None]):
                 with Horizontal(classes="field-row-tight"):
                     mark = "*" if spec.required else " "
                     yield Label(Text(printable(f"{spec.label}{mark}")), classes="fill-label")
-                    hint = " / ".join(spec.choices) if spec.choices else spec.help or spec.kind
-                    yield Input(placeholder=printable(hint),
-                                id=f"f-{spec.name}", classes="compact")
+                    if spec.choices:
+                        # Choices are often whole agreed sentences: pick, don't type.
+                        yield Select([(Text(printable(c)), c) for c in spec.choices],
+                                     prompt="choose… (Enter)", compact=True,
+                                     id=f"f-{spec.name}", classes="fill-choice")
+                    else:
+                        yield Input(placeholder=printable(spec.help or spec.kind),
+                                    id=f"f-{spec.name}", classes="compact")
                 yield Static("", id=f"m-{spec.name}", classes="field-message")
         yield Static("", id="fill-preview", classes="panel")
         yield Footer()
@@ -63,9 +68,7 @@ class FillScreen(Screen[None]):
         self.query_one("#fill-preview").border_title = "Message as it will read"
         if self.incident.reference and self.template.field("incident_number"):
             self.query_one("#f-incident_number", Input).value = self.incident.reference
-        inputs = self.query(Input)
-        if inputs:
-            inputs.first().focus()
+        self.focus_next()
         self.refresh_fill()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -74,9 +77,18 @@ class FillScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.focus_next()
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.refresh_fill()
+
+    def _value(self, name: str) -> str:
+        widget = self.query_one(f"#f-{name}")
+        if isinstance(widget, Select):
+            return "" if widget.is_blank() else str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value
+
     def _values(self) -> dict[str, str]:
-        return {spec.name: self.query_one(f"#f-{spec.name}", Input).value
-                for spec in self.template.fields}
+        return {spec.name: self._value(spec.name) for spec in self.template.fields}
 
     def refresh_fill(self) -> None:
         """Re-check every field and re-render; pure computation, fast enough per keystroke."""
@@ -86,7 +98,7 @@ class FillScreen(Screen[None]):
         for spec in self.template.fields:
             result = filled.results[spec.name]
             message = self.query_one(f"#m-{spec.name}", Static)
-            typed = bool(self.query_one(f"#f-{spec.name}", Input).value.strip())
+            typed = bool(self._value(spec.name).strip())
             text = Text()
             if result.error and typed:
                 text.append(f"✗ {printable(result.error)}", style="bold")

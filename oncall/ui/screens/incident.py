@@ -246,7 +246,7 @@ class IncidentScreen(Screen[None]):
     def _edit(self, changes: dict[str, str]) -> None:
         try:
             self.app.incidents.update(self.incident_id, **changes)
-        except (IncidentError, KeyError) as exc:
+        except IncidentError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
         self.app.call_from_thread(self.load)
 
@@ -280,13 +280,14 @@ class IncidentScreen(Screen[None]):
             return
 
         def done(note: str | None) -> None:
-            if note is not None:
+            if note:
                 self._close(note)
 
+        # A note is required: it records why, and a stray Enter cannot close an incident.
         self.app.push_screen(ReasonDialog(
-            "Close this incident?", "Closing stops update reminders. The timeline stays. "
-            "Add a closing note (optional) and press Enter, or Esc to keep it open.",
-            placeholder="e.g. road reopened 23:40", required=False), done)
+            "Close this incident?", "Closing stops update reminders; the timeline stays. "
+            "Type a closing note and press Enter, or Esc to keep it open.",
+            placeholder="e.g. found safe and well 06:05; road reopened 23:40"), done)
 
     @work(thread=True, group="incident-write")
     def _close(self, note: str) -> None:

@@ -1,0 +1,74 @@
+"""Overrides: only Corporate Communications, always with a reason, logged with a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from oncall.overrides import (
+    OverrideRefused,
+    can_override,
+    record_override,
+    text_hash,
+    who_can_override,
+)
+from oncall.session import Session, open_session
+
+TEXT = "APPEAL: Have you seen Zebedee Quintrell, 14? Last seen 21:00 on Wednesday 25 November."
+SHA = hashlib.sha256(TEXT.encode("utf-8")).hexdigest()
+
+
+def log_text(session: Session) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in session.log.files())
+
+
+def test_press_officer_is_refused_and_told_who_can(demo_session: Session) -> None:
+    assert demo_session.user.login == "sokafor"
+    assert not can_override(demo_session.user)
+    before = len(list(demo_session.log.entries()))
+    with pytest.raises(OverrideRefused) as info:
+        record_override(demo_session, "template.out_of_review", "urgent appeal", TEXT)
+    assert str(info.value) == ("only Corporate Communications can override this "
+                               "(Ruth Ellison)")
+    assert len(list(demo_session.log.entries())) == before
+
+
+def test_only_ruth_ellison_can_override_in_the_demo(demo_session: Session) -> None:
+    assert [p.login for p in who_can_override(demo_session)] == ["rellison"]
+
+
+def test_corporate_comms_override_is_logged_with_hash_not_text(demo_home: Path) -> None:
+    session = open_session(demo_home, "rellison")
+    digest = record_override(session, "template.out_of_review", "  child at risk, approved "
+                             "wording lapsed yesterday  ", TEXT, incident="20261126-01",
+                             subject="mp-appeal")
+    assert digest == SHA == text_hash(TEXT)
+    entry = session.log.tail(1)[0]
+    assert (entry.action, entry.actor, entry.role, entry.incident, entry.subject) == (
+        "policy.overridden", "rellison", "Corporate Communications", "20261126-01",
+        "mp-appeal")
+    assert entry.details == {"rule": "template.out_of_review",
+                             "reason": "child at risk, approved wording lapsed yesterday",
+                             "text_sha256": SHA}
+    # The overridden text itself is nowhere in the log, not even in part.
+    raw = log_text(session)
+    assert "Zebedee Quintrell" not in raw and "Quintrell" not in raw
+    assert json.loads(raw.splitlines()[-1])["details"]["text_sha256"] == SHA
+    assert session.log.verify().ok
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n"])
+def test_override_needs_a_reason(demo_home: Path, reason: str) -> None:
+    session = open_session(demo_home, "rellison")
+    before = len(list(session.log.entries()))
+    with pytest.raises(OverrideRefused, match="an override needs a reason"):
+        record_override(session, "template.unapproved", reason, TEXT)
+    assert len(list(session.log.entries())) == before
+
+
+def test_hash_changes_with_the_text() -> None:
+    assert text_hash(TEXT) != text_hash(TEXT + " ")
+    assert text_hash("") == hashlib.sha256(b"").hexdigest()
