@@ -8,6 +8,7 @@ from datetime import datetime
 
 from oncall.actionlog import LogCorrupt, VerifyResult
 from oncall.model import Incident, LogEntry, Person
+from oncall.playbooks import Library
 from oncall.session import Session
 from oncall.staff import Shift
 from oncall.store import StoreError
@@ -27,10 +28,12 @@ class Overview:
     log_tail: list[LogEntry]
     log_check: VerifyResult | None = None
     problems: list[str] = field(default_factory=list)
+    # incident id -> (steps done, steps in the playbook, steps overdue)
+    progress: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def build_overview(session: Session, *, tail: int | None = None, verify: bool = False,
-                   now: datetime | None = None) -> Overview:
+                   now: datetime | None = None, library: Library | None = None) -> Overview:
     """Read incidents, sites and the log tail; verify the log's chain if asked.
 
     Problems reading any part are collected, not raised, so the dashboard always opens.
@@ -55,8 +58,18 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
             check = session.log.verify()
     except (LogCorrupt, ValueError) as exc:
         problems.append(f"action log: {exc}")
-    from oncall.incidents import next_update
+    from oncall.incidents import Incidents, next_update
 
     due = {i.id: when for i in incidents if (when := next_update(i, now)) is not None}
+    progress: dict[str, tuple[int, int, int]] = {}
+    if library is not None:
+        service = Incidents(session)
+        for incident in incidents:
+            playbook = library.playbooks.get(incident.playbook)
+            if playbook is None:
+                continue
+            states = [s.state(now) for s in service.checklist(incident, playbook)]
+            progress[incident.id] = (states.count("done"), len(states),
+                                     states.count("OVERDUE"))
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    check, problems)
+                    check, problems, progress)

@@ -19,7 +19,14 @@ def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait until workers have finished and the screen has caught up."""
-    await pilot.app.workers.wait_for_complete()
+    from textual.worker import WorkerCancelled
+
+    for _ in range(10):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one: wait again
+            continue
     await pilot.pause()
 
 

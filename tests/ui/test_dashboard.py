@@ -54,7 +54,7 @@ async def test_dashboard_lists_open_incidents_and_picks_up_other_officers_work(
         await settle(pilot)
         table = app.screen.query_one("#dash-incidents-table", DataTable)
         assert table.display and table.row_count == 1
-        title = table.get_row("INC-1")[1]
+        title = table.get_row("INC-1")[0]
         # Outside text is shown literally: markup stays as typed, escapes are made visible.
         assert title.plain == "[bold]Canal[/] missing person ␛[31m"
         assert "incident.opened" in visible(app.screen.query_one("#dash-log", Static))

@@ -70,7 +70,11 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-problems").border_title = "Problems"
         self.query_one("#dash-problems").display = False
         table = self.query_one("#dash-incidents-table", DataTable)
-        table.add_columns("Ref", "Incident", "Status", "Opened", "Next update")
+        # Fixed widths that add up to 80 columns with the table's padding.
+        table.add_column("Incident", width=28)
+        table.add_column("Status", width=11)
+        table.add_column("Checklist", width=11)
+        table.add_column("Next update", width=20)
         self.load(verify=True)
         self.set_interval(REFRESH_SECONDS, self.load)
 
@@ -80,7 +84,7 @@ class DashboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="dashboard-load")
     def load(self, verify: bool = False) -> None:
         """Read the home off the event loop; the screen updates when it is done."""
-        overview = build_overview(self.app.session, verify=verify)
+        overview = build_overview(self.app.session, verify=verify, library=self.app.library)
         self.app.call_from_thread(self.show, overview)
 
     def show(self, ov: Overview) -> None:
@@ -120,6 +124,7 @@ class DashboardScreen(Screen[None]):
         """Called when the playbooks have loaded: list any broken files."""
         self._library_problems = [str(p) for p in library.problems]
         self._show_problems()
+        self.load()  # checklist progress needs the playbooks
 
     def _show_problems(self) -> None:
         problems = self.query_one("#dash-problems", Static)
@@ -181,10 +186,15 @@ class DashboardScreen(Screen[None]):
         table.clear()
         for inc in ov.incidents:
             when = ov.next_updates.get(inc.id)
-            due = f"{fmt_time(when)} ({countdown(when, ov.now)})" if when else "—"
-            table.add_row(Text(printable(inc.reference or inc.id)), Text(printable(inc.title)),
-                          Text(inc.status_label),
-                          Text(fmt_datetime(inc.opened_at, ov.now)), Text(due), key=inc.id)
+            due = f"{fmt_time(when)} {countdown(when, ov.now)}" if when else "—"
+            done, total, late = ov.progress.get(inc.id, (0, 0, 0))
+            steps = f"{done}/{total} done" if total else "—"
+            if late:
+                steps = f"{done}/{total} {late} late"
+            status = "PROCEEDINGS" if inc.status == "proceedings_active" else inc.status_label
+            table.add_row(Text(printable(inc.title, single_line=True), no_wrap=True,
+                               overflow="ellipsis"),
+                          Text(status), Text(steps), Text(due), key=inc.id)
 
     def _show_status(self, ov: Overview) -> None:
         check = self.app.log_check
