@@ -101,6 +101,29 @@ def bench_store_insert(size: int, inserts: int = 30) -> tuple[float, float]:
     return _pct(samples, 0.5), _pct(samples, 0.99)
 
 
+def bench_policy(runs: int = 30) -> tuple[float, float]:
+    """(p50, p99) seconds to check a 2,000-character post against the demo's 20 sites."""
+    from oncall.demo import DEMO_USER, build_demo
+    from oncall.policy import Post, check
+    from oncall.session import open_session
+
+    sentence = ("Officers remain at the scene near Mill Lane, Brackenford, and the road is "
+                "closed between the A34 and Station Road while enquiries continue. ")
+    text = (sentence * (2000 // len(sentence) + 1))[:1940] + \
+        " https://www.merciavale.police.uk/news"
+    with tempfile.TemporaryDirectory() as tmp:
+        build_demo(Path(tmp), with_incident=False)
+        session = open_session(Path(tmp), DEMO_USER)
+        sites = session.sites.all()
+        post = Post(text=text, sites=sites, people=list(session.directory.people.values()),
+                    force=session.settings.force, policy=session.settings.policy,
+                    renditions={s.id: text[:270] for s in sites if s.platform in ("x",
+                                                                                  "bluesky")})
+        check(post)  # compile the patterns once, as a running app would have
+        samples = _timed(runs, lambda _: check(post))
+    return _pct(samples, 0.5), _pct(samples, 0.99)
+
+
 def _site(i: int) -> Site:
     return Site(id=f"site-{i}", platform="facebook", name=f"Neighbourhood page {i}",
                 handle=f"page{i}", tier="local", area="Bench", owner="bench")
@@ -126,6 +149,8 @@ def run_bench(quick: bool = False) -> None:
     for size in log_sizes:
         p50, p99 = bench_log_append(size)
         print(f"log append, durable, at {size:>7,} entries: p50 {_ms(p50)}  p99 {_ms(p99)}")
+    p50, p99 = bench_policy()
+    print(f"policy check, 2,000-char post x 20 sites: p50 {_ms(p50)}  p99 {_ms(p99)}")
     for size in store_sizes:
         p50, p99 = bench_store_insert(size)
         print(f"store insert at {size:>6,} records: p50 {_ms(p50)}  p99 {_ms(p99)}")

@@ -164,6 +164,55 @@ def cmd_playbooks_list(args: argparse.Namespace) -> int:
     return 1 if lib.problems else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check a text against the procedure for the given sites; exit 1 on any block."""
+    from oncall.policy import Post, check
+    from oncall.textsafe import printable
+
+    session = _open(args)
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    known = {s.id: s for s in session.sites.all()}
+    wanted = list(known) if "all" in args.site else args.site
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise UsageError(f"unknown site(s): {', '.join(unknown)}; see `oncall sites list`")
+    incident = None
+    if args.incident:
+        incident = session.incidents.get(args.incident)
+        if incident is None:
+            raise UsageError(f"no incident {args.incident}")
+    template = None
+    if args.template:
+        from oncall.playbooks import load_library
+
+        template = load_library(session.settings.playbooks_dir()).templates.get(args.template)
+        if template is None:
+            raise UsageError(f"no template {args.template}")
+    post = Post(text=text, sites=[known[s] for s in wanted], incident=incident,
+                template=template, people=list(session.directory.people.values()),
+                force=session.settings.force, policy=session.settings.policy,
+                corporate_approved=args.corporate_approved)
+    findings = check(post)
+    name = "-" if args.file == "-" else args.file
+    for f in findings:
+        if args.json:
+            print(json.dumps({"rule": f.rule, "severity": f.severity, "message": f.message,
+                              "where": f.where(text), "span": f.span, "sites": list(f.sites),
+                              "cite": f.cite}, ensure_ascii=False))
+            continue
+        where = f":{f.where(text)}" if f.span else ""
+        sites = f" [{', '.join(f.sites)}]" if f.sites else ""
+        print(printable(f"{name}{where}: {f.severity.upper()} {f.rule}{sites}: {f.message}",
+                        single_line=True))
+        if f.severity == "block":
+            print(f"    procedure: {f.cite}")
+    blocks = sum(f.severity == "block" for f in findings)
+    if not args.json:
+        print(f"{blocks} blocking, {len(findings) - blocks} other finding(s) "
+              f"for {len(wanted)} site(s)", file=sys.stderr)
+    return 1 if blocks else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure and print the performance figures."""
     from oncall.bench import run_bench
@@ -216,6 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
     pls = pbs_sub.add_parser("list", help="list the playbooks")
     pls.add_argument("dir", nargs="?", help="directory (default: the configured playbooks)")
     pls.set_defaults(handler=cmd_playbooks_list)
+
+    chk = sub.add_parser("check", help="check a text against the procedure; exit 1 on a block")
+    chk.add_argument("file", help="text file, or - for standard input")
+    chk.add_argument("--site", action="append", required=True,
+                     help="site id to check for (repeat; 'all' for every site)")
+    chk.add_argument("--incident", help="incident id (for proceedings-active checks)")
+    chk.add_argument("--template", help="template id the text came from")
+    chk.add_argument("--corporate-approved", action="store_true",
+                     help="Corporate Communications have approved this appeal")
+    chk.add_argument("--json", action="store_true", help="one JSON object per finding")
+    chk.set_defaults(handler=cmd_check)
 
     bench = sub.add_parser("bench", help="measure and print performance figures")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")

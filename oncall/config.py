@@ -84,6 +84,30 @@ class PathSettings:
 
 
 @dataclass(frozen=True)
+class PolicySettings:
+    """Lists the procedure's checks use; the force can extend them in config.toml."""
+
+    # Roles whose holders may override a blocking check (with a reason, logged).
+    override_roles: tuple[str, ...] = ("corporate_comms",)
+    # Numbers that are not personal data: the force's own and national services.
+    allowed_numbers: tuple[str, ...] = (
+        "101", "999", "112", "18000", "0800 555 111", "0800 789 321", "0345 988 1188")
+    # Wording that could compromise an operation: a warning, for the officer to judge.
+    opsec_words: tuple[str, ...] = (
+        "planned raid", "raid planned", "warrant will be executed", "will be executed at",
+        "our tactics", "tactical", "armed officers are positioned", "officers are stationed",
+        "officers are positioned", "surveillance", "undercover", "covert", "sniper",
+        "road block at", "roadblock at", "stake-out", "stakeout", "informant")
+    # Words that never go out under the force's name.
+    blocked_words: tuple[str, ...] = (
+        "fuck", "fucking", "shit", "shite", "bollocks", "bastard", "wanker", "twat", "cunt",
+        "piss", "pissed", "arse", "arsehole", "dickhead", "scum", "scumbag", "retard",
+        "lol", "lmao", "omg")
+    # Template purposes whose posts go stale and need a review or expiry time.
+    review_purposes: tuple[str, ...] = ("appeal", "holding", "advice", "update")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated settings; every field has a working default."""
 
@@ -91,6 +115,7 @@ class Settings:
     ui: UISettings = field(default_factory=UISettings)
     vault: VaultSettings = field(default_factory=VaultSettings)
     paths: PathSettings = field(default_factory=PathSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
 
     def playbooks_dir(self) -> Path:
         """The playbooks directory: `ONCALL_PLAYBOOKS`, then config, then shipped."""
@@ -107,6 +132,7 @@ _SECTIONS: dict[str, type] = {
     "ui": UISettings,
     "vault": VaultSettings,
     "paths": PathSettings,
+    "policy": PolicySettings,
 }
 
 
@@ -115,6 +141,12 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
         return f"unknown theme {value!r}; choose one of {', '.join(THEMES)}"
     if section == "ui" and key in ("clipboard_clear_seconds", "log_tail") and value < 1:
         return "must be at least 1"
+    if section == "policy" and key == "override_roles":
+        from oncall.model import Role
+
+        unknown = [r for r in value if r not in {x.value for x in Role}]
+        if unknown:
+            return f"unknown role(s) {', '.join(unknown)}"
     return None
 
 
@@ -146,7 +178,14 @@ def load_settings(path: Path) -> Settings:
                     f"unknown key {name}.{key}; known keys: {', '.join(known)}", name, key))
                 continue
             kind = type(f.default)
-            if not check_type(value, kind):
+            if kind is tuple:  # lists of words or numbers in the file
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    problems.append(doc.problem(
+                        f"{name}.{key} must be a list of text, e.g. [\"a\", \"b\"]",
+                        name, key))
+                    continue
+                value = tuple(value)
+            elif not check_type(value, kind):
                 problems.append(doc.problem(
                     f"{name}.{key} must be {type_name(kind)}, not {value!r}", name, key))
                 continue

@@ -117,7 +117,8 @@ class Site(Record):
     keyring_key: str = ""
     url: str = ""
     api_base: str = ""
-    requires_disclaimer: bool = True
+    # Pages whose posts must carry the agreed disclaimer (how to report crime).
+    requires_disclaimer: bool = False
 
     @property
     def platform_label(self) -> str:
@@ -143,6 +144,9 @@ class Incident(Record):
     cadence: list[str] = field(default_factory=list)
     cadence_label: str = ""
     closed_by: str = ""
+    # Names that must never be published for this incident (e.g. a victim of a sexual
+    # offence, who has anonymity for life).
+    protected_names: list[str] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:

@@ -1,8 +1,9 @@
 """Overriding a blocking check: who may, and how it is recorded.
 
 The procedure puts Corporate Communications in charge of content and appeals,
-so by default only they may override a block, and always with a reason that
-goes into the action log together with a hash of the exact text overridden.
+so by default only they may override a block (`[policy] override_roles` in
+config.toml changes who), and always with a reason that goes into the action
+log together with a hash of the exact text overridden.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ def who_can_override(session: Session, roles: frozenset[str] = OVERRIDE_ROLES) -
 def record_override(session: Session, rule: str, reason: str, text: str, *,
                     incident: str | None = None, subject: str | None = None) -> str:
     """Log an override of `rule` for `text`; returns the text hash. Raises OverrideRefused."""
-    if not can_override(session.user):
-        names = ", ".join(p.name for p in who_can_override(session)) or "Corporate Communications"
+    roles = frozenset(session.settings.policy.override_roles)
+    if not can_override(session.user, roles):
+        names = ", ".join(p.name for p in who_can_override(session, roles)) or \
+            "Corporate Communications"
         raise OverrideRefused(f"only Corporate Communications can override this ({names})")
     if not reason.strip():
         raise OverrideRefused("an override needs a reason")

@@ -82,3 +82,36 @@ def test_demo_keep_builds_a_reusable_home(tmp_path: Path) -> None:
     build_demo(home)
     assert (home / "people.toml").exists() and (home / "config.toml").exists()
     assert len(list((home / "log").glob("*.jsonl"))) == 1
+
+
+def test_check_exits_one_on_a_block_and_names_line_column_and_procedure(
+        demo_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "draft.txt"
+    text.write_text("Road closed.\nThanks to DC Liam Carver.\n")
+    code, out, err = run(capsys, "--home", str(demo_home), "check", "--site", "corp-x",
+                         str(text))
+    assert code == 1
+    assert f"{text}:2:14: BLOCK people.sensitive_role" in out
+    assert "procedure: The sites should not identify colleagues in sensitive" in out
+    assert "1 blocking" in err
+
+
+def test_check_passes_with_warnings_only_and_reads_stdin(
+        demo_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Road closed, avoid the area.\n"))
+    code, out, _ = run(capsys, "--home", str(demo_home), "check", "--site", "all", "--json",
+                       "-")
+    assert code == 0
+    rules = [json.loads(line)["rule"] for line in out.splitlines()]
+    assert "link.no_force_site" in rules and "platform.youtube_text" in rules
+
+
+def test_check_unknown_site_is_a_usage_error(demo_home: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "t.txt"
+    text.write_text("hello")
+    code, _, err = run(capsys, "--home", str(demo_home), "check", "--site", "nope", str(text))
+    assert code == 2 and "unknown site(s): nope" in err

@@ -159,8 +159,9 @@ class FillScreen(Screen[None]):
         if not state.needs_override:
             self.notify("This template is approved and in date: no override needed.")
             return
-        if not can_override(self.app.session.user):
-            names = ", ".join(p.name for p in who_can_override(self.app.session))
+        roles = frozenset(self.app.session.settings.policy.override_roles)
+        if not can_override(self.app.session.user, roles):
+            names = ", ".join(p.name for p in who_can_override(self.app.session, roles))
             self.notify(f"Only Corporate Communications can override ({names}).",
                         severity="error")
             return
