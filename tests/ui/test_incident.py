@@ -280,3 +280,32 @@ async def test_edit_incident_changes_only_what_changed(live_demo_home: Path) -> 
     last = list(session.log.entries())[-1]
     assert last.action == "incident.updated"
     assert last.details == {"location": "Mill Lane lock, Brackenford"}
+
+
+async def test_fill_shows_policy_findings_as_the_officer_types(live_demo_home: Path) -> None:
+    from oncall.ui.widgets.findings import FindingsList
+
+    session = open_session(live_demo_home, "sokafor")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("down", "down", "down", "f")
+        await wait_for_screen(pilot, FillScreen)
+        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
+                  "last_seen_place": "the canal towpath near Mill Lane",
+                  "description": "Thanks to DC Liam Carver for the photo.",
+                  "appeal_url": "https://facebook.com/amy"}
+        for name, value in values.items():
+            app.screen.query_one(f"#f-{name}", Input).value = value
+        await settle(pilot)
+        findings = str(app.screen.query_one(FindingsList).render())
+        assert "✗ BLOCK This is an appeal: link to the appeal page" in findings
+        assert "✗ BLOCK Names a colleague in a sensitive policing role: “Liam Carver”" in findings
+        app.screen.query_one("#f-appeal_url", Input).value = \
+            "https://www.merciavale.police.uk/appeals/amy"
+        app.screen.query_one("#f-description", Input).value = "Slim, long dark hair."
+        await settle(pilot)
+        findings = str(app.screen.query_one(FindingsList).render())
+        assert "BLOCK" not in findings

@@ -15,10 +15,12 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from oncall.model import Draft, Incident, Template
 from oncall.overrides import OverrideRefused, can_override, record_override, who_can_override
+from oncall.policy import Post, check
 from oncall.templates import Filled, approval, fill
 from oncall.textsafe import printable
 from oncall.timeutil import local, utcnow
 from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.widgets.findings import FindingsList
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
@@ -60,12 +62,14 @@ class FillScreen(Screen[None]):
                         yield Input(placeholder=printable(spec.help or spec.kind),
                                     id=f"f-{spec.name}", classes="compact")
                 yield Static("", id=f"m-{spec.name}", classes="field-message")
+        yield FindingsList("", id="fill-findings", classes="panel")
         yield Static("", id="fill-preview", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = printable(self.template.title)
         self.query_one("#fill-preview").border_title = "Message as it will read"
+        self.query_one("#fill-findings").border_title = "Checks against the procedure"
         if self.incident.reference and self.template.field("incident_number"):
             self.query_one("#f-incident_number", Input).value = self.incident.reference
         self.focus_next()
@@ -125,6 +129,22 @@ class FillScreen(Screen[None]):
             preview.append("\n\nShort version (X, Bluesky):\n", style="bold")
             preview.append(printable(filled.short))
         self.query_one("#fill-preview", Static).update(preview)
+        self.check_policy(filled)
+
+    @work(thread=True, exclusive=True, group="fill-findings")
+    def check_policy(self, filled: Filled) -> None:
+        """Check the body on the corporate Facebook-style sites and the short text on X and
+        Bluesky, off the event loop; the compose screen checks the officer's real choice."""
+        session = self.app.session
+        sites = [s for s in session.sites.all() if s.tier == "corporate"
+                 and s.platform != "youtube"]
+        short = {s.id: filled.short for s in sites if s.platform in ("x", "bluesky")}
+        post = Post(text=filled.body, sites=sites, renditions=short, incident=self.incident,
+                    template=self.template, people=list(session.directory.people.values()),
+                    force=session.settings.force, policy=session.settings.policy,
+                    review_at=utcnow())  # drafts get their review time when composed
+        findings = [f for f in check(post) if not f.rule.startswith("template.")]
+        self.app.call_from_thread(self.query_one(FindingsList).show, findings)
 
     def action_save(self) -> None:
         if self.filled is None:
