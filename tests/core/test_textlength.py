@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 
@@ -115,6 +116,20 @@ def test_x_matches_twitter_text_discounted_emoji_conformance(text: str, expected
     assert length(text, "x") == expected
 
 
+# Same file, section UnicodeDirectionalMarkerCounterTest: bidi controls and
+# non-characters weigh 2, and do not stop a URL after them being a URL.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ABC\u202a\uffffABC\ufffe", 12),
+        ("\u2066\u202ahttp://foobar.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646/\u202c\u2069", 31),
+    ],
+    ids=["invalid characters", "directional characters around a url"],
+)
+def test_x_matches_twitter_text_directional_marker_conformance(text: str, expected: int) -> None:
+    assert length(text, "x") == expected
+
+
 def test_conformance_inputs_are_the_published_sizes() -> None:
     # Guards the rebuilt inputs: the published cases say 160 CJK characters, a
     # 64-character label, and displayRangeEnd 109 for the punctuation text.
@@ -183,6 +198,15 @@ def test_x_ftp_is_not_a_url() -> None:
     text = "ftp://www.example.com/"
     assert find_urls(text) == []
     assert length(text, "x") == len(text)
+
+
+def test_x_long_unbroken_text_is_counted_quickly() -> None:
+    # Regression: URL matching was quadratic in a long run of CJK or dotted
+    # text (20,000 CJK characters took 95 s); it must stay roughly linear.
+    started = time.perf_counter()
+    assert length("あ" * 10_000 + " x.com", "x") == 20_000 + 1 + 23
+    assert length("ab." * 5_000 + " x.com", "mastodon") == 15_000 + 6
+    assert time.perf_counter() - started < 2
 
 
 # --- find_urls -------------------------------------------------------------
@@ -302,8 +326,10 @@ def test_mastodon_content_warning_counts_with_the_text() -> None:
     assert (result.length, result.over) == (501, 1)
 
 
-def test_mastodon_counts_code_points() -> None:
-    assert length(FAMILY, "mastodon") == 7
+def test_mastodon_counts_grapheme_clusters() -> None:
+    # As the server does: a ZWJ family is one, a flag is one, e + combining accent is one.
+    assert length(FAMILY, "mastodon") == 1
+    assert length("\U0001F1EC\U0001F1E7 e\u0301", "mastodon") == 3
 
 
 def test_mastodon_instance_limit() -> None:
