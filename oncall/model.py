@@ -183,6 +183,9 @@ class Draft(Record):
     short: str = ""
     status: str = "draft"
     override_reason: str = ""
+    # rule -> SHA-256 of the text when it was overridden or acknowledged (see overrides.py)
+    overrides: dict[str, str] = field(default_factory=dict)
+    acknowledged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -309,3 +309,55 @@ async def test_fill_shows_policy_findings_as_the_officer_types(live_demo_home: P
         await settle(pilot)
         findings = str(app.screen.query_one(FindingsList).render())
         assert "BLOCK" not in findings
+
+
+async def test_blocking_check_overridden_and_warnings_acknowledged(
+        live_demo_home: Path) -> None:
+    from oncall.incidents import DraftRepository, Incidents
+    from oncall.ui.dialogs.choose import ChooseDialog
+    from oncall.ui.widgets.findings import FindingsList
+
+    officer = open_session(live_demo_home, "sokafor")
+    [incident] = officer.incidents.all()
+    Incidents(officer).set_proceedings_active(incident.id, True, "man charged")
+    manager = open_session(live_demo_home, "rellison")
+    app = make_app(manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("down", "down", "down", "f")
+        await wait_for_screen(pilot, FillScreen)
+        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
+                  "last_seen_place": "the canal towpath near Mill Lane",
+                  "description": "She was caught on CCTV. Call 07700 900123.",
+                  "appeal_url": "https://www.merciavale.police.uk/appeals/amy"}
+        for name, value in values.items():
+            app.screen.query_one(f"#f-{name}", Input).value = value
+        await settle(pilot)
+        findings = str(app.screen.query_one(FindingsList).render())
+        assert "✗ BLOCK Proceedings are active" in findings
+        assert "! WARN  A phone number that is not the force's own" in findings
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        if isinstance(app.screen, ChooseDialog):
+            await pilot.press("enter")
+        await wait_for_screen(pilot, ReasonDialog)
+        app.screen.query_one(Input).value = "identification is public record; agreed with SIO"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, FillScreen)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        findings = str(app.screen.query_one(FindingsList).render())
+        assert "~ OVERRIDDEN Proceedings are active" in findings
+        assert "✓ NOTED A phone number" in findings
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    entries = list(manager.log.entries())
+    override = next(e for e in entries if e.action == "policy.overridden")
+    assert override.details["rule"] == "court.prejudicial"
+    ack = next(e for e in entries if e.action == "policy.acknowledged")
+    assert "personal.phone" in ack.details["rules"]
+    [draft] = DraftRepository(manager.store).all(incident.id)
+    assert "court.prejudicial" in draft.overrides and "personal.phone" in draft.acknowledged

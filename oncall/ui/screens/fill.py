@@ -14,11 +14,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from oncall.model import Draft, Incident, Template
-from oncall.overrides import OverrideRefused, can_override, record_override, who_can_override
-from oncall.policy import Post, check
+from oncall.overrides import (
+    OverrideRefused,
+    can_override,
+    record_override,
+    text_hash,
+    who_can_override,
+)
+from oncall.policy import Finding, Post, check
 from oncall.templates import Filled, approval, fill
 from oncall.textsafe import printable
 from oncall.timeutil import local, utcnow
+from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.widgets.findings import FindingsList
 
@@ -31,7 +38,10 @@ class FillScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,f2", "save", "Save draft", id="fill.save", key_display="^S/F2"),
-        Binding("ctrl+o,f3", "override", "Override", id="fill.override", key_display="^O/F3"),
+        Binding("ctrl+o,f3", "override", "Override", id="fill.override", key_display="^O/F3",
+                tooltip="Override a blocking check (Corporate Communications, with a reason)"),
+        Binding("ctrl+g,f4", "acknowledge", "Note warnings", id="fill.acknowledge",
+                key_display="^G/F4", tooltip="Acknowledge the warnings shown (logged)"),
         Binding("escape", "back", "Back", id="fill.back"),
     ]
 
@@ -43,6 +53,10 @@ class FillScreen(Screen[None]):
         self.template = template
         self.filled: Filled | None = None
         self.override_reason = ""
+        self.findings: list[Finding] = []
+        # rule -> hash of the text it was given for: an edit makes the officer look again.
+        self.overrides: dict[str, str] = {}
+        self.acks: dict[str, str] = {}
         self.draft_id = f"{incident.id}-{secrets.token_hex(3)}"
 
     def compose(self) -> ComposeResult:
@@ -144,7 +158,16 @@ class FillScreen(Screen[None]):
                     force=session.settings.force, policy=session.settings.policy,
                     review_at=utcnow())  # drafts get their review time when composed
         findings = [f for f in check(post) if not f.rule.startswith("template.")]
-        self.app.call_from_thread(self.query_one(FindingsList).show, findings)
+        self.app.call_from_thread(self._findings_ready, findings)
+
+    def _findings_ready(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self._show_findings()
+
+    def _show_findings(self) -> None:
+        self.query_one(FindingsList).show(self.findings,
+                                          overridden=self._current(self.overrides),
+                                          acknowledged=self._current(self.acks))
 
     def action_save(self) -> None:
         if self.filled is None:
@@ -167,17 +190,33 @@ class FillScreen(Screen[None]):
                       created_by=self.app.session.user.login, created_at=now, updated_at=now,
                       template=self.template.id, values=values,
                       body=filled.body, short=filled.short,
-                      override_reason=self.override_reason)
+                      override_reason=self.override_reason, overrides=dict(self.overrides),
+                      acknowledged=dict(self.acks))
         self.app.incidents.drafts.put(draft)
         self.app.session.record("template.filled", incident=self.incident.id,
                                 subject=self.template.title,
                                 details={"template": self.template.id, "draft": draft.id})
         self.app.call_from_thread(self.notify, f"Draft saved ({draft.id}).")
 
+    def _text_hash(self) -> str:
+        filled = self.filled
+        return text_hash(f"{filled.body}\n\n{filled.short}" if filled else "")
+
+    def _current(self, marks: dict[str, str]) -> set[str]:
+        """Rules whose override or acknowledgement was given for the text as it is now."""
+        digest = self._text_hash()
+        return {rule for rule, h in marks.items() if h == digest}
+
     def action_override(self) -> None:
+        open_blocks = [f for f in self.findings if f.severity == "block" and f.overridable
+                       and f.rule not in self._current(self.overrides)]
         state = approval(self.template, local(utcnow()).date())
-        if not state.needs_override:
-            self.notify("This template is approved and in date: no override needed.")
+        options = [(f.rule, f"{f.rule}: {f.message}") for f in open_blocks]
+        if state.needs_override and not self.override_reason:
+            options.insert(0, (f"template.{state.state}", f"template: {state.message}"))
+        options = list(dict(options).items())
+        if not options:
+            self.notify("Nothing here needs an override.")
             return
         roles = frozenset(self.app.session.settings.policy.override_roles)
         if not can_override(self.app.session.user, roles):
@@ -186,33 +225,61 @@ class FillScreen(Screen[None]):
                         severity="error")
             return
 
-        def done(reason: str | None) -> None:
-            if reason:
-                self._override(reason)
+        def reason_for(rule: str | None) -> None:
+            if rule is None:
+                return
+            label = dict(options)[rule]
+            self.app.push_screen(ReasonDialog(
+                "Override a blocking check", f"{label}\nWhy may it go out as it is?",
+                placeholder="e.g. wording checked by me tonight; review booked"),
+                lambda reason: self._override(rule, reason) if reason else None)
 
-        self.app.push_screen(ReasonDialog(
-            "Override template approval", f"{state.message}\nWhy may it be used now?",
-            placeholder="e.g. wording checked by me tonight; review booked"), done)
+        if len(options) == 1:
+            reason_for(options[0][0])
+        else:
+            self.app.push_screen(ChooseDialog("Override which check?", options), reason_for)
 
     @work(thread=True, group="fill-save")
-    def _override(self, reason: str) -> None:
+    def _override(self, rule: str, reason: str) -> None:
+        is_template = rule.startswith("template.")
+        text = self.template.body if is_template else (
+            f"{self.filled.body}\n\n{self.filled.short}" if self.filled else "")
         try:
-            record_override(self.app.session, f"template.{approval_rule(self.template)}",
-                            reason, self.template.body, incident=self.incident.id,
-                            subject=self.template.id)
+            digest = record_override(self.app.session, rule, reason, text,
+                                     incident=self.incident.id, subject=self.template.id)
         except OverrideRefused as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self._overridden, reason)
+        self.app.call_from_thread(self._overridden, rule, reason, digest, is_template)
 
-    def _overridden(self, reason: str) -> None:
-        self.override_reason = reason
+    def _overridden(self, rule: str, reason: str, digest: str, is_template: bool) -> None:
+        if is_template:
+            self.override_reason = reason
+        else:
+            self.overrides[rule] = digest
         self.refresh_fill()
+
+    def action_acknowledge(self) -> None:
+        pending = sorted({f.rule for f in self.findings if f.severity == "warn"}
+                         - self._current(self.acks))
+        if not pending:
+            self.notify("No warnings to acknowledge.")
+            return
+        self._acknowledge(pending, self._text_hash())
+
+    @work(thread=True, group="fill-save")
+    def _acknowledge(self, rules: list[str], digest: str) -> None:
+        self.app.session.record("policy.acknowledged", incident=self.incident.id,
+                                subject=self.template.id,
+                                details={"rules": rules, "text_sha256": digest})
+        self.app.call_from_thread(self._acknowledged, rules, digest)
+
+    def _acknowledged(self, rules: list[str], digest: str) -> None:
+        for rule in rules:
+            self.acks[rule] = digest
+        self.notify(f"Acknowledged: {', '.join(rules)}")
+        self._show_findings()
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
-
-def approval_rule(template: Template) -> str:
-    """The rule id of an approval problem: unapproved or out_of_review."""
-    return approval(template, local(utcnow()).date()).state
