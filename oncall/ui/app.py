@@ -46,6 +46,7 @@ class OncallApp(App[int]):
         self.incidents = Incidents(session)
         # Empty until the loader worker has read the playbooks directory.
         self.library = Library(session.settings.playbooks_dir())
+        self.library_ready = False
         for palette in load_themes():
             self.register_theme(palette)
         self.theme = theme or session.settings.ui.theme
@@ -63,6 +64,7 @@ class OncallApp(App[int]):
 
     def _library_loaded(self, library: Library) -> None:
         self.library = library
+        self.library_ready = True
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.show_library(library)

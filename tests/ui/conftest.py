@@ -21,13 +21,19 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait until workers have finished and the screen has caught up."""
     from textual.worker import WorkerCancelled
 
-    for _ in range(10):
+    from textual.worker import WorkerState
+
+    # A finished worker often hands its result to the event loop, which starts the next
+    # one (playbooks loaded -> dashboard reads the store): wait until nothing is running.
+    for _ in range(20):
         try:
             await pilot.app.workers.wait_for_complete()
-            break
         except WorkerCancelled:  # an exclusive worker replaced by a newer one: wait again
             continue
-    await pilot.pause()
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                   for w in pilot.app.workers):
+            break
 
 
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]

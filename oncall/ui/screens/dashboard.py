@@ -75,7 +75,10 @@ class DashboardScreen(Screen[None]):
         table.add_column("Status", width=11)
         table.add_column("Checklist", width=11)
         table.add_column("Next update", width=20)
-        self.load(verify=True)
+        # The first read waits for the playbooks (checklist progress needs them); the
+        # library loader calls show_library, which starts it.
+        if self.app.library_ready:
+            self.load(verify=True)
         self.set_interval(REFRESH_SECONDS, self.load)
 
     def action_refresh(self) -> None:
@@ -124,7 +127,7 @@ class DashboardScreen(Screen[None]):
         """Called when the playbooks have loaded: list any broken files."""
         self._library_problems = [str(p) for p in library.problems]
         self._show_problems()
-        self.load()  # checklist progress needs the playbooks
+        self.load(verify=self.app.log_check is None)
 
     def _show_problems(self) -> None:
         problems = self.query_one("#dash-problems", Static)
