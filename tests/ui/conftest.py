@@ -19,9 +19,7 @@ def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait until workers have finished and the screen has caught up."""
-    from textual.worker import WorkerCancelled
-
-    from textual.worker import WorkerState
+    from textual.worker import WorkerCancelled, WorkerState
 
     # A finished worker often hands its result to the event loop, which starts the next
     # one (playbooks loaded -> dashboard reads the store): wait until nothing is running.
