@@ -281,3 +281,63 @@ class Playbook:
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
+
+
+class DeliveryState(StrEnum):
+    """Where one site's copy of a post is. Each state is also shown as a word."""
+
+    QUEUED = "queued"            # recorded, nothing sent yet
+    SENDING = "sending"          # recorded just before the request went out
+    WAITING = "waiting"          # rate limited; will try again at retry_at
+    SENT = "sent"
+    FAILED = "failed"            # the network said no, or nothing reached it: safe to retry
+    UNKNOWN = "unknown"          # may have posted: the officer checks and decides
+    NOT_APPLICABLE = "not_applicable"  # e.g. text to YouTube
+    CANCELLED = "cancelled"      # the officer decided not to send
+    RETRACTING = "retracting"
+    RETRACTED = "retracted"
+    RETRACT_FAILED = "retract_failed"
+
+
+@dataclass
+class PostRecord(Record):
+    """One message sent from one screen to many sites."""
+
+    id: str
+    incident: str
+    author: str
+    created_at: datetime
+    body: str
+    short: str = ""
+    template: str = ""
+    draft: str = ""
+    sites: list[str] = field(default_factory=list)
+    review_at: datetime | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+    acknowledged: dict[str, str] = field(default_factory=dict)
+    retracted_at: datetime | None = None
+
+
+@dataclass
+class Delivery(Record):
+    """One post on one site: the durable outbox entry the fan-out works through."""
+
+    id: str
+    post: str
+    incident: str
+    site: str
+    platform: str
+    text: str
+    key: str
+    state: str = DeliveryState.QUEUED.value
+    attempts: int = 0
+    remote_id: str = ""
+    url: str = ""
+    reason: str = ""
+    raw: str = ""
+    retry_at: datetime | None = None
+    updated_at: datetime | None = None
+    updated_by: str = ""
+    # host:pid of the process working on it, so another process can tell a live send
+    # from one that a crash or a dropped SSH session left behind.
+    owner: str = ""
