@@ -6,13 +6,17 @@ import time
 from collections.abc import Iterable
 from typing import ClassVar
 
+import httpx
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from oncall.actionlog import VerifyResult
+from oncall.crosspost import AdapterFor, demo_tokens
 from oncall.incidents import Incidents
+from oncall.model import Site
+from oncall.platforms.base import DEFAULT_TIMEOUT, Adapter, TokenSource
 from oncall.playbooks import Library, load_library
 from oncall.session import Session
 from oncall.ui.dialogs.help import HelpDialog, key_label
@@ -37,13 +41,20 @@ class OncallApp(App[int]):
         Binding("t", "next_theme", "Theme", id="app.theme"),
     ]
 
-    def __init__(self, session: Session, *, theme: str | None = None) -> None:
+    def __init__(self, session: Session, *, theme: str | None = None,
+                 tokens: TokenSource | None = None, adapter_for: AdapterFor | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._started = time.perf_counter()
         super().__init__()
         self.session = session
         self.first_paint_seconds: float | None = None
         self.log_check: VerifyResult | None = None
         self.incidents = Incidents(session)
+        # One HTTP client for every network, made on mount inside the app's event loop.
+        self.http: httpx.AsyncClient
+        self._transport = transport
+        self.tokens: TokenSource = tokens or demo_tokens()
+        self.adapter_for: AdapterFor = adapter_for or _default_adapters()
         # Empty until the loader worker has read the playbooks directory.
         self.library = Library(session.settings.playbooks_dir())
         self.library_ready = False
@@ -52,7 +63,13 @@ class OncallApp(App[int]):
         self.theme = theme or session.settings.ui.theme
         self.title = f"oncall · {session.settings.force.name}"
 
+    async def on_unmount(self) -> None:
+        if hasattr(self, "http"):
+            await self.http.aclose()
+
     def on_mount(self) -> None:
+        self.http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=self._transport,
+                                      follow_redirects=False)
         self.push_screen(DashboardScreen())
         self.load_library()
 
@@ -103,6 +120,20 @@ class OncallApp(App[int]):
                                 binding.tooltip or binding.description, action)
 
 
-def make_app(session: Session, *, theme: str | None = None) -> OncallApp:
-    """Build the app for a session. The CLI, the demo, the benchmarks and the tests all use this."""
-    return OncallApp(session, theme=theme)
+def _default_adapters() -> AdapterFor:
+    def adapter_for(site: Site, client: httpx.AsyncClient, tokens: TokenSource) -> Adapter:
+        # Imported on first use: the network modules are not needed to draw the dashboard.
+        from oncall.platforms.registry import adapter_for as real
+
+        return real(site, client, tokens)
+
+    return adapter_for
+
+
+def make_app(session: Session, *, theme: str | None = None, tokens: TokenSource | None = None,
+             adapter_for: AdapterFor | None = None,
+             transport: httpx.AsyncBaseTransport | None = None) -> OncallApp:
+    """Build the app for a session. The CLI, the demo, the benchmarks and the tests all use
+    this; tests may pass scripted adapters or an httpx transport."""
+    return OncallApp(session, theme=theme, tokens=tokens, adapter_for=adapter_for,
+                     transport=transport)

@@ -44,6 +44,7 @@ class DashboardScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._store_problems: list[str] = []
+        self._load_seq = 0
         self._library_problems: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -84,11 +85,22 @@ class DashboardScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.load(verify=True)
 
-    @work(thread=True, exclusive=True, group="dashboard-load")
     def load(self, verify: bool = False) -> None:
-        """Read the home off the event loop; the screen updates when it is done."""
+        """Re-read the home off the event loop; the screen updates when it is done."""
+        if not self.app.library_ready:
+            return  # show_library starts the first read once the playbooks are in
+        self._load_seq += 1
+        self._read(self._load_seq, verify)
+
+    @work(thread=True, exclusive=True, group="dashboard-load")
+    def _read(self, seq: int, verify: bool) -> None:
         overview = build_overview(self.app.session, verify=verify, library=self.app.library)
-        self.app.call_from_thread(self.show, overview)
+        self.app.call_from_thread(self._arrived, seq, overview)
+
+    def _arrived(self, seq: int, overview: Overview) -> None:
+        # A cancelled older read may finish after a newer one: never let it overwrite.
+        if seq == self._load_seq:
+            self.show(overview)
 
     def show(self, ov: Overview) -> None:
         """Put an overview on screen."""

@@ -38,6 +38,8 @@ class FillScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,f2", "save", "Save draft", id="fill.save", key_display="^S/F2"),
+        Binding("f5", "compose", "Compose", id="fill.compose",
+                tooltip="Save the draft and open it for sending"),
         Binding("ctrl+o,f3", "override", "Override", id="fill.override", key_display="^O/F3",
                 tooltip="Override a blocking check (Corporate Communications, with a reason)"),
         Binding("ctrl+g,f4", "acknowledge", "Note warnings", id="fill.acknowledge",
@@ -57,6 +59,7 @@ class FillScreen(Screen[None]):
         # rule -> hash of the text it was given for: an edit makes the officer look again.
         self.overrides: dict[str, str] = {}
         self.acks: dict[str, str] = {}
+        self._then_compose = False
         self.draft_id = f"{incident.id}-{secrets.token_hex(3)}"
 
     def compose(self) -> ComposeResult:
@@ -183,6 +186,10 @@ class FillScreen(Screen[None]):
             return
         self._save(self.filled, self._values())
 
+    def action_compose(self) -> None:
+        self._then_compose = True
+        self.action_save()
+
     @work(thread=True, exclusive=True, group="fill-save")
     def _save(self, filled: Filled, values: dict[str, str]) -> None:
         now = utcnow()
@@ -196,7 +203,15 @@ class FillScreen(Screen[None]):
         self.app.session.record("template.filled", incident=self.incident.id,
                                 subject=self.template.title,
                                 details={"template": self.template.id, "draft": draft.id})
-        self.app.call_from_thread(self.notify, f"Draft saved ({draft.id}).")
+        self.app.call_from_thread(self._saved, draft)
+
+    def _saved(self, draft: Draft) -> None:
+        self.notify(f"Draft saved ({draft.id}).")
+        if self._then_compose:
+            from oncall.ui.screens.compose import ComposeScreen
+
+            self._then_compose = False
+            self.app.switch_screen(ComposeScreen(self.incident, draft))
 
     def _text_hash(self) -> str:
         filled = self.filled

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.cadence import load_rruleset
 from oncall.incidents import IncidentError, StepState
-from oncall.model import Incident, Person, Playbook, Role
+from oncall.model import Draft, Incident, Person, Playbook, Role
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
 from oncall.ui.dialogs.choose import ChooseDialog
@@ -47,6 +47,8 @@ class IncidentScreen(Screen[None]):
                 tooltip="Mark the selected step done, or undo a tick made in error"),
         Binding("f", "fill", "Fill", id="incident.fill",
                 tooltip="Fill the selected step's template"),
+        Binding("c", "compose", "Compose", id="incident.compose",
+                tooltip="Write and send a post: from a saved draft or free text"),
         Binding("e", "edit", "Edit", id="incident.edit",
                 tooltip="Correct the incident's title, place or reference"),
         Binding("p", "proceedings", "Proceedings", id="incident.proceedings",
@@ -231,6 +233,30 @@ class IncidentScreen(Screen[None]):
         template = self.app.library.templates.get(template_id)
         if template is not None and self.incident is not None:
             self.app.push_screen(FillScreen(self.incident, template))
+
+    def action_compose(self) -> None:
+        if self.incident is None:
+            return
+        self._pick_draft(self.incident)
+
+    @work(thread=True, group="incident-load")
+    def _pick_draft(self, incident: Incident) -> None:
+        drafts = [d for d in self.app.incidents.drafts.all(incident.id) if d.status == "draft"]
+        self.app.call_from_thread(self._choose_draft, incident, drafts)
+
+    def _choose_draft(self, incident: Incident, drafts: list[Draft]) -> None:
+        from oncall.ui.screens.compose import ComposeScreen
+
+        if not drafts:
+            self.app.push_screen(ComposeScreen(incident))
+            return
+        by_id = {d.id: d for d in drafts}
+        options = [("new", "New post (free text)")] + [
+            (d.id, f"{fmt_time(d.updated_at)} {d.template or 'free text'}: "
+                   f"{' '.join(d.body.split())[:40]}") for d in reversed(drafts)]
+        self.app.push_screen(ChooseDialog("Compose from", options), lambda key: (
+            self.app.push_screen(ComposeScreen(incident, by_id.get(key or "")))
+            if key else None))
 
     def action_edit(self) -> None:
         if self.incident is None:

@@ -1,0 +1,423 @@
+"""Compose and cross-post: the text, the sites, each site's count and status, the checks, Send.
+
+One screen, so the officer sees everything that will happen before it happens,
+and each site's result in place after it has.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, SelectionList, TextArea
+from textual.widgets.selection_list import Selection
+
+from oncall.crosspost import CrossPoster
+from oncall.model import Delivery, DeliveryState, Draft, Incident, Site
+from oncall.overrides import OverrideRefused, can_override, record_override, text_hash
+from oncall.policy import Finding, Post, check, verdict
+from oncall.sitegroups import SHORT_PLATFORMS, groups, rendition_for, renditions
+from oncall.textlength import measure
+from oncall.textsafe import printable
+from oncall.timeutil import utcnow
+from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.dialogs.confirm import ConfirmDialog
+from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.widgets.findings import FindingsList
+
+if TYPE_CHECKING:
+    from oncall.ui.app import OncallApp
+
+S = DeliveryState
+# Each state is a symbol and a word: never colour alone.
+STATUS = {S.QUEUED: "… queued", S.SENDING: "… sending", S.WAITING: "⏸ waiting",
+          S.SENT: "✓ sent", S.FAILED: "✗ FAILED", S.UNKNOWN: "? UNKNOWN",
+          S.NOT_APPLICABLE: "– n/a", S.CANCELLED: "– cancelled",
+          S.RETRACTING: "… retracting", S.RETRACTED: "⌫ retracted",
+          S.RETRACT_FAILED: "✗ RETRACT FAILED"}
+DRAFT_SAVE_DELAY = 1.0
+
+
+class ComposeScreen(Screen[None]):
+    """Write once, check against the procedure, send to many sites, watch each result."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s,f5", "send", "Send…", id="compose.send", key_display="^S/F5",
+                tooltip="Check, confirm the sites, and send"),
+        Binding("ctrl+t", "groups", "Sites…", id="compose.groups", key_display="^T",
+                tooltip="Tick a group of sites: corporate, an area, a network"),
+        Binding("ctrl+r,f6", "retry", "Retry failed", id="compose.retry", key_display="^R/F6",
+                tooltip="Send again only to the sites that failed"),
+        Binding("f4", "decide", "Decide", id="compose.decide",
+                tooltip="Say whether an UNKNOWN site did post, after checking it"),
+        Binding("f8", "retract", "Retract all", id="compose.retract",
+                tooltip="Delete this post from every site it reached"),
+        Binding("ctrl+l", "copy_link", "Copy link", id="compose.copy_link", key_display="^L",
+                tooltip="Copy the highlighted site's link to the post"),
+        Binding("ctrl+o,f3", "override", "Override", id="compose.override",
+                key_display="^O/F3", tooltip="Override a blocking check (with a reason)"),
+        Binding("ctrl+g", "acknowledge", "Note warnings", id="compose.acknowledge",
+                key_display="^G", tooltip="Acknowledge the warnings shown (logged)"),
+        Binding("escape", "back", "Back", id="compose.back"),
+    ]
+
+    app: OncallApp
+
+    def __init__(self, incident: Incident, draft: Draft | None = None) -> None:
+        super().__init__()
+        self.incident = incident
+        self.draft = draft or Draft(id=f"{incident.id}-{secrets.token_hex(3)}",
+                                    incident=incident.id, created_by="", created_at=utcnow(),
+                                    updated_at=utcnow())
+        self.sites: list[Site] = []
+        self.findings: list[Finding] = []
+        self.overrides: dict[str, str] = dict(self.draft.overrides)
+        self.acks: dict[str, str] = dict(self.draft.acknowledged)
+        self.post_id: str | None = None
+        self.deliveries: dict[str, Delivery] = {}
+        self._save_timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Text (Facebook, Mastodon, YouTube description)", classes="compose-label")
+        yield TextArea(self.draft.body, id="compose-body", soft_wrap=True,
+                       show_line_numbers=False)
+        yield Label("Short version for X and Bluesky (blank: use the text)",
+                    classes="compose-label")
+        yield TextArea(self.draft.short, id="compose-short", soft_wrap=True,
+                       show_line_numbers=False)
+        yield Label("Sites: Space ticks · ^T groups · count/limit · status",
+                    classes="compose-label")
+        yield SelectionList[str](id="compose-sites")
+        yield FindingsList("", id="compose-findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = printable(self.incident.title, single_line=True)
+        self.poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
+                                  self.app.adapter_for, on_change=self._delivery_changed)
+        self.load_sites()
+
+    @work(thread=True, group="compose-load")
+    def load_sites(self) -> None:
+        sites = sorted(self.app.session.sites.all(),
+                       key=lambda s: ({"corporate": 0, "council": 1}.get(s.tier, 2), s.area,
+                                      s.name, s.platform))
+        self.app.call_from_thread(self._sites_loaded, sites)
+
+    def _sites_loaded(self, sites: list[Site]) -> None:
+        self.sites = sites
+        picker = self.query_one("#compose-sites", SelectionList)
+        picker.clear_options()
+        ticked = set(self._default_sites(sites))
+        picker.add_options([Selection(self._label(s), s.id, s.id in ticked, id=s.id)
+                            for s in sites])
+        self.refresh_checks()
+
+    def _default_sites(self, sites: list[Site]) -> tuple[str, ...]:
+        """Corporate sites plus the pages of the incident's area, when it names one;
+        otherwise the corporate sites. YouTube only when there is a video."""
+        options = groups(sites, self.incident)
+        chosen = next((g for g in options if g.key.startswith("incident-area:")),
+                      next((g for g in options if g.key == "corporate"), None))
+        by_id = {s.id: s for s in sites}
+        return tuple(i for i in (chosen.site_ids if chosen else ())
+                     if by_id[i].platform != "youtube")
+
+    # --- live counts and checks ---------------------------------------------------------
+
+    def _texts(self) -> tuple[str, str]:
+        return (self.query_one("#compose-body", TextArea).text,
+                self.query_one("#compose-short", TextArea).text)
+
+    def _chosen(self) -> list[Site]:
+        ids = set(self.query_one("#compose-sites", SelectionList).selected)
+        return [s for s in self.sites if s.id in ids]
+
+    def _label(self, site: Site) -> Text:
+        body, short = self._texts() if self.is_mounted else (self.draft.body, self.draft.short)
+        text = rendition_for(site, body, short)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"{printable(site.name, single_line=True)[:26]:<26} ")
+        line.append(f"{site.platform_label:<9}")
+        if site.platform == "youtube":
+            line.append("  video only ")
+        else:
+            m = measure(text, site.platform)
+            line.append(f"{m.length:>5}/{m.limit:<5}")
+            line.append(" ✓ " if m.ok else " ✗ OVER ", style="" if m.ok else "bold")
+        delivery = self.deliveries.get(site.id)
+        if delivery is not None:
+            line.append(STATUS[S(delivery.state)], style="bold")
+            if delivery.state == S.SENT and delivery.url:
+                line.append(f" {printable(delivery.url, single_line=True)}")
+            elif delivery.reason:
+                line.append(f" {printable(delivery.reason, single_line=True)}")
+        return line
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.refresh_checks()
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_draft)
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self.refresh_checks()
+
+    def refresh_checks(self) -> None:
+        """Update every site's count and re-run the checks (in a worker: latest only)."""
+        picker = self.query_one("#compose-sites", SelectionList)
+        for site in self.sites:
+            picker.replace_option_prompt(site.id, self._label(site))
+        body, short = self._texts()
+        self.run_checks(body, short, self._chosen())
+
+    @work(thread=True, exclusive=True, group="compose-checks")
+    def run_checks(self, body: str, short: str, sites: list[Site]) -> None:
+        session = self.app.session
+        post = Post(text=body, sites=sites, renditions=renditions(sites, body, short),
+                    incident=self.incident, people=list(session.directory.people.values()),
+                    force=session.settings.force, policy=session.settings.policy,
+                    review_at=utcnow())
+        findings = check(post) if body.strip() and sites else []
+        self.app.call_from_thread(self._checked, findings)
+
+    def _checked(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.query_one(FindingsList).show(findings, overridden=self._current(self.overrides),
+                                          acknowledged=self._current(self.acks))
+
+    def _hash(self) -> str:
+        body, short = self._texts()
+        return text_hash(f"{body}\n\n{short}")
+
+    def _current(self, marks: dict[str, str]) -> set[str]:
+        digest = self._hash()
+        return {rule for rule, h in marks.items() if h == digest}
+
+    # --- the draft ------------------------------------------------------------------
+
+    def save_draft(self) -> None:
+        body, short = self._texts()
+        self._save_draft(body, short)
+
+    @work(thread=True, exclusive=True, group="compose-draft")
+    def _save_draft(self, body: str, short: str) -> None:
+        now = utcnow()
+        draft = self.draft
+        draft.body, draft.short, draft.updated_at = body, short, now
+        draft.created_by = draft.created_by or self.app.session.user.login
+        draft.overrides, draft.acknowledged = dict(self.overrides), dict(self.acks)
+        self.app.incidents.drafts.put(draft)
+
+    # --- sending ----------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        if self.post_id is not None:
+            self.notify("Already sent. Use Retry failed for failed sites, or start a new post.")
+            return
+        body, short = self._texts()
+        sites = self._chosen()
+        if not body.strip():
+            self.notify("Nothing to send: write the text first.", severity="error")
+            return
+        if not sites:
+            self.notify("Tick at least one site (Space, or ^T for a group).", severity="error")
+            return
+        judged = verdict(self.findings, self._current(self.overrides), self._current(self.acks))
+        if judged.blocking:
+            self.notify(f"Blocked: {judged.blocking[0].message}", severity="error", timeout=8)
+            return
+        if judged.unacknowledged:
+            self.notify("Acknowledge the warnings first (^G): "
+                        f"{judged.unacknowledged[0].message}", severity="warning", timeout=8)
+            return
+        lines = [f"Send to {len(sites)} site(s):"]
+        for site in sites:
+            variant = "short" if site.platform in SHORT_PLATFORMS and short.strip() else "text"
+            lines.append(f"  • {site.name} ({site.platform_label}, {variant})")
+        self.app.push_screen(ConfirmDialog("Send now?", "\n".join(lines), yes="send"),
+                             lambda ok: self._send(body, short, sites) if ok else None)
+
+    @work(group="compose-send")
+    async def _send(self, body: str, short: str, sites: list[Site]) -> None:
+        self.post_id = "pending"
+        results = await self.poster.send(
+            self.incident.id, body, sites, renditions=renditions(sites, body, short),
+            short=short, template=self.draft.template, draft=self.draft.id,
+            review_at=None, overrides=dict(self.overrides), acknowledged=dict(self.acks))
+        if results:
+            self.post_id = results[0].post
+        self._report(results)
+
+    def _report(self, results: list[Delivery]) -> None:
+        counts: dict[str, int] = {}
+        for d in results:
+            counts[d.state] = counts.get(d.state, 0) + 1
+        summary = ", ".join(f"{n} {STATUS[S(state)].split()[-1].lower()}"
+                            for state, n in counts.items())
+        bad = counts.get("failed", 0) + counts.get("unknown", 0)
+        self.notify(f"Post: {summary}.", severity="warning" if bad else "information",
+                    timeout=10)
+
+    def _delivery_changed(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.site] = delivery
+        site = next((s for s in self.sites if s.id == delivery.site), None)
+        if site is not None:
+            self.query_one("#compose-sites", SelectionList).replace_option_prompt(
+                site.id, self._label(site))
+
+    def action_retry(self) -> None:
+        if not self.post_id or self.post_id == "pending":
+            self.notify("Nothing sent yet.")
+            return
+        if not any(d.state == S.FAILED for d in self.deliveries.values()):
+            self.notify("No failed sites to retry. UNKNOWN sites need a decision (F4) first.")
+            return
+        self._retry()
+
+    @work(group="compose-send")
+    async def _retry(self) -> None:
+        assert self.post_id is not None
+        self._report(await self.poster.retry_failed(self.incident.id, self.post_id,
+                                                    self.sites))
+
+    def _highlighted(self) -> Site | None:
+        picker = self.query_one("#compose-sites", SelectionList)
+        index = picker.highlighted
+        return self.sites[index] if index is not None and index < len(self.sites) else None
+
+    def action_decide(self) -> None:
+        site = self._highlighted()
+        delivery = self.deliveries.get(site.id) if site else None
+        if site is None or delivery is None or delivery.state != S.UNKNOWN:
+            self.notify("Highlight a site marked ? UNKNOWN, check that site, then press F4.")
+            return
+        options = [("posted", f"It IS on {site.name}: mark it sent"),
+                   ("not-posted", f"It is NOT on {site.name}: mark it failed (then Retry)")]
+        self.app.push_screen(ChooseDialog("What did you find?", options),
+                             lambda choice: self._decide(delivery, choice == "posted")
+                             if choice else None)
+
+    @work(group="compose-send")
+    async def _decide(self, delivery: Delivery, posted: bool) -> None:
+        await self.poster.decide(delivery, posted)
+
+    def action_retract(self) -> None:
+        live = [d for d in self.deliveries.values() if d.state == S.SENT]
+        if not live:
+            self.notify("Nothing sent to retract.")
+            return
+        names = "\n".join(f"  • {s.name} ({s.platform_label})" for s in self.sites
+                          if s.id in {d.site for d in live})
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._retract(reason)
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.app.push_screen(ReasonDialog(
+                    "Why retract?", "The reason goes in the action log.",
+                    placeholder="e.g. found safe and well 06:05"), reason_given)
+
+        self.app.push_screen(ConfirmDialog("Retract everywhere?",
+                                           f"Delete this post from {len(live)} site(s):\n{names}",
+                                           yes="retract"), confirmed)
+
+    @work(group="compose-send")
+    async def _retract(self, reason: str) -> None:
+        assert self.post_id is not None
+        results = await self.poster.retract_everywhere(self.incident.id, self.post_id,
+                                                       self.sites, reason)
+        done = sum(d.state == S.RETRACTED for d in results)
+        self.notify(f"Retracted from {done} of {len(results)} site(s).",
+                    severity="information" if done == len(results) else "error")
+
+    def action_copy_link(self) -> None:
+        site = self._highlighted()
+        delivery = self.deliveries.get(site.id) if site else None
+        if delivery is None or not delivery.url:
+            self.notify("Highlight a site marked ✓ sent to copy its link.")
+            return
+        self.app.copy_to_clipboard(delivery.url)
+        self.notify(f"Copied: {delivery.url}")
+
+    # --- overrides and acknowledgements -------------------------------------------------
+
+    def action_override(self) -> None:
+        blocks = {f.rule: f.message for f in self.findings
+                  if f.severity == "block" and f.overridable
+                  and f.rule not in self._current(self.overrides)}
+        if not blocks:
+            self.notify("Nothing here needs an override.")
+            return
+        roles = frozenset(self.app.session.settings.policy.override_roles)
+        if not can_override(self.app.session.user, roles):
+            self.notify("Only Corporate Communications can override a block.",
+                        severity="error")
+            return
+
+        def reason_for(rule: str | None) -> None:
+            if rule:
+                self.app.push_screen(ReasonDialog(
+                    "Override a blocking check", f"{blocks[rule]}\nWhy may it go out?"),
+                    lambda reason: self._override(rule, reason, *self._texts())
+                    if reason else None)
+
+        if len(blocks) == 1:
+            reason_for(next(iter(blocks)))
+        else:
+            self.app.push_screen(ChooseDialog("Override which check?", list(blocks.items())),
+                                 reason_for)
+
+    @work(thread=True, group="compose-override")
+    def _override(self, rule: str, reason: str, body: str, short: str) -> None:
+        try:
+            digest = record_override(self.app.session, rule, reason, f"{body}\n\n{short}",
+                                     incident=self.incident.id)
+        except OverrideRefused as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._marked, self.overrides, [rule], digest)
+
+    def action_acknowledge(self) -> None:
+        pending = sorted({f.rule for f in self.findings if f.severity == "warn"}
+                         - self._current(self.acks))
+        if not pending:
+            self.notify("No warnings to acknowledge.")
+            return
+        self._acknowledge(pending, self._hash())
+
+    @work(thread=True, group="compose-override")
+    def _acknowledge(self, rules: list[str], digest: str) -> None:
+        self.app.session.record("policy.acknowledged", incident=self.incident.id,
+                                details={"rules": rules, "text_sha256": digest})
+        self.app.call_from_thread(self._marked, self.acks, rules, digest)
+
+    def _marked(self, marks: dict[str, str], rules: list[str], digest: str) -> None:
+        for rule in rules:
+            marks[rule] = digest
+        self._checked(self.findings)
+
+    def action_groups(self) -> None:
+        options = groups(self.sites, self.incident)
+        by_key = {g.key: g for g in options}
+
+        def chosen(key: str | None) -> None:
+            if key:
+                picker = self.query_one("#compose-sites", SelectionList)
+                for site_id in by_key[key].site_ids:
+                    picker.select(site_id)
+
+        self.app.push_screen(ChooseDialog("Tick a group of sites",
+                                          [(g.key, g.label) for g in options]), chosen)
+
+    def action_back(self) -> None:
+        self.save_draft()
+        self.app.pop_screen()
