@@ -1,0 +1,194 @@
+"""Pilot tests at 80x24 of the compose screen with scripted network adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.widgets import SelectionList, TextArea
+
+from oncall.crosspost import DeliveryRepository
+from oncall.model import Site
+from oncall.platforms.base import Failure, PublishError, Rendition, RemotePost, TokenSource
+from oncall.session import Session, open_session
+from oncall.ui.app import make_app
+from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.dialogs.confirm import ConfirmDialog
+from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.screens.compose import ComposeScreen
+from oncall.ui.screens.incident import IncidentScreen
+from oncall.ui.widgets.findings import FindingsList
+from tests.ui.conftest import SIZE, screen_text, settle
+from tests.ui.test_incident import wait_for_screen
+
+LINK = "https://www.merciavale.police.uk/news/canal"
+
+
+@dataclass
+class Network:
+    """Scripted outcomes per site id; everything else succeeds."""
+
+    fail: dict[str, list[PublishError]] = field(default_factory=dict)
+    posted: list[tuple[str, str]] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+
+    def adapter_for(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource):  # type: ignore[no-untyped-def]
+        network = self
+
+        class Adapter:
+            platform = site.platform
+            idempotent = False
+
+            async def publish(self, rendition: Rendition) -> RemotePost:
+                script = network.fail.get(site.id)
+                if script:
+                    raise script.pop(0)
+                network.posted.append((site.id, rendition.text))
+                n = len(network.posted)
+                return RemotePost(f"{site.id}-{n}", f"https://example.test/{site.id}/{n}")
+
+            async def retract(self, remote_id: str) -> None:
+                network.retracted.append(remote_id)
+
+        return Adapter()
+
+
+async def open_compose(pilot) -> ComposeScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, IncidentScreen)
+    await pilot.press("c")
+    await wait_for_screen(pilot, ComposeScreen)
+    return pilot.app.screen  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def session(live_demo_home: Path) -> Session:
+    return open_session(live_demo_home, "sokafor")
+
+
+async def test_send_to_the_incident_area_retry_the_failure_then_retract(
+        session: Session) -> None:
+    network = Network(fail={"corp-x": [PublishError(Failure.REJECTED,
+                                                    "Mercia Vale Police (X): token expired")]})
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        picker = screen.query_one("#compose-sites", SelectionList)
+        # Corporate sites plus the Brackenford pages are ticked for a Brackenford incident.
+        chosen = set(picker.selected)
+        assert {"corp-fb", "corp-x", "brk-north-fb", "brk-south-fb"} <= chosen
+        assert "corp-yt" not in chosen and "wren-fb" not in chosen
+        screen.query_one("#compose-body", TextArea).text = (
+            f"Officers remain at the canal towpath near Mill Lane. {LINK}")
+        screen.query_one("#compose-short", TextArea).text = f"Canal towpath update: {LINK}"
+        await settle(pilot)
+        findings = str(screen.query_one(FindingsList).render())
+        assert "BLOCK" not in findings
+        # The Brackenford partnership page wants the agreed disclaimer: a warning to note.
+        assert "! WARN  Safer Brackenford Partnership requires the agreed disclaimer" in findings
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen)  # not until the warning is noted
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, ConfirmDialog)
+        assert "Mercia Vale Police (X, short)" in screen_text(app)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "✗ FAILED" in text and "✓ sent" in text
+        assert ("corp-x", f"Canal towpath update: {LINK}") not in network.posted
+        assert ("corp-bsky", f"Canal towpath update: {LINK}") in network.posted
+        sent_before = len(network.posted)
+
+        await pilot.press("ctrl+r")  # the token is fixed now: retry only the failure
+        await settle(pilot)
+        assert len(network.posted) == sent_before + 1
+        assert network.posted[-1] == ("corp-x", f"Canal towpath update: {LINK}")
+        assert "✗ FAILED" not in screen_text(app)
+
+        await pilot.press("f8")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ReasonDialog)
+        app.screen.query_one("Input").value = "found safe and well"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert len(network.retracted) == len(network.posted)
+        assert "⌫ retracted" in screen_text(app)
+
+    actions = [e.action for e in session.log.entries()]
+    for action in ("post.queued", "post.sent", "post.failed", "post.retry",
+                   "post.retract_requested", "post.retracted"):
+        assert action in actions, action
+    states = {d.state for d in DeliveryRepository(session.store).all(
+        session.incidents.all()[0].id)}
+    assert states == {"retracted"}
+
+
+async def test_unknown_needs_the_officers_decision(session: Session) -> None:
+    network = Network(fail={"corp-fb": [PublishError(
+        Failure.UNKNOWN, "Mercia Vale Police (Facebook): no reply in time")]})
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = f"Update. {LINK}"
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("f5")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert "? UNKNOWN" in screen_text(app)
+        await pilot.press("ctrl+r")  # unknown is not retried
+        await settle(pilot)
+        assert not any(site == "corp-fb" for site, _ in network.posted)
+        picker = screen.query_one("#compose-sites", SelectionList)
+        picker.focus()
+        picker.highlighted = [s.id for s in screen.sites].index("corp-fb")
+        await pilot.press("f4")
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("down", "enter")  # "It is NOT on the page"
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert any(site == "corp-fb" for site, _ in network.posted)
+    assert "post.confirmed_not_posted" in [e.action for e in session.log.entries()]
+
+
+async def test_send_is_refused_while_a_block_stands(session: Session) -> None:
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = (
+            f"Thanks to DC Liam Carver for his help. {LINK}")
+        await settle(pilot)
+        assert "✗ BLOCK Names a colleague" in str(screen.query_one(FindingsList).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen)
+    assert network.posted == []
+
+
+async def test_draft_is_saved_as_it_is_typed(session: Session) -> None:
+    from oncall.incidents import DraftRepository
+
+    app = make_app(session, adapter_for=Network().adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = "Half-written appeal"
+        await pilot.pause(1.3)
+        await settle(pilot)
+    incident = session.incidents.all()[0]
+    drafts = DraftRepository(session.store).all(incident.id)
+    assert any(d.body == "Half-written appeal" for d in drafts)
