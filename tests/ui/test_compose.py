@@ -11,7 +11,7 @@ from textual.widgets import SelectionList, TextArea
 
 from oncall.crosspost import DeliveryRepository
 from oncall.model import Site
-from oncall.platforms.base import Failure, PublishError, Rendition, RemotePost, TokenSource
+from oncall.platforms.base import Failure, PublishError, RemotePost, Rendition, TokenSource
 from oncall.session import Session, open_session
 from oncall.ui.app import make_app
 from oncall.ui.dialogs.choose import ChooseDialog
