@@ -203,7 +203,8 @@ class CrossPoster:
                 retry_at = self.clock() + timedelta(seconds=error.retry_after)
                 delivery = await self._save(
                     delivery, state=S.WAITING.value, retry_at=retry_at, raw=error.raw,
-                    reason=f"{error.reason} Will try again at {fmt_time(retry_at)}.")
+                    reason=f"{error.reason.rstrip('.')}; oncall sends it again at "
+                           f"{fmt_time(retry_at)}.")
                 await self._log("post.waiting", delivery, retry_at=retry_at.isoformat())
                 await self.sleep(error.retry_after)
                 continue

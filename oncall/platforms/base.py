@@ -11,16 +11,22 @@ the local sandbox stands in for the real networks.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import quote, quote_plus
 
 import httpx
 
-from oncall.model import Site
+from oncall.model import Platform, Site
 from oncall.secret import Secret
+from oncall.textsafe import printable
+from oncall.timeutil import fmt_time
 
 # How long one request may take before the outcome is unknown. Connect failures
 # are certain (nothing was sent); a read timeout after sending is not.
@@ -63,6 +69,8 @@ class Rendition:
     link: str = ""
     video_path: str = ""
     title: str = ""
+    # Mastodon's content warning (spoiler_text); other networks have none.
+    spoiler: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,8 @@ class StaticTokens:
             return Secret(self.tokens[site.id])
         if self.default is not None:
             return Secret(self.default(site))
-        raise PublishError(Failure.REJECTED, f"{site.name}: no API token stored for this site")
+        raise PublishError(Failure.REJECTED,
+                           f"{site_label(site)}: no API token stored for this site")
 
 
 def sandbox_token(site: Site) -> str:
@@ -119,10 +128,22 @@ _SECRET_FIELDS = re.compile(
 
 
 def redact(text: str, *secrets: str) -> str:
-    """`text` with token-like fields and the given secret values replaced by ********."""
+    """`text` with token-like fields and the given secret values replaced by ********.
+
+    A secret is also found as it travels in a request: URL-encoded (a form body or a
+    query string a server echoes back) and JSON-escaped, up to three times over (a
+    JSON request body quoted inside a JSON error)."""
     for value in secrets:
-        if value:
-            text = text.replace(value, "********")
+        if not value:
+            continue
+        forms = {value, quote(value, safe=""), quote_plus(value)}
+        layer = set(forms)
+        for _ in range(3):
+            layer = {json.dumps(f, ensure_ascii=escape)[1:-1] for f in layer
+                     for escape in (True, False)}
+            forms |= layer
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, "********")
     return _SECRET_FIELDS.sub(lambda m: m.group(1) + '"********"', text)
 
 
@@ -146,21 +167,138 @@ async def send(site: Site, request: Callable[[], Awaitable[httpx.Response]],
                *secrets: str) -> httpx.Response:
     """Run one request, turning transport errors into PublishErrors that say whether the
     network may have received it. HTTP error statuses are left to the adapter."""
+    label = site_label(site)
     try:
         return await request()
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise PublishError(Failure.UNREACHABLE, f"{site.name}: could not connect "
+        raise PublishError(Failure.UNREACHABLE, f"{label}: could not connect "
                            f"({type(exc).__name__}); nothing was sent") from None
     except httpx.PoolTimeout:
-        raise PublishError(Failure.UNREACHABLE, f"{site.name}: no free connection; "
+        raise PublishError(Failure.UNREACHABLE, f"{label}: no free connection; "
                            "nothing was sent") from None
     except (httpx.ReadTimeout, httpx.WriteTimeout):
-        raise PublishError(Failure.UNKNOWN, f"{site.name}: no reply in time; the post may "
+        raise PublishError(Failure.UNKNOWN, f"{label}: no reply in time; the post may "
                            "have gone out. Check the site before sending again.") from None
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-        raise PublishError(Failure.UNKNOWN, f"{site.name}: the connection dropped after "
+        raise PublishError(Failure.UNKNOWN, f"{label}: the connection dropped after "
                            "sending; the post may have gone out. Check the site before "
                            "sending again.") from None
-    except httpx.HTTPError as exc:
-        raise PublishError(Failure.UNKNOWN, f"{site.name}: {redact(str(exc), *secrets)}") \
+    except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+        raise PublishError(Failure.UNREACHABLE, f"{label}: the request could not be made "
+                           f"({one_line(redact(str(exc), *secrets))}); nothing was sent") \
             from None
+    except httpx.HTTPError as exc:
+        raise PublishError(Failure.UNKNOWN, f"{label}: {one_line(redact(str(exc), *secrets))}; "
+                           "the post may have gone out. Check the site before sending "
+                           "again.") from None
+
+
+# --- shared by the adapters ----------------------------------------------------------
+
+# A minute is what oncall waits when a network says "too many requests" but not for how long.
+DEFAULT_RETRY_AFTER = 60.0
+MIN_RETRY_AFTER = 1.0
+# No network asks for more than a day; a bigger number is a broken header.
+MAX_RETRY_AFTER = 86400.0
+_REASON_LIMIT = 240
+
+
+def network_name(site: Site) -> str:
+    """The site's network as people write it: 'X', 'Facebook', 'Bluesky'."""
+    try:
+        return Platform(site.platform).label
+    except ValueError:
+        return site.platform
+
+
+def site_label(site: Site) -> str:
+    """'Mercia Vale Police (X)': the site's name with its network, since a force often
+    has one name on several networks."""
+    return f"{site.name} ({network_name(site)})"
+
+
+def one_line(text: str, limit: int = _REASON_LIMIT) -> str:
+    """Text from a network, made safe for a one-line reason: no control characters,
+    whitespace collapsed, no closing full stop (the reason adds its own), cut to
+    `limit` characters."""
+    flat = " ".join(printable(text).split()).rstrip(" .")
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def raw_of(response: httpx.Response, *secrets: str) -> str:
+    """The response's status and body for the log, with the secrets taken out."""
+    return redact(f"HTTP {response.status_code} {body_text(response)}", *secrets)
+
+
+def retry_after_header(response: httpx.Response, now: datetime) -> float | None:
+    """Seconds from the standard Retry-After header (delta-seconds or an HTTP date)."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def epoch_seconds_until(value: str | None, now: datetime) -> float | None:
+    """Seconds from `now` until a Unix time given as text (X's and Bluesky's reset headers)."""
+    if not value:
+        return None
+    try:
+        reset = float(value.strip())
+    except ValueError:
+        return None
+    return max(0.0, reset - now.timestamp()) if math.isfinite(reset) else None
+
+
+def rate_limited(site: Site, retry_after: float | None, now: datetime, *, status: int | None,
+                 raw: str, told: bool = True, what: str = "rate limited") -> PublishError:
+    """The PublishError for 'too many requests'. `told` is False when the network gave no
+    time and `retry_after` is oncall's own guess."""
+    network = network_name(site)
+    if retry_after is None:
+        retry_after = DEFAULT_RETRY_AFTER
+        told = False
+    # Reset headers have whole-second resolution and the refusal has just happened:
+    # waiting at least a second keeps a "reset now" from becoming a tight loop.
+    retry_after = min(MAX_RETRY_AFTER, max(MIN_RETRY_AFTER, retry_after))
+    at = fmt_time(now + timedelta(seconds=retry_after))
+    when = f"{network} says try again at {at}" if told else \
+        f"{network} gave no time, so try again after {at}"
+    return PublishError(Failure.RATE_LIMITED, f"{site_label(site)}: {what}; {when}.",
+                        status=status, retry_after=retry_after, raw=raw)
+
+
+def server_error(site: Site, response: httpx.Response, raw: str, detail: str = "") -> PublishError:
+    """The PublishError for a 5xx. A 504 is a gateway that gave up waiting for the network
+    after the request was passed on, so the post may exist: that is UNKNOWN, not SERVER."""
+    label = site_label(site)
+    network = network_name(site)
+    status = response.status_code
+    said = f": {one_line(detail, 120)}" if detail else ""
+    if status == 504:
+        return PublishError(
+            Failure.UNKNOWN, f"{label}: {network}'s gateway timed out (HTTP 504) after the "
+            "request was passed on; the post may have gone out. Check the site before "
+            "sending again.", status=status, raw=raw)
+    return PublishError(Failure.SERVER, f"{label}: {network} had a fault at its end "
+                        f"(HTTP {status}{said}); try again shortly.", status=status, raw=raw)
+
+
+def no_id(site: Site, response: httpx.Response, raw: str) -> PublishError:
+    """A success status whose body names no post: it probably went out, but where?"""
+    network = network_name(site)
+    return PublishError(Failure.UNKNOWN, f"{site_label(site)}: {network} answered "
+                        f"HTTP {response.status_code} but did not say which post it made; "
+                        "check the site before sending again.",
+                        status=response.status_code, raw=raw)

@@ -146,7 +146,7 @@ async def test_rate_limit_waits_for_retry_after_then_sends(
     assert results[x.id].state == "sent" and results[x.id].attempts == 2
     assert h.slept == [660.0]
     waiting = [c for c in h.changes if c.site == x.id and c.state == "waiting"]
-    assert waiting and "Will try again at" in waiting[0].reason
+    assert waiting and "oncall sends it again at" in waiting[0].reason
     assert "post.waiting" in actions(demo_session)
 
 

@@ -45,6 +45,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self._store_problems: list[str] = []
         self._load_seq = 0
+        self._ready = False  # set once on_mount has built the table
         self._library_problems: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -78,7 +79,10 @@ class DashboardScreen(Screen[None]):
         table.add_column("Next update", width=20)
         # The first read waits for the playbooks (checklist progress needs them); the
         # library loader calls show_library, which starts it.
+        self._ready = True
         if self.app.library_ready:
+            self._library_problems = [str(p) for p in self.app.library.problems]
+            self._show_problems()
             self.load(verify=True)
         self.set_interval(REFRESH_SECONDS, self.load)
 
@@ -98,9 +102,14 @@ class DashboardScreen(Screen[None]):
         self.app.call_from_thread(self._arrived, seq, overview)
 
     def _arrived(self, seq: int, overview: Overview) -> None:
-        # A cancelled older read may finish after a newer one: never let it overwrite.
+        # A cancelled older read may finish after a newer one: never let it overwrite,
+        # but keep its log verification, which a plain refresh does not repeat.
+        if overview.log_check is not None:
+            self.app.log_check = overview.log_check
         if seq == self._load_seq:
             self.show(overview)
+        else:
+            self._show_status(overview)
 
     def show(self, ov: Overview) -> None:
         """Put an overview on screen."""
@@ -138,6 +147,8 @@ class DashboardScreen(Screen[None]):
     def show_library(self, library: Library) -> None:
         """Called when the playbooks have loaded: list any broken files."""
         self._library_problems = [str(p) for p in library.problems]
+        if not self._ready:
+            return  # on_mount shows them and starts the first read
         self._show_problems()
         self.load(verify=self.app.log_check is None)
 

@@ -1,0 +1,158 @@
+"""Facebook Pages through the Graph API: a post on the page's feed.
+
+publish: POST /v21.0/{page-id}/feed with form fields message, link (if any) and
+access_token (a Page access token) -> 200 {"id": "<page-id>_<post-id>"}.
+retract: DELETE /v21.0/{post-id}?access_token=... -> {"success": true}.
+Errors: {"error": {"message", "type", "code", "error_subcode", "fbtrace_id",
+"error_user_msg"?, "is_transient"?}}. The Graph API has no idempotency key, so a
+repeated publish can post twice: `idempotent` is False.
+
+The page is `site.handle`. The real Graph API wants the numeric Page ID there; the
+demo registry's handles are page usernames, which the sandbox accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+
+import httpx
+
+from oncall.model import Site
+from oncall.platforms.base import (
+    Failure,
+    PublishError,
+    RemotePost,
+    Rendition,
+    TokenSource,
+    json_or_none,
+    no_id,
+    one_line,
+    rate_limited,
+    raw_of,
+    redact,
+    retry_after_header,
+    send,
+    server_error,
+    site_label,
+)
+from oncall.platforms.registry import api_base
+from oncall.timeutil import utcnow
+
+GRAPH_VERSION = "v21.0"
+POST_URL = "https://www.facebook.com/{id}"
+# 4 app, 17 user, 32 page, 613 "calls exceed the rate"; 80000-80014 are the
+# Business Use Case limits that Page tokens meet.
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80000, 80015))
+TOKEN_CODES = frozenset({102, 190})
+PERMISSION_CODES = frozenset({10}) | frozenset(range(200, 300))
+TRANSIENT_CODES = frozenset({1, 2})
+
+
+class FacebookAdapter:
+    platform = "facebook"
+    idempotent = False
+
+    def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.site = site
+        self.client = client
+        self.tokens = tokens
+        self.clock = clock
+
+    @property
+    def base(self) -> str:
+        return api_base(self.site)
+
+    def _url(self, *parts: str) -> str:
+        return "/".join([self.base, GRAPH_VERSION, *(quote(p, safe="") for p in parts)])
+
+    async def publish(self, rendition: Rendition) -> RemotePost:
+        token = (await self.tokens.token_for(self.site)).reveal()
+        form = {"message": rendition.text}
+        if rendition.link:
+            form["link"] = rendition.link
+        form["access_token"] = token
+        url = self._url(self.site.handle.lstrip("@"), "feed")
+        response = await send(self.site, lambda: self.client.post(url, data=form), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the post")
+        data = json_or_none(response)
+        post_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(post_id, str) or not post_id:
+            raise no_id(self.site, response, raw)
+        return RemotePost(post_id, POST_URL.format(id=post_id))
+
+    async def retract(self, remote_id: str) -> None:
+        token = (await self.tokens.token_for(self.site)).reveal()
+        url = self._url(remote_id)
+        response = await send(
+            self.site, lambda: self.client.delete(url, params={"access_token": token}), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "delete the post")
+        data = json_or_none(response)
+        if not (isinstance(data, dict) and data.get("success") is True):
+            raise PublishError(Failure.REJECTED, f"{site_label(self.site)}: Facebook did not "
+                               "confirm the post was deleted; check the page.",
+                               status=response.status_code, raw=raw)
+
+    # --- errors ---------------------------------------------------------------------
+
+    def _retry_after(self, response: httpx.Response, now: datetime) -> float | None:
+        """Retry-After if sent, else the longest `estimated_time_to_regain_access`
+        (minutes) in the Business Use Case usage header."""
+        seconds = retry_after_header(response, now)
+        if seconds is not None:
+            return seconds
+        try:
+            usage = json.loads(response.headers.get("x-business-use-case-usage", ""))
+        except (json.JSONDecodeError, TypeError):
+            return None
+        minutes = [entry.get("estimated_time_to_regain_access", 0)
+                   for entries in (usage.values() if isinstance(usage, dict) else [])
+                   if isinstance(entries, list)
+                   for entry in entries if isinstance(entry, dict)]
+        longest = max((m for m in minutes if isinstance(m, int | float)), default=0)
+        return float(longest) * 60 if longest > 0 else None
+
+    def _error(self, response: httpx.Response, raw: str, token: str,
+               action: str) -> PublishError:
+        label = site_label(self.site)
+        status = response.status_code
+        body = json_or_none(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        error = error if isinstance(error, dict) else {}
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        text = error.get("error_user_msg") or error.get("message") or ""
+        message = one_line(redact(str(text), token), 160)
+        now = self.clock()
+        if status == 429 or code in RATE_LIMIT_CODES:
+            return rate_limited(self.site, self._retry_after(response, now), now,
+                                status=status, raw=raw)
+        if code in TOKEN_CODES:
+            return PublishError(Failure.REJECTED, f"{label}: Facebook did not accept the "
+                                "page's access token (expired or revoked); ask Web "
+                                "Communications to renew it.", status=status, raw=raw)
+        if code in PERMISSION_CODES:
+            return PublishError(Failure.REJECTED, f"{label}: the page's token is not allowed "
+                                f"to {action.removeprefix('take the ')} here (Facebook "
+                                f"permission error {code}); ask Web Communications to check "
+                                "the page's access.", status=status, raw=raw)
+        if code == 368:
+            return PublishError(Failure.REJECTED, f"{label}: Facebook has temporarily blocked "
+                                f"this page from posting: {message or 'policy block'}.",
+                                status=status, raw=raw)
+        if code == 506:
+            return PublishError(Failure.REJECTED, f"{label}: duplicate post: Facebook "
+                                "already has this exact text on the page.",
+                                status=status, raw=raw)
+        if status >= 500 or code in TRANSIENT_CODES or error.get("is_transient") is True:
+            return server_error(self.site, response, raw, message)
+        said = f": {message}" if message else f" (HTTP {status})"
+        number = f" (code {code})" if code is not None and message else ""
+        return PublishError(Failure.REJECTED, f"{label}: Facebook would not {action}"
+                            f"{said}{number}.", status=status, raw=raw)

@@ -1,0 +1,140 @@
+"""Mastodon through its REST API, on the site's own instance.
+
+publish: POST /api/v1/statuses {"status", "visibility": "public", "spoiler_text"?}
+with Authorization: Bearer and Idempotency-Key: <rendition.key> -> 200 Status
+{"id", "url", "uri", ...}. The server remembers an Idempotency-Key (for about an
+hour) and answers a repeat with the status it already made, so `idempotent` is True.
+retract: DELETE /api/v1/statuses/{id}. Errors: {"error": "..."} (422 for validation,
+401 bad token, 429 rate limited with X-RateLimit-Reset as an ISO-8601 time).
+`instance_limit()` reads the server's own post length limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+
+import httpx
+
+from oncall.model import Site
+from oncall.platforms.base import (
+    Failure,
+    PublishError,
+    RemotePost,
+    Rendition,
+    TokenSource,
+    json_or_none,
+    no_id,
+    one_line,
+    rate_limited,
+    raw_of,
+    redact,
+    retry_after_header,
+    send,
+    server_error,
+    site_label,
+)
+from oncall.platforms.registry import api_base
+from oncall.timeutil import parse_iso, utcnow
+
+
+def mastodon_retry_after(response: httpx.Response, now: datetime) -> float | None:
+    """Seconds until the limit resets: X-RateLimit-Reset (an ISO-8601 time), else
+    Retry-After."""
+    reset = response.headers.get("x-ratelimit-reset", "").strip()
+    if reset:
+        try:
+            return max(0.0, (parse_iso(reset) - now).total_seconds())
+        except ValueError:
+            pass
+    return retry_after_header(response, now)
+
+
+class MastodonAdapter:
+    platform = "mastodon"
+    idempotent = True
+
+    def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.site = site
+        self.client = client
+        self.tokens = tokens
+        self.clock = clock
+
+    @property
+    def base(self) -> str:
+        return api_base(self.site)
+
+    async def publish(self, rendition: Rendition) -> RemotePost:
+        token = (await self.tokens.token_for(self.site)).reveal()
+        body: dict[str, str] = {"status": rendition.text, "visibility": "public"}
+        if rendition.spoiler:
+            body["spoiler_text"] = rendition.spoiler
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": rendition.key}
+        response = await send(self.site, lambda: self.client.post(
+            f"{self.base}/api/v1/statuses", json=body, headers=headers), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the post")
+        data = json_or_none(response)
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str | int) \
+                or data["id"] == "":
+            raise no_id(self.site, response, raw)
+        # `url` is the page people open; `uri` the ActivityPub id, a fallback.
+        return RemotePost(str(data["id"]), str(data.get("url") or data.get("uri") or ""))
+
+    async def retract(self, remote_id: str) -> None:
+        token = (await self.tokens.token_for(self.site)).reveal()
+        headers = {"Authorization": f"Bearer {token}"}
+        url = f"{self.base}/api/v1/statuses/{quote(remote_id, safe='')}"
+        response = await send(self.site, lambda: self.client.delete(url, headers=headers),
+                              token)
+        if response.status_code == 404:
+            return  # already gone, which is what a retraction wants
+        if not response.is_success:
+            raise self._error(response, raw_of(response, token), token, "delete the post")
+
+    async def instance_limit(self) -> int | None:
+        """The instance's maximum post length (configuration.statuses.max_characters),
+        or None if the server does not say. Asks /api/v2/instance, then the older
+        /api/v1/instance (servers before 4.0). Needs no token."""
+        for path in ("/api/v2/instance", "/api/v1/instance"):
+            try:
+                response = await send(self.site, lambda p=path: self.client.get(
+                    f"{self.base}{p}"))
+            except PublishError:
+                return None
+            if response.status_code == 404:
+                continue
+            if not response.is_success:
+                return None
+            data = json_or_none(response)
+            try:
+                limit = data["configuration"]["statuses"]["max_characters"]  # type: ignore[index]
+            except (KeyError, TypeError):
+                return None
+            return limit if isinstance(limit, int) and not isinstance(limit, bool) \
+                and limit > 0 else None
+        return None
+
+    def _error(self, response: httpx.Response, raw: str, token: str,
+               action: str) -> PublishError:
+        label = site_label(self.site)
+        status = response.status_code
+        body = json_or_none(response)
+        text = body.get("error", "") if isinstance(body, dict) else ""
+        message = one_line(redact(str(text), token), 160)
+        if status == 429:
+            now = self.clock()
+            return rate_limited(self.site, mastodon_retry_after(response, now), now,
+                                status=status, raw=raw)
+        if status == 401:
+            return PublishError(Failure.REJECTED, f"{label}: the instance did not accept the "
+                                "stored token (HTTP 401); ask Web Communications to renew the "
+                                "site's access.", status=status, raw=raw)
+        if status >= 500:
+            return server_error(self.site, response, raw, message)
+        said = f": {message}" if message else ""
+        return PublishError(Failure.REJECTED, f"{label}: Mastodon would not {action} "
+                            f"(HTTP {status}){said}.", status=status, raw=raw)

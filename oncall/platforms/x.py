@@ -1,0 +1,148 @@
+"""X through API v2: a post (tweet) from the site's account.
+
+publish: POST /2/tweets {"text": ...} with Authorization: Bearer <user token>
+-> 201 {"data": {"id", "text"}}. retract: DELETE /2/tweets/{id} -> 200
+{"data": {"deleted": true}}. Errors are problem+json ({"title", "detail", "type",
+"status"}, sometimes with "errors": [{"message", ...}]). X has no idempotency
+key: a repeated publish posts again (or is refused as a duplicate), so
+`idempotent` is False.
+
+Rate limits: every reply carries x-rate-limit-{limit,remaining,reset} (reset in
+Unix seconds) for the 15-minute window; the daily posting caps have their own
+x-user-limit-24hour-* and x-app-limit-24hour-* headers, and a 429 from one of
+those resets when it says, not when the 15-minute window does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+
+import httpx
+
+from oncall.model import Site
+from oncall.platforms.base import (
+    Failure,
+    PublishError,
+    RemotePost,
+    Rendition,
+    TokenSource,
+    epoch_seconds_until,
+    json_or_none,
+    no_id,
+    one_line,
+    rate_limited,
+    raw_of,
+    redact,
+    retry_after_header,
+    send,
+    server_error,
+    site_label,
+)
+from oncall.platforms.registry import api_base
+from oncall.timeutil import utcnow
+
+POST_URL = "https://x.com/{handle}/status/{id}"
+_LIMIT_HEADERS = ("x-user-limit-24hour", "x-app-limit-24hour", "x-rate-limit")
+
+
+def x_retry_after(response: httpx.Response, now: datetime) -> float | None:
+    """Seconds until X lets the account post again, from its headers.
+
+    The longest reset among the limits that are used up (remaining 0); if none says
+    so, the 15-minute window's reset; then Retry-After."""
+    exhausted = [epoch_seconds_until(response.headers.get(f"{name}-reset"), now)
+                 for name in _LIMIT_HEADERS
+                 if response.headers.get(f"{name}-remaining", "").strip() == "0"]
+    waits = [w for w in exhausted if w is not None]
+    if waits:
+        return max(waits)
+    window = epoch_seconds_until(response.headers.get("x-rate-limit-reset"), now)
+    if window is not None:
+        return window
+    return retry_after_header(response, now)
+
+
+class XAdapter:
+    platform = "x"
+    idempotent = False
+
+    def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.site = site
+        self.client = client
+        self.tokens = tokens
+        self.clock = clock
+
+    @property
+    def base(self) -> str:
+        return api_base(self.site)
+
+    @property
+    def handle(self) -> str:
+        return self.site.handle.lstrip("@") or self.site.username
+
+    async def publish(self, rendition: Rendition) -> RemotePost:
+        token = (await self.tokens.token_for(self.site)).reveal()
+        headers = {"Authorization": f"Bearer {token}"}
+        response = await send(self.site, lambda: self.client.post(
+            f"{self.base}/2/tweets", json={"text": rendition.text}, headers=headers), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the post")
+        body = json_or_none(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        post_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(post_id, str) or not post_id:
+            raise no_id(self.site, response, raw)
+        return RemotePost(post_id, POST_URL.format(handle=self.handle, id=post_id))
+
+    async def retract(self, remote_id: str) -> None:
+        token = (await self.tokens.token_for(self.site)).reveal()
+        headers = {"Authorization": f"Bearer {token}"}
+        url = f"{self.base}/2/tweets/{quote(remote_id, safe='')}"
+        response = await send(self.site, lambda: self.client.delete(url, headers=headers),
+                              token)
+        if response.status_code == 404:
+            return  # already gone, which is what a retraction wants
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "delete the post")
+        body = json_or_none(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not (isinstance(data, dict) and data.get("deleted") is True):
+            raise PublishError(Failure.REJECTED, f"{site_label(self.site)}: X did not confirm "
+                               "the post was deleted; check the account.",
+                               status=response.status_code, raw=raw)
+
+    def _error(self, response: httpx.Response, raw: str, token: str,
+               action: str) -> PublishError:
+        label = site_label(self.site)
+        status = response.status_code
+        body = json_or_none(response)
+        body = body if isinstance(body, dict) else {}
+        errors = body.get("errors")
+        first = errors[0] if isinstance(errors, list) and errors and \
+            isinstance(errors[0], dict) else {}
+        # A 400's "detail" is only "One or more parameters ... invalid"; the entry in
+        # "errors" says which and why.
+        text = first.get("message") or body.get("detail") or body.get("title") or ""
+        message = one_line(redact(str(text), token), 160)
+        if status == 429:
+            now = self.clock()
+            return rate_limited(self.site, x_retry_after(response, now), now,
+                                status=status, raw=raw)
+        if status == 401:
+            return PublishError(Failure.REJECTED, f"{label}: X did not accept the stored "
+                                "token (HTTP 401); ask Web Communications to renew the "
+                                "site's access.", status=status, raw=raw)
+        said_anywhere = f"{first.get('message')} {body.get('detail')}".lower()
+        if status == 403 and "duplicate" in said_anywhere:
+            return PublishError(Failure.REJECTED, f"{label}: duplicate content: X already "
+                                "has this exact text.", status=status, raw=raw)
+        if status >= 500:
+            return server_error(self.site, response, raw, message)
+        said = f": {message}" if message else ""
+        return PublishError(Failure.REJECTED, f"{label}: X would not {action} "
+                            f"(HTTP {status}){said}.", status=status, raw=raw)

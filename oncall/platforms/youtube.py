@@ -1,0 +1,219 @@
+"""YouTube through the Data API v3: videos only.
+
+YouTube has no text posts, so a rendition without a video is NOT_APPLICABLE (the UI
+says so rather than failing). With `video_path`, a resumable upload:
+1. POST /upload/youtube/v3/videos?uploadType=resumable&part=snippet,status with the
+   video resource as JSON ({"snippet": {"title", "description", "categoryId"},
+   "status": {"privacyStatus": "public"}}) and X-Upload-Content-Type/-Length
+   -> 200 with the upload URL in Location;
+2. PUT the file's bytes to that URL -> 200/201 with the video resource {"id", ...}.
+retract: DELETE /youtube/v3/videos?id=<id> -> 204.
+Errors: {"error": {"code", "message", "errors": [{"reason", "domain", "message"}]}}.
+An upload cannot be repeated harmlessly: `idempotent` is False.
+
+Category 25 is "News & Politics". Note: videos uploaded through an API project that
+Google has not audited are locked private whatever privacyStatus says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import os
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from oncall.model import Site
+from oncall.platforms.base import (
+    Failure,
+    PublishError,
+    RemotePost,
+    Rendition,
+    TokenSource,
+    json_or_none,
+    no_id,
+    one_line,
+    rate_limited,
+    raw_of,
+    redact,
+    retry_after_header,
+    send,
+    server_error,
+    site_label,
+)
+from oncall.platforms.registry import api_base
+from oncall.timeutil import utcnow
+
+CATEGORY_NEWS = "25"
+TITLE_LIMIT = 100
+VIDEO_URL = "https://www.youtube.com/watch?v={id}"
+CHUNK = 1 << 20
+# The daily quota resets at midnight Pacific Time.
+_QUOTA_ZONE = "America/Los_Angeles"
+_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+_TOKEN_REASONS = frozenset({"authError", "unauthorized", "expired", "invalidCredentials"})
+
+
+def video_title(rendition: Rendition) -> str:
+    """The rendition's title, else its text's first line, cut to YouTube's 100 characters."""
+    lines = rendition.text.strip().splitlines()
+    title = " ".join((rendition.title or (lines[0] if lines else "")).split()) or "Video"
+    return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1].rstrip() + "…"
+
+
+@cache
+def _pacific() -> tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(_QUOTA_ZONE)
+    except Exception:  # ZoneInfoNotFoundError on a host without tzdata
+        from dateutil import tz
+
+        zone = tz.gettz(_QUOTA_ZONE)
+        if zone is None:  # pragma: no cover - dateutil bundles zone data
+            raise RuntimeError(f"no time zone data for {_QUOTA_ZONE}") from None
+        return zone
+
+
+def seconds_to_quota_reset(now: datetime) -> float:
+    """Seconds until the next midnight in California, when the daily quota resets."""
+    here = now.astimezone(_pacific())
+    midnight = (here + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    # Subtract in UTC: between two times in one zone Python ignores a DST change.
+    return max(1.0, (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds())
+
+
+async def _file_chunks(path: str) -> AsyncIterator[bytes]:
+    """The file's bytes, read in a worker thread so a large video never blocks the loop."""
+    handle = await asyncio.to_thread(open, path, "rb")
+    try:
+        while chunk := await asyncio.to_thread(handle.read, CHUNK):
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)
+
+
+class YouTubeAdapter:
+    platform = "youtube"
+    idempotent = False
+
+    def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.site = site
+        self.client = client
+        self.tokens = tokens
+        self.clock = clock
+
+    @property
+    def base(self) -> str:
+        return api_base(self.site)
+
+    async def publish(self, rendition: Rendition) -> RemotePost:
+        label = site_label(self.site)
+        if not rendition.video_path:
+            raise PublishError(Failure.NOT_APPLICABLE, f"{label}: YouTube takes videos only; "
+                               "a text post does not apply there")
+        path = rendition.video_path
+        try:
+            size = (await asyncio.to_thread(os.stat, path)).st_size
+        except OSError as exc:
+            raise PublishError(Failure.REJECTED, f"{label}: cannot read the video file "
+                               f"{Path(path).name} ({exc.strerror or type(exc).__name__}); "
+                               "nothing was sent.") from None
+        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        token = (await self.tokens.token_for(self.site)).reveal()
+        auth = {"Authorization": f"Bearer {token}"}
+        metadata = {
+            "snippet": {"title": video_title(rendition), "description": rendition.text,
+                        "categoryId": CATEGORY_NEWS},
+            "status": {"privacyStatus": "public"},
+        }
+        # 1. Open the upload session: nothing is published yet.
+        response = await send(self.site, lambda: self.client.post(
+            f"{self.base}/upload/youtube/v3/videos",
+            params={"uploadType": "resumable", "part": "snippet,status"}, json=metadata,
+            headers={**auth, "X-Upload-Content-Type": content_type,
+                     "X-Upload-Content-Length": str(size)}), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "start the upload")
+        location = response.headers.get("location", "")
+        if not location:
+            raise PublishError(Failure.SERVER, f"{label}: YouTube opened no upload session "
+                               "(no Location); nothing was published. Try again shortly.",
+                               status=response.status_code, raw=raw)
+        upload_url = urljoin(f"{self.base}/", location)
+        # 2. Send the bytes. The upload URL itself authorises the upload; the token goes
+        # with it only to the API's own origin, never to a host a reply named.
+        headers = {"Content-Type": content_type, "Content-Length": str(size)}
+        if _origin(upload_url) == _origin(self.base):
+            headers.update(auth)
+        response = await send(self.site, lambda: self.client.put(
+            upload_url, content=_file_chunks(path), headers=headers), token)
+        raw = raw_of(response, token)
+        if response.status_code == 308:
+            raise PublishError(Failure.SERVER, f"{label}: YouTube received only part of the "
+                               "video; nothing was published. Try again.",
+                               status=308, raw=raw)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the video")
+        data = json_or_none(response)
+        video_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(video_id, str) or not video_id:
+            raise no_id(self.site, response, raw)
+        return RemotePost(video_id, VIDEO_URL.format(id=video_id))
+
+    async def retract(self, remote_id: str) -> None:
+        token = (await self.tokens.token_for(self.site)).reveal()
+        response = await send(self.site, lambda: self.client.delete(
+            f"{self.base}/youtube/v3/videos", params={"id": remote_id},
+            headers={"Authorization": f"Bearer {token}"}), token)
+        if response.status_code == 404:
+            return  # already gone, which is what a retraction wants
+        if not response.is_success:
+            raise self._error(response, raw_of(response, token), token, "delete the video")
+
+    def _error(self, response: httpx.Response, raw: str, token: str,
+               action: str) -> PublishError:
+        label = site_label(self.site)
+        status = response.status_code
+        body = json_or_none(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        error = error if isinstance(error, dict) else {}
+        errors = error.get("errors")
+        first = errors[0] if isinstance(errors, list) and errors and \
+            isinstance(errors[0], dict) else {}
+        reason = str(first.get("reason") or "")
+        message = one_line(redact(str(error.get("message") or ""), token), 160)
+        now = self.clock()
+        if reason == "quotaExceeded":
+            return rate_limited(self.site, seconds_to_quota_reset(now), now, status=status,
+                                raw=raw, what="the channel's daily API quota is used up")
+        if status == 429 or reason in _RATE_REASONS:
+            return rate_limited(self.site, retry_after_header(response, now), now,
+                                status=status, raw=raw)
+        if status == 401 or reason in _TOKEN_REASONS:
+            return PublishError(Failure.REJECTED, f"{label}: YouTube did not accept the stored "
+                                "token (expired or revoked); ask Web Communications to renew "
+                                "the site's access.", status=status, raw=raw)
+        if reason == "uploadLimitExceeded":
+            return PublishError(Failure.REJECTED, f"{label}: the channel has reached YouTube's "
+                                "limit on uploads for now; try later or upload by hand.",
+                                status=status, raw=raw)
+        if status >= 500:
+            return server_error(self.site, response, raw, message)
+        said = ": ".join(p for p in (reason, message) if p)
+        said = f" ({said})" if said else f" (HTTP {status})"
+        return PublishError(Failure.REJECTED, f"{label}: YouTube would not {action}{said}.",
+                            status=status, raw=raw)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
