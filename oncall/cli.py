@@ -66,11 +66,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["ONCALL_HOME"] = str(home)
     args.home = str(home)
     args.user = args.user or DEMO_USER
+    sandbox = _demo_sandbox(home)
     try:
         return cmd_tui(args)
     finally:
+        sandbox.stop()
         if not args.keep:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _demo_sandbox(home: Path):  # -> Sandbox; imported lazily
+    """Start the local sandbox on loopback and point every demo site at it, so the whole
+    flow, posting included, works offline."""
+    from dataclasses import replace
+
+    from oncall.config import Paths
+    from oncall.sandbox import Sandbox
+    from oncall.store import SiteRepository, Store
+
+    sandbox = Sandbox(port=0).start()
+    repo = SiteRepository(Store(Paths(home).data))
+    repo.put_many([replace(s, api_base=sandbox.base_for(s.platform)) for s in repo.all()])
+    return sandbox
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
@@ -213,6 +230,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if blocks else 0
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Serve the networks' API shapes on 127.0.0.1 until Ctrl+C."""
+    from oncall.sandbox import run_sandbox
+
+    return run_sandbox(args.port)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure and print the performance figures."""
     from oncall.bench import run_bench
@@ -276,6 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Corporate Communications have approved this appeal")
     chk.add_argument("--json", action="store_true", help="one JSON object per finding")
     chk.set_defaults(handler=cmd_check)
+
+    sandbox = sub.add_parser("sandbox", help="serve stand-ins for the networks on "
+                             "127.0.0.1 (offline demo and tests)")
+    sandbox.add_argument("--port", type=int, default=8765,
+                         help="port to listen on (default 8765; 0 picks a free one)")
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     bench = sub.add_parser("bench", help="measure and print performance figures")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")

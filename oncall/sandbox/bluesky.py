@@ -1,0 +1,314 @@
+"""Bluesky's XRPC (a PDS), as far as a press office uses it.
+
+POST /xrpc/com.atproto.server.createSession {identifier, password: "sandbox-<site id>"}
+  -> {accessJwt, refreshJwt, did: "did:plc:<site id>", handle, active}
+POST /xrpc/com.atproto.server.refreshSession (Bearer refreshJwt) -> new tokens
+POST /xrpc/com.atproto.repo.createRecord (Bearer accessJwt)
+  {repo, collection: "app.bsky.feed.post", rkey?, validate?, record}
+  -> {uri: "at://<did>/app.bsky.feed.post/<rkey>", cid, commit, validationStatus}
+POST /xrpc/com.atproto.repo.deleteRecord {repo, collection, rkey} -> {} (also when absent)
+GET /xrpc/com.atproto.repo.getRecord?repo=&collection=&rkey= (no token needed)
+  -> {uri, cid, value} or 400 {"error": "RecordNotFound"}
+GET /xrpc/app.bsky.notification.listNotifications -> {notifications: [...]}
+GET /profile/{did}/post/{rkey} -> a bare public page for the post
+
+Errors are {"error": "<Name>", "message": "..."}. Only the accessJwt from
+createSession opens the repo (the demo token is the app password, not a bearer).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+from oncall import textlength
+from oncall.sandbox.state import Post, State, iso_z, now
+from oncall.sandbox.wire import (
+    Errors,
+    Reply,
+    Request,
+    guarded,
+    json_reply,
+    post_page,
+    token_account,
+)
+
+PLATFORM = "bluesky"
+COLLECTION = "app.bsky.feed.post"
+EXISTS = "Record already exists"
+_RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
+_B32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+def error(status: int, name: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return json_reply(status, {"error": name, "message": message}, headers=headers)
+
+
+def _rate_limited(retry_after: int) -> Reply:
+    return error(429, "RateLimitExceeded", "Rate Limit Exceeded", headers={
+        "RateLimit-Limit": "5000", "RateLimit-Remaining": "0",
+        "RateLimit-Reset": str(int(time.time()) + retry_after),
+        "RateLimit-Policy": "5000;w=3600", "Retry-After": str(retry_after)})
+
+
+ERRORS = Errors(
+    rate_limited=_rate_limited,
+    server_error=lambda: error(500, "InternalServerError", "Internal Server Error"),
+    duplicate=lambda: error(422, "InvalidRequest", "Duplicate post"),
+)
+
+
+def did_for(account: str) -> str:
+    return f"did:plc:{account}"
+
+
+def tid(number: int) -> str:
+    """A record key in the TID form Bluesky uses (13 sortable base32 characters)."""
+    value = (time.time_ns() // 1000) << 10 | (number & 0x3FF)
+    chars = []
+    for _ in range(13):
+        chars.append(_B32_SORT[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def _cid(data: object) -> str:
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).digest()
+    return "bafyrei" + base64.b32encode(digest).decode().lower().rstrip("=")[:52]
+
+
+def _jwt(did: str, scope: str) -> str:
+    def part(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    issued = int(time.time())
+    claims = {"scope": scope, "sub": did, "aud": "did:web:sandbox", "iat": issued,
+              "exp": issued + 7200, "jti": secrets.token_hex(8)}
+    return f"{part({'typ': 'at+jwt', 'alg': 'HS256'})}.{part(claims)}." \
+           f"{secrets.token_urlsafe(32)}"
+
+
+def handle(req: Request, state: State) -> Reply:
+    path, method = req.path, req.method
+    page = re.fullmatch(r"/profile/([^/]+)/post/([^/]+)", path)
+    if page and method == "GET":
+        did = page.group(1)
+        did = did if did.startswith("did:") else _did_of_handle(state, did)
+        return post_page(state.find_post(PLATFORM, f"at://{did}/{COLLECTION}/{page.group(2)}"))
+    nsid = path.removeprefix("/xrpc/") if path.startswith("/xrpc/") else ""
+    if nsid == "com.atproto.server.createSession" and method == "POST":
+        return _create_session(req, state)
+    if nsid == "com.atproto.server.refreshSession" and method == "POST":
+        return _refresh_session(req, state)
+    if nsid == "com.atproto.repo.getRecord" and method == "GET":
+        owner = req.arg("repo").removeprefix("did:plc:")  # public: no token needed
+        return guarded(state, owner, "read", ERRORS, lambda: _get(req, state))
+    routes = {
+        ("POST", "com.atproto.repo.createRecord"): ("post", _create),
+        ("POST", "com.atproto.repo.deleteRecord"): ("delete", _delete),
+        ("GET", "app.bsky.notification.listNotifications"): ("read", _notifications),
+    }
+    route = routes.get((method, nsid))
+    if route is None:
+        return error(501, "MethodNotImplemented", "Method Not Implemented")
+    session, refused = _session(req, state, "access")
+    if refused is not None:
+        return refused
+    op, action = route
+    account = session["account"]
+    return guarded(state, account, op, ERRORS, lambda: action(req, state, session))
+
+
+def _did_of_handle(state: State, handle: str) -> str:
+    with state.lock:
+        for session in state.sessions.values():
+            if session["handle"] == handle:
+                return did_for(session["account"])
+    return ""
+
+
+def _session(req: Request, state: State, kind: str) \
+        -> tuple[dict[str, Any], Reply | None]:
+    token = req.bearer()
+    if not token:
+        return {}, error(401, "AuthMissing", "Authentication Required")
+    with state.lock:
+        session = state.sessions.get(token)
+    if session is None or session["kind"] != kind:
+        return {}, error(401, "InvalidToken", "Token could not be verified")
+    if session["expired"]:
+        return {}, error(400, "ExpiredToken", "Token has expired")
+    return session, None
+
+
+def _issue(state: State, account: str, handle: str) -> dict[str, Any]:
+    did = did_for(account)
+    access, refresh = _jwt(did, "com.atproto.access"), _jwt(did, "com.atproto.refresh")
+    with state.lock:
+        for token, kind in ((access, "access"), (refresh, "refresh")):
+            state.sessions[token] = {"account": account, "handle": handle, "kind": kind,
+                                     "expired": False}
+    return {"accessJwt": access, "refreshJwt": refresh, "handle": handle, "did": did,
+            "active": True}
+
+
+def _create_session(req: Request, state: State) -> Reply:
+    body = req.json()
+    if not isinstance(body, dict):
+        return error(400, "InvalidRequest", "Input must be an object")
+    for name in ("identifier", "password"):
+        if not isinstance(body.get(name), str):
+            return error(400, "InvalidRequest", f'Input must have the property "{name}"')
+    account = token_account(body["password"])
+    if account is None:
+        return error(401, "AuthenticationRequired", "Invalid identifier or password")
+    identifier = body["identifier"].lstrip("@")
+    handle = identifier if identifier and not identifier.startswith("did:") \
+        else f"{account}.bsky.sandbox"
+
+    def issue() -> Reply:
+        return json_reply(200, _issue(state, account, handle))
+
+    return guarded(state, account, "session", ERRORS, issue)
+
+
+def _refresh_session(req: Request, state: State) -> Reply:
+    session, refused = _session(req, state, "refresh")
+    if refused is not None:
+        return refused
+    with state.lock:
+        state.sessions.pop(req.bearer(), None)
+    return json_reply(200, _issue(state, session["account"], session["handle"]))
+
+
+def expire_sessions(state: State, account: str | None = None) -> int:
+    """Make the access tokens of `account` (or everyone) answer ExpiredToken."""
+    count = 0
+    with state.lock:
+        for session in state.sessions.values():
+            if session["kind"] == "access" and account in (None, session["account"]):
+                session["expired"] = True
+                count += 1
+    return count
+
+
+def _repo_matches(repo: object, session: dict[str, Any]) -> bool:
+    return repo in (did_for(session["account"]), session["handle"])
+
+
+def _invalid_record(record: Any) -> str:
+    """Why `record` is not a valid post, in the PDS's words; "" if it is valid."""
+    prefix = f"Invalid {COLLECTION} record: "
+    if not isinstance(record, dict):
+        return prefix + "Record must be an object"
+    kind = record.get("$type", COLLECTION)
+    if kind != COLLECTION:
+        return f"Invalid $type: expected {COLLECTION}, got {kind}"
+    for name in ("text", "createdAt"):
+        if name not in record:
+            return prefix + f'Record must have the property "{name}"'
+    text = record["text"]
+    if not isinstance(text, str):
+        return prefix + "Record/text must be a string"
+    if textlength.bluesky_bytes(text) > textlength.BLUESKY_BYTE_LIMIT:
+        return prefix + f"Record/text must not be longer than " \
+                        f"{textlength.BLUESKY_BYTE_LIMIT} characters"
+    if textlength.graphemes(text) > textlength.BLUESKY_LIMIT:
+        return prefix + f"Record/text must not be longer than {textlength.BLUESKY_LIMIT} " \
+                        "graphemes"
+    return ""
+
+
+def _create(req: Request, state: State, session: dict[str, Any]) -> Reply:
+    body = req.json()
+    if not isinstance(body, dict):
+        return error(400, "InvalidRequest", "Input must be an object")
+    for name in ("repo", "collection", "record"):
+        if name not in body:
+            return error(400, "InvalidRequest", f'Input must have the property "{name}"')
+    if not _repo_matches(body["repo"], session):
+        return error(401, "AuthenticationRequired", "Authentication Required")
+    if body["collection"] != COLLECTION:
+        return error(400, "InvalidRequest", f"The sandbox only keeps {COLLECTION} records")
+    rkey = body.get("rkey")
+    if rkey is not None and (not isinstance(rkey, str) or not _RKEY.fullmatch(rkey)
+                             or rkey in (".", "..")):
+        return error(400, "InvalidRequest", "Invalid record key")
+    record = body["record"]
+    problem = _invalid_record(record) if body.get("validate", True) is not False else ""
+    if problem:
+        return error(400, "InvalidRequest", problem)
+    account = session["account"]
+    did = did_for(account)
+    with state.lock:
+        rkey = rkey or tid(state.next_number())
+        uri = f"at://{did}/{COLLECTION}/{rkey}"
+        existing = state.find_post(PLATFORM, uri)
+        if existing is not None and not existing.deleted:
+            return error(400, "InvalidRequest", EXISTS)
+        cid = _cid(record)
+        text = record.get("text", "") if isinstance(record, dict) else ""
+        state.add_post(Post(PLATFORM, account, uri, text if isinstance(text, str) else "",
+                            now(), url=f"{req.base}/profile/{did}/post/{rkey}",
+                            extra={"rkey": rkey, "cid": cid, "record": record}))
+    return json_reply(200, {"uri": uri, "cid": cid,
+                            "commit": {"cid": _cid([uri, "commit"]), "rev": tid(0)},
+                            "validationStatus": "valid"})
+
+
+def _delete(req: Request, state: State, session: dict[str, Any]) -> Reply:
+    body = req.json()
+    if not isinstance(body, dict):
+        return error(400, "InvalidRequest", "Input must be an object")
+    for name in ("repo", "collection", "rkey"):
+        if not isinstance(body.get(name), str):
+            return error(400, "InvalidRequest", f'Input must have the property "{name}"')
+    if not _repo_matches(body["repo"], session):
+        return error(401, "AuthenticationRequired", "Authentication Required")
+    uri = f"at://{did_for(session['account'])}/{body['collection']}/{body['rkey']}"
+    post = state.find_post(PLATFORM, uri)
+    if post is not None and not post.deleted:
+        state.delete_post(post)
+    return json_reply(200, {})
+
+
+def _get(req: Request, state: State) -> Reply:
+    repo, collection, rkey = req.arg("repo"), req.arg("collection"), req.arg("rkey")
+    if not (repo and collection and rkey):
+        return error(400, "InvalidRequest", "Params must have the properties \"repo\", "
+                     "\"collection\" and \"rkey\"")
+    did = repo if repo.startswith("did:") else _did_of_handle(state, repo)
+    uri = f"at://{did}/{collection}/{rkey}"
+    post = state.find_post(PLATFORM, uri)
+    if post is None or post.deleted:
+        return error(400, "RecordNotFound", f"Could not locate record: {uri}")
+    return json_reply(200, {"uri": uri, "cid": post.extra["cid"],
+                            "value": post.extra["record"]})
+
+
+def _notifications(req: Request, state: State, session: dict[str, Any]) -> Reply:
+    account = session["account"]
+    items = []
+    for m in reversed(state.inbox_raw(account)):
+        author = m["author"].lstrip("@")
+        author_did = f"did:plc:{author.replace('.', '-')}"
+        record: dict[str, Any] = {"$type": COLLECTION, "text": m["text"],
+                                  "createdAt": iso_z(m["created_at"])}
+        reason = "mention"
+        if m["in_reply_to"]:
+            reason = "reply"
+            parent = state.find_post(PLATFORM, m["in_reply_to"])
+            ref = {"uri": m["in_reply_to"], "cid": parent.extra["cid"] if parent else ""}
+            record["reply"] = {"root": ref, "parent": ref}
+        uri = f"at://{author_did}/{COLLECTION}/{m['id']}"
+        items.append({"uri": uri, "cid": _cid(uri), "reason": reason,
+                      "author": {"did": author_did, "handle": author,
+                                 "displayName": m["author_name"]},
+                      "record": record, "isRead": False, "indexedAt": iso_z(m["created_at"]),
+                      "labels": []})
+    return json_reply(200, {"notifications": items, "seenAt": iso_z(now())})
