@@ -30,6 +30,7 @@ class Overview:
     problems: list[str] = field(default_factory=list)
     # incident id -> (steps done, steps in the playbook, steps overdue)
     progress: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    undecided: int = 0  # deliveries a crash or an unclear reply left for the officer
 
 
 def build_overview(session: Session, *, tail: int | None = None, verify: bool = False,
@@ -71,5 +72,7 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
             states = [s.state(now) for s in service.checklist(incident, playbook)]
             progress[incident.id] = (states.count("done"), len(states),
                                      states.count("OVERDUE"))
+    from oncall.crosspost import unresolved
+
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    check, problems, progress)
+                    check, problems, progress, len(unresolved(session)))

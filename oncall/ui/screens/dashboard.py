@@ -35,6 +35,8 @@ class DashboardScreen(Screen[None]):
                 tooltip="Open an incident from a playbook"),
         Binding("enter", "open_incident", "Open", id="dashboard.open_incident", show=False,
                 tooltip="Open the selected incident's checklist"),
+        Binding("o", "outbox", "Outbox", id="dashboard.outbox",
+                tooltip="Decide on deliveries a crash or an unclear reply left behind"),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh",
                 tooltip="Re-read incidents, sites and the log, and verify the log"),
     ]
@@ -85,6 +87,11 @@ class DashboardScreen(Screen[None]):
             self._show_problems()
             self.load(verify=True)
         self.set_interval(REFRESH_SECONDS, self.load)
+
+    def action_outbox(self) -> None:
+        from oncall.ui.screens.outbox import OutboxScreen
+
+        self.app.push_screen(OutboxScreen())
 
     def action_refresh(self) -> None:
         self.load(verify=True)
@@ -225,6 +232,8 @@ class DashboardScreen(Screen[None]):
     def _show_status(self, ov: Overview) -> None:
         check = self.app.log_check
         text = Text(f"{fmt_time(ov.now)}  ")
+        if ov.undecided:
+            text.append(f"! OUTBOX: {ov.undecided} to decide (o)  ", style="bold")
         if check is None:
             text.append("Log: checking…")
         elif check.ok:

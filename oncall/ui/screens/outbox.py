@@ -1,0 +1,140 @@
+"""Deliveries a crash, a dropped SSH session or an unclear reply left undecided.
+
+Nothing here is sent by itself: the officer checks each site and says what
+happened, or sends what never left, or cancels it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from oncall.crosspost import CrossPoster, unresolved
+from oncall.model import Delivery, DeliveryState
+from oncall.textsafe import printable
+from oncall.timeutil import fmt_datetime, utcnow
+from oncall.ui.dialogs.choose import ChooseDialog
+
+if TYPE_CHECKING:
+    from oncall.ui.app import OncallApp
+
+S = DeliveryState
+WHY = {S.UNKNOWN.value: "? UNKNOWN: may have posted",
+       S.SENDING.value: "? INTERRUPTED while sending",
+       S.QUEUED.value: "… never sent (interrupted)",
+       S.WAITING.value: "… was waiting (interrupted)"}
+
+
+class OutboxScreen(Screen[None]):
+    """One row per undecided delivery; Enter to decide."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "decide", "Decide", id="outbox.decide",
+                tooltip="Say what happened to the highlighted delivery"),
+        Binding("escape", "back", "Back", id="outbox.back"),
+    ]
+
+    app: OncallApp
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text("Check each site, then say what you found. Nothing here is sent "
+                          "again unless you choose to send it."), id="outbox-help")
+        table: DataTable[Text] = DataTable(id="outbox-table", cursor_type="row")
+        yield table
+        yield Static("", id="outbox-text", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Outbox: deliveries to decide"
+        table = self.query_one(DataTable)
+        table.add_column("Site", width=24)
+        table.add_column("State", width=28)
+        table.add_column("Since", width=18)
+        self.rows: list[Delivery] = []
+        self.poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
+                                  self.app.adapter_for)
+        self.load()
+
+    @work(thread=True, exclusive=True, group="outbox-load")
+    def load(self) -> None:
+        rows = unresolved(self.app.session)
+        names = {s.id: s for s in self.app.session.sites.all()}
+        self.app.call_from_thread(self.show, rows, names)
+
+    def show(self, rows: list[Delivery], names: dict) -> None:  # type: ignore[type-arg]
+        self.rows, self.sites = rows, names
+        table = self.query_one(DataTable)
+        table.clear()
+        now = utcnow()
+        for d in rows:
+            site = names.get(d.site)
+            label = f"{site.name} ({site.platform_label})" if site else d.site
+            table.add_row(Text(printable(label), no_wrap=True, overflow="ellipsis"),
+                          Text(WHY.get(d.state, d.state)),
+                          Text(fmt_datetime(d.updated_at, now) if d.updated_at else ""),
+                          key=d.id)
+        if not rows:
+            self.query_one("#outbox-text", Static).update("Nothing to decide.")
+        else:
+            self._show_text()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_text()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_decide()  # Enter on a row: the table takes the key, so act here
+
+    def _current(self) -> Delivery | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+
+    def _show_text(self) -> None:
+        d = self._current()
+        if d is not None:
+            text = Text(printable(d.text))
+            if d.reason:
+                text.append(f"\n{printable(d.reason)}", style="bold")
+            self.query_one("#outbox-text", Static).update(text)
+
+    def action_decide(self) -> None:
+        d = self._current()
+        if d is None:
+            return
+        site = self.sites.get(d.site)
+        name = site.name if site else d.site
+        options = []
+        if d.state != S.QUEUED.value:
+            options += [("posted", f"It IS on {name}: mark it sent"),
+                        ("not-posted", f"It is NOT on {name}: send it now")]
+        else:
+            options += [("send", f"Send it to {name} now")]
+        options += [("cancel", "Do not send it: cancel")]
+        self.app.push_screen(ChooseDialog(f"{name}: what now?", options),
+                             lambda choice: self._act(d, choice) if choice else None)
+
+    @work(group="outbox-act")
+    async def _act(self, delivery: Delivery, choice: str) -> None:
+        site = self.sites.get(delivery.site)
+        if choice == "posted":
+            await self.poster.decide(delivery, posted=True)
+        elif choice == "cancel":
+            await self.poster.cancel(delivery, "cancelled from the outbox")
+        elif site is not None:
+            if choice == "not-posted":
+                delivery = await self.poster.decide(delivery, posted=False)
+            [result] = await self.poster.run([delivery], [site])
+            self.notify(f"{site.name}: {result.state}"
+                        + (f" ({result.reason})" if result.reason else ""))
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,62 @@
+"""Pilot tests at 80x24: deliveries left undecided are shown at start and decided by hand."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from textual.widgets import Static
+
+from oncall.crosspost import DeliveryRepository
+from oncall.model import Delivery
+from oncall.session import open_session
+from oncall.ui.app import make_app
+from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.screens.dashboard import DashboardScreen
+from oncall.ui.screens.outbox import OutboxScreen
+from tests.ui.conftest import SIZE, screen_text, settle
+from tests.ui.test_compose import Network
+from tests.ui.test_incident import wait_for_screen
+
+
+async def test_interrupted_and_unknown_deliveries_wait_for_the_officer(
+        live_demo_home: Path) -> None:
+    session = open_session(live_demo_home, "sokafor")
+    [incident] = session.incidents.all()
+    repo = DeliveryRepository(session.store)
+    dead = f"{socket.gethostname()}:999999"
+    repo.put(Delivery(id="p.corp-fb", post="p", incident=incident.id, site="corp-fb",
+                      platform="facebook", text="Appeal text", key="k1", state="sending",
+                      owner=dead))
+    repo.put(Delivery(id="p.corp-x", post="p", incident=incident.id, site="corp-x",
+                      platform="x", text="Appeal text", key="k2", state="unknown",
+                      reason="Mercia Vale Police (X): no reply in time"))
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = str(app.screen.query_one("#dash-status", Static).render())
+        assert "! OUTBOX: 2 to decide (o)" in status
+        await pilot.press("o")
+        await wait_for_screen(pilot, OutboxScreen)
+        text = screen_text(app)
+        assert "INTERRUPTED while sending" in text and "UNKNOWN: may have posted" in text
+        assert network.posted == []  # shown, not sent
+        await pilot.press("enter")  # first row: the interrupted Facebook post
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("down", "enter")  # "It is NOT on ... : send it now"
+        await wait_for_screen(pilot, OutboxScreen)
+        await settle(pilot)
+        assert network.posted == [("corp-fb", "Appeal text")]
+        await pilot.press("enter")  # now the X one
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("enter")  # "It IS on ...": mark it sent
+        await wait_for_screen(pilot, OutboxScreen)
+        await settle(pilot)
+        assert "Nothing to decide." in screen_text(app)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, DashboardScreen)
+    assert network.posted == [("corp-fb", "Appeal text")]
+    actions = [e.action for e in session.log.entries()]
+    assert "post.confirmed_not_posted" in actions and "post.confirmed_posted" in actions
+    assert {d.state for d in repo.all(incident.id)} == {"sent"}
