@@ -135,22 +135,28 @@ class ComposeScreen(Screen[None]):
         return (self.query_one("#compose-body", TextArea).text,
                 self.query_one("#compose-short", TextArea).text)
 
+    def _ticked(self) -> set[str]:
+        return set(self.query_one("#compose-sites", SelectionList).selected)
+
     def _chosen(self) -> list[Site]:
-        ids = set(self.query_one("#compose-sites", SelectionList).selected)
+        ids = self._ticked()
         return [s for s in self.sites if s.id in ids]
 
     def _label(self, site: Site) -> Text:
         body, short = self._texts() if self.is_mounted else (self.draft.body, self.draft.short)
         text = rendition_for(site, body, short)
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f"{printable(site.name, single_line=True)[:26]:<26} ")
+        # The list's own tick box differs only by colour: say it with a symbol too.
+        ticked = self.is_mounted and site.id in self._ticked()
+        line.append("☑ " if ticked else "☐ ", style="bold" if ticked else "")
+        line.append(f"{printable(site.name, single_line=True)[:24]:<24} ")
         line.append(f"{site.platform_label:<9}")
         if site.platform == "youtube":
             line.append("  video only ")
         else:
             m = measure(text, site.platform)
             line.append(f"{m.length:>5}/{m.limit:<5}")
-            line.append(" ✓ " if m.ok else " ✗ OVER ", style="" if m.ok else "bold")
+            line.append("      " if m.ok else " OVER ", style="" if m.ok else "bold")
         delivery = self.deliveries.get(site.id)
         if delivery is not None:
             line.append(STATUS[S(delivery.state)], style="bold")
