@@ -192,3 +192,54 @@ async def test_draft_is_saved_as_it_is_typed(session: Session) -> None:
     incident = session.incidents.all()[0]
     drafts = DraftRepository(session.store).all(incident.id)
     assert any(d.body == "Half-written appeal" for d in drafts)
+
+
+async def test_an_earlier_post_is_reopened_and_retracted_everywhere(session: Session) -> None:
+    """Scenario 1 at 06:05: she is found; the appeal comes down from every site."""
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = f"Canal towpath closed. {LINK}"
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        sent = len(network.posted)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("v")
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert screen_text(app).count("✓ sent") >= 5
+        await pilot.press("f8")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ReasonDialog)
+        app.screen.query_one("Input").value = "found safe and well"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+    assert len(network.retracted) == sent
+
+
+async def test_find_site_by_name_then_tick_it(session: Session) -> None:
+    app = make_app(session, adapter_for=Network().adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        picker = screen.query_one("#compose-sites", SelectionList)
+        assert "wren-x" not in picker.selected
+        await pilot.press("ctrl+f")
+        await wait_for_screen(pilot, ReasonDialog)
+        app.screen.query_one("Input").value = "wrenmoor police x"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await pilot.press("space")
+        await settle(pilot)
+        assert "wren-x" in picker.selected

@@ -6,6 +6,7 @@ and each site's result in place after it has.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,14 +18,20 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, SelectionList, TextArea
 from textual.widgets.selection_list import Selection
 
-from oncall.crosspost import CrossPoster
-from oncall.model import Delivery, DeliveryState, Draft, Incident, Site
+from oncall.crosspost import CrossPoster, PostRepository
+from oncall.model import Delivery, DeliveryState, Draft, Incident, PostRecord, Site
 from oncall.overrides import OverrideRefused, can_override, record_override, text_hash
 from oncall.policy import Finding, Post, check, verdict
-from oncall.sitegroups import SHORT_PLATFORMS, groups, rendition_for, renditions
+from oncall.sitegroups import (
+    SHORT_PLATFORMS,
+    SiteGroup,
+    groups,
+    rendition_for,
+    renditions,
+)
 from oncall.textlength import measure
 from oncall.textsafe import printable
-from oncall.timeutil import utcnow
+from oncall.timeutil import fmt_time, utcnow
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
@@ -51,6 +58,8 @@ class ComposeScreen(Screen[None]):
                 tooltip="Check, confirm the sites, and send"),
         Binding("ctrl+t", "groups", "Sites…", id="compose.groups", key_display="^T",
                 tooltip="Tick a group of sites: corporate, an area, a network"),
+        Binding("ctrl+f", "find_site", "Find site", id="compose.find_site", key_display="^F",
+                tooltip="Jump to a site by name, handle or area"),
         Binding("ctrl+r,f6", "retry", "Retry failed", id="compose.retry", key_display="^R/F6",
                 tooltip="Send again only to the sites that failed"),
         Binding("f4", "decide", "Decide", id="compose.decide",
@@ -68,9 +77,18 @@ class ComposeScreen(Screen[None]):
 
     app: OncallApp
 
-    def __init__(self, incident: Incident, draft: Draft | None = None) -> None:
+    def __init__(self, incident: Incident, draft: Draft | None = None,
+                 post: PostRecord | None = None) -> None:
         super().__init__()
         self.incident = incident
+        self.post = post  # an earlier post, opened to follow up: retry, decide, retract
+        if post is not None and draft is None:
+            draft = Draft(id=post.draft or f"{incident.id}-{secrets.token_hex(3)}",
+                          incident=incident.id, created_by=post.author,
+                          created_at=post.created_at, updated_at=post.created_at,
+                          template=post.template, body=post.body, short=post.short,
+                          status="sent", overrides=dict(post.overrides),
+                          acknowledged=dict(post.acknowledged))
         self.draft = draft or Draft(id=f"{incident.id}-{secrets.token_hex(3)}",
                                     incident=incident.id, created_by="", created_at=utcnow(),
                                     updated_at=utcnow())
@@ -78,8 +96,9 @@ class ComposeScreen(Screen[None]):
         self.findings: list[Finding] = []
         self.overrides: dict[str, str] = dict(self.draft.overrides)
         self.acks: dict[str, str] = dict(self.draft.acknowledged)
-        self.post_id: str | None = None
+        self.post_id: str | None = post.id if post else None
         self.deliveries: dict[str, Delivery] = {}
+        self.last_sites: tuple[str, ...] = ()
         self._save_timer = None
 
     def compose(self) -> ComposeResult:
@@ -99,6 +118,8 @@ class ComposeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = printable(self.incident.title, single_line=True)
+        if self.post is not None:
+            self.sub_title += f" · post of {fmt_time(self.post.created_at)}"
         self.poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
                                   self.app.adapter_for, on_change=self._delivery_changed)
         self.load_sites()
@@ -108,13 +129,18 @@ class ComposeScreen(Screen[None]):
         sites = sorted(self.app.session.sites.all(),
                        key=lambda s: ({"corporate": 0, "council": 1}.get(s.tier, 2), s.area,
                                       s.name, s.platform))
-        self.app.call_from_thread(self._sites_loaded, sites)
+        posts = PostRepository(self.app.session.store).all(self.incident.id)
+        self.last_sites = tuple(posts[-1].sites) if posts else ()
+        deliveries = (self.poster.for_post(self.incident.id, self.post.id)
+                      if self.post is not None else [])
+        self.app.call_from_thread(self._sites_loaded, sites, deliveries)
 
-    def _sites_loaded(self, sites: list[Site]) -> None:
+    def _sites_loaded(self, sites: list[Site], deliveries: list[Delivery]) -> None:
         self.sites = sites
+        self.deliveries = {d.site: d for d in deliveries}
         picker = self.query_one("#compose-sites", SelectionList)
         picker.clear_options()
-        ticked = set(self._default_sites(sites))
+        ticked = set(self.post.sites) if self.post else set(self._default_sites(sites))
         picker.add_options([Selection(self._label(s), s.id, s.id in ticked, id=s.id)
                             for s in sites])
         self.refresh_checks()
@@ -168,6 +194,8 @@ class ComposeScreen(Screen[None]):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.refresh_checks()
+        if self.post is not None:
+            return  # an earlier post: its text is what was sent, not a draft
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_draft)
@@ -259,6 +287,8 @@ class ComposeScreen(Screen[None]):
             review_at=None, overrides=dict(self.overrides), acknowledged=dict(self.acks))
         if results:
             self.post_id = results[0].post
+            self.draft.status = "sent"
+            await asyncio.to_thread(self.app.incidents.drafts.put, self.draft)
         self._report(results)
 
     def _report(self, results: list[Delivery]) -> None:
@@ -413,6 +443,9 @@ class ComposeScreen(Screen[None]):
 
     def action_groups(self) -> None:
         options = groups(self.sites, self.incident)
+        if self.last_sites:
+            options.insert(0, SiteGroup("last", f"Same sites as this incident's last post "
+                                        f"({len(self.last_sites)})", self.last_sites))
         by_key = {g.key: g for g in options}
 
         def chosen(key: str | None) -> None:
@@ -424,6 +457,25 @@ class ComposeScreen(Screen[None]):
         self.app.push_screen(ChooseDialog("Tick a group of sites",
                                           [(g.key, g.label) for g in options]), chosen)
 
+    def action_find_site(self) -> None:
+        def found(query: str | None) -> None:
+            if not query:
+                return
+            words = query.lower().split()
+            for index, site in enumerate(self.sites):
+                hay = f"{site.name} {site.handle} {site.area} {site.platform_label}".lower()
+                if all(w in hay for w in words):
+                    picker = self.query_one("#compose-sites", SelectionList)
+                    picker.focus()
+                    picker.highlighted = index
+                    return
+            self.notify(f"No site matches {printable(query)!r}.")
+
+        self.app.push_screen(ReasonDialog("Find a site", "Type part of a name, handle, area "
+                                          "or network, e.g. 'wrenmoor x'. Space ticks it.",
+                                          placeholder="e.g. brackenford facebook"), found)
+
     def action_back(self) -> None:
-        self.save_draft()
+        if self.post is None and self.post_id is None:
+            self.save_draft()
         self.app.pop_screen()

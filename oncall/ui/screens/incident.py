@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.cadence import load_rruleset
 from oncall.incidents import IncidentError, StepState
-from oncall.model import Draft, Incident, Person, Playbook, Role
+from oncall.model import Draft, Incident, Person, Playbook, PostRecord, Role
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
 from oncall.ui.dialogs.choose import ChooseDialog
@@ -49,6 +49,8 @@ class IncidentScreen(Screen[None]):
                 tooltip="Fill the selected step's template"),
         Binding("c", "compose", "Compose", id="incident.compose",
                 tooltip="Write and send a post: from a saved draft or free text"),
+        Binding("v", "posts", "Posts", id="incident.posts",
+                tooltip="Open an earlier post: its sites' results, retry, retract"),
         Binding("e", "edit", "Edit", id="incident.edit",
                 tooltip="Correct the incident's title, place or reference"),
         Binding("p", "proceedings", "Proceedings", id="incident.proceedings",
@@ -257,6 +259,30 @@ class IncidentScreen(Screen[None]):
         self.app.push_screen(ChooseDialog("Compose from", options), lambda key: (
             self.app.push_screen(ComposeScreen(incident, by_id.get(key or "")))
             if key else None))
+
+    def action_posts(self) -> None:
+        if self.incident is not None:
+            self._list_posts(self.incident)
+
+    @work(thread=True, group="incident-load")
+    def _list_posts(self, incident: Incident) -> None:
+        from oncall.crosspost import PostRepository
+
+        posts = PostRepository(self.app.session.store).all(incident.id)
+        self.app.call_from_thread(self._choose_post, incident, posts)
+
+    def _choose_post(self, incident: Incident, posts: list[PostRecord]) -> None:
+        from oncall.ui.screens.compose import ComposeScreen
+
+        if not posts:
+            self.notify("Nothing has been posted for this incident yet (c to compose).")
+            return
+        by_id = {p.id: p for p in posts}
+        options = [(p.id, f"{fmt_time(p.created_at)} {len(p.sites)} sites"
+                          f"{' RETRACTED' if p.retracted_at else ''}: "
+                          f"{' '.join(p.body.split())[:44]}") for p in reversed(posts)]
+        self.app.push_screen(ChooseDialog("Which post?", options), lambda key: (
+            self.app.push_screen(ComposeScreen(incident, post=by_id[key])) if key else None))
 
     def action_edit(self) -> None:
         if self.incident is None:
