@@ -49,3 +49,14 @@ def record_override(session: Session, rule: str, reason: str, text: str, *,
     session.record("policy.overridden", incident=incident, subject=subject,
                    details={"rule": rule, "reason": reason.strip(), "text_sha256": digest})
     return digest
+
+
+def still_valid(marks: dict[str, str], text: str, template_body: str = "") -> set[str]:
+    """The rules in `marks` (rule -> hash at the time) that still apply: those given for
+    exactly this text, and template-approval overrides given for exactly this template's
+    wording (they are about the template, not the post)."""
+    digest = text_hash(text)
+    template_digest = text_hash(template_body) if template_body else ""
+    return {rule for rule, h in marks.items()
+            if h == digest or (rule.startswith("template.") and template_digest
+                               and h == template_digest)}

@@ -72,3 +72,15 @@ def test_override_needs_a_reason(demo_home: Path, reason: str) -> None:
 def test_hash_changes_with_the_text() -> None:
     assert text_hash(TEXT) != text_hash(TEXT + " ")
     assert text_hash("") == hashlib.sha256(b"").hexdigest()
+
+
+def test_still_valid_ties_overrides_to_the_exact_text_or_template() -> None:
+    from oncall.overrides import still_valid, text_hash
+
+    marks = {"court.prejudicial": text_hash("text A"),
+             "template.out_of_review": text_hash("Template wording {x}")}
+    assert still_valid(marks, "text A", "Template wording {x}") == set(marks)
+    assert still_valid(marks, "text B", "Template wording {x}") == {"template.out_of_review"}
+    assert still_valid(marks, "text A", "Edited wording {x}") == {"court.prejudicial"}
+    # A text override never stands in for a template one, even with the same hash.
+    assert still_valid({"court.prejudicial": text_hash("same")}, "other", "same") == set()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -18,9 +19,24 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, SelectionList, TextArea
 from textual.widgets.selection_list import Selection
 
+from oncall.cadence import parse_duration
 from oncall.crosspost import CrossPoster, PostRepository
-from oncall.model import Delivery, DeliveryState, Draft, Incident, PostRecord, Site
-from oncall.overrides import OverrideRefused, can_override, record_override, text_hash
+from oncall.model import (
+    Delivery,
+    DeliveryState,
+    Draft,
+    Incident,
+    PostRecord,
+    Site,
+    Template,
+)
+from oncall.overrides import (
+    OverrideRefused,
+    can_override,
+    record_override,
+    still_valid,
+    text_hash,
+)
 from oncall.policy import Finding, Post, check, verdict
 from oncall.sitegroups import (
     SHORT_PLATFORMS,
@@ -31,7 +47,7 @@ from oncall.sitegroups import (
 )
 from oncall.textlength import measure
 from oncall.textsafe import printable
-from oncall.timeutil import fmt_time, utcnow
+from oncall.timeutil import fmt_time, local, utcnow
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
@@ -215,11 +231,25 @@ class ComposeScreen(Screen[None]):
     def run_checks(self, body: str, short: str, sites: list[Site]) -> None:
         session = self.app.session
         post = Post(text=body, sites=sites, renditions=renditions(sites, body, short),
-                    incident=self.incident, people=list(session.directory.people.values()),
+                    incident=self.incident, template=self.template,
+                    people=list(session.directory.people.values()),
                     force=session.settings.force, policy=session.settings.policy,
-                    review_at=utcnow())
+                    review_at=self.review_at(), today=local(utcnow()).date())
         findings = check(post) if body.strip() and sites else []
         self.app.call_from_thread(self._checked, findings)
+
+    @property
+    def template(self) -> Template | None:
+        return self.app.library.templates.get(self.draft.template) if self.draft.template \
+            else None
+
+    def review_at(self) -> datetime | None:
+        """When the post should be reviewed or removed: its template's review_after from
+        now (an appeal goes stale); None for free text, which the checks then ask about."""
+        template = self.template
+        if template is None or not template.review_after:
+            return None
+        return utcnow() + parse_duration(template.review_after)
 
     def _checked(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -231,8 +261,9 @@ class ComposeScreen(Screen[None]):
         return text_hash(f"{body}\n\n{short}")
 
     def _current(self, marks: dict[str, str]) -> set[str]:
-        digest = self._hash()
-        return {rule for rule, h in marks.items() if h == digest}
+        body, short = self._texts()
+        template = self.template
+        return still_valid(marks, f"{body}\n\n{short}", template.body if template else "")
 
     # --- the draft ------------------------------------------------------------------
 
@@ -284,7 +315,8 @@ class ComposeScreen(Screen[None]):
         results = await self.poster.send(
             self.incident.id, body, sites, renditions=renditions(sites, body, short),
             short=short, template=self.draft.template, draft=self.draft.id,
-            review_at=None, overrides=dict(self.overrides), acknowledged=dict(self.acks))
+            review_at=self.review_at(), overrides=dict(self.overrides),
+            acknowledged=dict(self.acks))
         if results:
             self.post_id = results[0].post
             self.draft.status = "sent"

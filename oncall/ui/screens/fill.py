@@ -18,6 +18,7 @@ from oncall.overrides import (
     OverrideRefused,
     can_override,
     record_override,
+    still_valid,
     text_hash,
     who_can_override,
 )
@@ -219,8 +220,9 @@ class FillScreen(Screen[None]):
 
     def _current(self, marks: dict[str, str]) -> set[str]:
         """Rules whose override or acknowledgement was given for the text as it is now."""
-        digest = self._text_hash()
-        return {rule for rule, h in marks.items() if h == digest}
+        filled = self.filled
+        return still_valid(marks, f"{filled.body}\n\n{filled.short}" if filled else "",
+                           self.template.body)
 
     def action_override(self) -> None:
         open_blocks = [f for f in self.findings if f.severity == "block" and f.overridable
@@ -270,8 +272,7 @@ class FillScreen(Screen[None]):
     def _overridden(self, rule: str, reason: str, digest: str, is_template: bool) -> None:
         if is_template:
             self.override_reason = reason
-        else:
-            self.overrides[rule] = digest
+        self.overrides[rule] = digest
         self.refresh_fill()
 
     def action_acknowledge(self) -> None:
