@@ -124,6 +124,44 @@ def bench_policy(runs: int = 30) -> tuple[float, float]:
     return _pct(samples, 0.5), _pct(samples, 0.99)
 
 
+def bench_fanout(latency: float = 0.2) -> tuple[int, float]:
+    """(sites, seconds) for one post to every demo text site through the local sandbox,
+    each site answering after `latency` seconds: about `latency` if the fan-out is
+    concurrent, sites x latency if it were not."""
+    from dataclasses import replace
+
+    import httpx
+
+    from oncall.crosspost import CrossPoster, demo_tokens
+    from oncall.demo import DEMO_USER, build_demo
+    from oncall.platforms.registry import adapter_for
+    from oncall.sandbox import Sandbox
+    from oncall.sandbox.state import Fault
+    from oncall.session import open_session
+
+    with tempfile.TemporaryDirectory() as tmp, Sandbox(port=0) as sandbox:
+        build_demo(Path(tmp))
+        session = open_session(Path(tmp), DEMO_USER)
+        sites = [replace(s, api_base=sandbox.base_for(s.platform))
+                 for s in session.sites.all() if s.platform != "youtube"]
+        incident = session.incidents.all()[0].id
+        for site in sites:
+            sandbox.inject(site.id, Fault("latency", seconds=latency))
+
+        async def once() -> float:
+            async with httpx.AsyncClient() as client:
+                poster = CrossPoster(session, client, demo_tokens(), adapter_for)
+                start = time.perf_counter()
+                results = await poster.send(incident, "Bench post "
+                                            "https://www.merciavale.police.uk/news", sites)
+                elapsed = time.perf_counter() - start
+            if {d.state for d in results} != {"sent"}:
+                raise RuntimeError("benchmark fan-out did not send everywhere")
+            return elapsed
+
+        return len(sites), asyncio.run(once())
+
+
 def _site(i: int) -> Site:
     return Site(id=f"site-{i}", platform="facebook", name=f"Neighbourhood page {i}",
                 handle=f"page{i}", tier="local", area="Bench", owner="bench")
@@ -149,6 +187,9 @@ def run_bench(quick: bool = False) -> None:
     for size in log_sizes:
         p50, p99 = bench_log_append(size)
         print(f"log append, durable, at {size:>7,} entries: p50 {_ms(p50)}  p99 {_ms(p99)}")
+    count, seconds = bench_fanout()
+    print(f"fan-out, {count} sites via the sandbox, each answering in 200 ms: "
+          f"{_ms(seconds)} in all (sequential would be {count * 200} ms)")
     p50, p99 = bench_policy()
     print(f"policy check, 2,000-char post x 20 sites: p50 {_ms(p50)}  p99 {_ms(p99)}")
     for size in store_sizes:

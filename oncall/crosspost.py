@@ -40,7 +40,9 @@ S = DeliveryState
 # A 429 asking us to wait longer than this is reported as failed rather than waited out.
 MAX_RATE_LIMIT_WAIT = timedelta(minutes=20)
 SERVER_RETRIES = 3
-CONCURRENCY = 8
+# Enough for a force-wide cross-post at once (the slowest site sets the pace), but bounded
+# so a mistake in a site list cannot open hundreds of connections.
+CONCURRENCY = 32
 OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value}
 DECIDE_STATES = {S.UNKNOWN.value}
 
