@@ -26,6 +26,7 @@ from oncall.model import Delivery, DeliveryState, PostRecord, Site
 from oncall.platforms.base import (
     Adapter,
     Failure,
+    Image,
     PublishError,
     Rendition,
     StaticTokens,
@@ -119,6 +120,7 @@ class CrossPoster:
         self._limit = asyncio.Semaphore(concurrency)
         self._adapters: dict[str, Adapter] = {}
         self._sites: dict[str, Site] = {}
+        self._posts: dict[str, PostRecord] = {}
         self._owner = this_process()
 
     # --- recording --------------------------------------------------------------------
@@ -153,7 +155,8 @@ class CrossPoster:
                    renditions: dict[str, str] | None = None, short: str = "",
                    template: str = "", draft: str = "", review_at: datetime | None = None,
                    overrides: dict[str, str] | None = None,
-                   acknowledged: dict[str, str] | None = None) -> list[Delivery]:
+                   acknowledged: dict[str, str] | None = None,
+                   attachments: list[dict[str, object]] | None = None) -> list[Delivery]:
         """Record a post and one queued delivery per site, then publish them all."""
         renditions = renditions or {}
         now = self.clock()
@@ -161,7 +164,9 @@ class CrossPoster:
                           incident=incident, author=self.session.user.login, created_at=now,
                           body=body, short=short, template=template, draft=draft,
                           sites=[s.id for s in sites], review_at=review_at,
-                          overrides=dict(overrides or {}), acknowledged=dict(acknowledged or {}))
+                          overrides=dict(overrides or {}), acknowledged=dict(acknowledged or {}),
+                          attachments=list(attachments or []))
+        self._posts[post.id] = post
         queued = [Delivery(id=f"{post.id}.{site.id}", post=post.id, incident=incident,
                            site=site.id, platform=site.platform,
                            text=renditions.get(site.id, body),
@@ -191,7 +196,8 @@ class CrossPoster:
                                             retry_at=None)
                 await self._log("post.sending", delivery, attempt=delivery.attempts)
                 try:
-                    remote = await adapter.publish(Rendition(site, delivery.text, delivery.key))
+                    rendition = await self._rendition(site, delivery)
+                    remote = await adapter.publish(rendition)
                 except PublishError as exc:
                     error = exc
                 else:
@@ -228,6 +234,22 @@ class CrossPoster:
             await self._log(action, delivery, reason=error.reason, kind=error.kind.value,
                             status=error.status)
             return delivery
+
+    async def _rendition(self, site: Site, delivery: Delivery) -> Rendition:
+        """The request's content: the delivery's text and its post's photos or video."""
+        post = self._posts.get(delivery.post)
+        if post is None:
+            post = await asyncio.to_thread(self.posts.get, delivery.post, delivery.incident)
+            if post is not None:
+                self._posts[post.id] = post
+        media = post.attachments if post else []
+        images = tuple(Image(str(a["path"]), str(a.get("alt", ""))) for a in media
+                       if a.get("kind") == "photo")
+        video = next((str(a["path"]) for a in media if a.get("kind") == "video"), "")
+        title = delivery.text.strip().splitlines()[0][:100] if video and delivery.text.strip() \
+            else ""
+        return Rendition(site, delivery.text, delivery.key, images=images, video_path=video,
+                         title=title)
 
     # --- after the fan-out --------------------------------------------------------------
 

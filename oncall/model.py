@@ -186,6 +186,7 @@ class Draft(Record):
     # rule -> SHA-256 of the text when it was overridden or acknowledged (see overrides.py)
     overrides: dict[str, str] = field(default_factory=dict)
     acknowledged: dict[str, str] = field(default_factory=dict)
+    attachments: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -316,6 +317,9 @@ class PostRecord(Record):
     overrides: dict[str, str] = field(default_factory=dict)
     acknowledged: dict[str, str] = field(default_factory=dict)
     retracted_at: datetime | None = None
+    # Photos and videos: kind, path, alt, third_party, source, permission, purpose,
+    # key_message (what the procedure needs recorded about each).
+    attachments: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass

@@ -71,6 +71,16 @@ class Rendition:
     title: str = ""
     # Mastodon's content warning (spoiler_text); other networks have none.
     spoiler: str = ""
+    # Photos to attach (image files on disk), with the alt text each network shows.
+    images: tuple[Image, ...] = ()
+
+
+@dataclass(frozen=True)
+class Image:
+    """A photo to attach: a file on the comms host, and its description for screen readers."""
+
+    path: str
+    alt: str = ""
 
 
 @dataclass(frozen=True)

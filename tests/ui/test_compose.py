@@ -33,6 +33,7 @@ class Network:
     fail: dict[str, list[PublishError]] = field(default_factory=dict)
     posted: list[tuple[str, str]] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
+    images: list[tuple[str, str, str]] = field(default_factory=list)
 
     def adapter_for(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource):  # type: ignore[no-untyped-def]
         network = self
@@ -46,6 +47,7 @@ class Network:
                 if script:
                     raise script.pop(0)
                 network.posted.append((site.id, rendition.text))
+                network.images.extend((site.id, i.path, i.alt) for i in rendition.images)
                 n = len(network.posted)
                 return RemotePost(f"{site.id}-{n}", f"https://example.test/{site.id}/{n}")
 
@@ -60,6 +62,9 @@ async def open_compose(pilot) -> ComposeScreen:  # type: ignore[no-untyped-def]
     await pilot.press("enter")
     await wait_for_screen(pilot, IncidentScreen)
     await pilot.press("c")
+    await settle(pilot)
+    if isinstance(pilot.app.screen, ChooseDialog):  # saved drafts exist: start a new post
+        await pilot.press("enter")
     await wait_for_screen(pilot, ComposeScreen)
     return pilot.app.screen  # type: ignore[no-any-return]
 
@@ -243,3 +248,61 @@ async def test_find_site_by_name_then_tick_it(session: Session) -> None:
         await pilot.press("space")
         await settle(pilot)
         assert "wren-x" in picker.selected
+
+
+async def test_third_party_photo_needs_source_and_permission(session: Session,
+                                                             tmp_path: Path) -> None:
+    from textual.widgets import Input, Select
+
+    from oncall.ui.dialogs.attach import AttachDialog
+
+    photo = tmp_path / "amy.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = f"Officers at the search. {LINK}"
+        await pilot.press("f9")
+        await wait_for_screen(pilot, AttachDialog)
+        dialog = app.screen
+        dialog.query_one("#at-owner", Select).value = "third"
+        dialog.query_one("#at-path", Input).value = str(photo)
+        dialog.query_one("#at-alt", Input).value = "Amy, smiling, in a school jumper"
+        dialog.query_one("#at-source", Input).value = "family"
+        dialog.query_one("#at-key_message", Input).focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert "photo amy.png (third party: family)" in screen_text(app)
+        findings = str(screen.query_one(FindingsList).render())
+        assert "✗ BLOCK amy.png: a third party's photo needs its source and who gave " \
+               "permission recorded." in findings
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen) and network.posted == []
+    # The officer records permission: a new attachment with it goes through.
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = f"Officers at the search. {LINK}"
+        await pilot.press("f9")
+        await wait_for_screen(pilot, AttachDialog)
+        dialog = app.screen
+        dialog.query_one("#at-owner", Select).value = "third"
+        for name, value in (("path", str(photo)), ("alt", "Amy"), ("source", "family"),
+                            ("permission", "her mother, 02:30")):
+            dialog.query_one(f"#at-{name}", Input).value = value
+        dialog.query_one("#at-key_message", Input).focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+    assert ("corp-fb", str(photo), "Amy") in network.images

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -16,7 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, SelectionList, TextArea
+from textual.widgets import Footer, Header, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
 from oncall.cadence import parse_duration
@@ -37,7 +38,7 @@ from oncall.overrides import (
     still_valid,
     text_hash,
 )
-from oncall.policy import Finding, Post, check, verdict
+from oncall.policy import Attachment, Finding, Post, check, verdict
 from oncall.sitegroups import (
     SHORT_PLATFORMS,
     SiteGroup,
@@ -48,6 +49,7 @@ from oncall.sitegroups import (
 from oncall.textlength import measure
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_time, local, utcnow
+from oncall.ui.dialogs.attach import AttachDialog
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
@@ -74,9 +76,11 @@ class ComposeScreen(Screen[None]):
                 tooltip="Check, confirm the sites, and send"),
         Binding("ctrl+t", "groups", "Sites…", id="compose.groups", key_display="^T",
                 tooltip="Tick a group of sites: corporate, an area, a network"),
+        Binding("f9", "attach", "Attach", id="compose.attach",
+                tooltip="Attach a photo or video, with its source and permission"),
         Binding("ctrl+f", "find_site", "Find site", id="compose.find_site", key_display="^F",
                 tooltip="Jump to a site by name, handle or area"),
-        Binding("ctrl+r,f6", "retry", "Retry failed", id="compose.retry", key_display="^R/F6",
+        Binding("ctrl+r,f2", "retry", "Retry failed", id="compose.retry", key_display="^R/F2",
                 tooltip="Send again only to the sites that failed"),
         Binding("f4", "decide", "Decide", id="compose.decide",
                 tooltip="Say whether an UNKNOWN site did post, after checking it"),
@@ -115,6 +119,8 @@ class ComposeScreen(Screen[None]):
         self.post_id: str | None = post.id if post else None
         self.deliveries: dict[str, Delivery] = {}
         self.last_sites: tuple[str, ...] = ()
+        self.attachments: list[dict[str, object]] = list(
+            post.attachments if post else self.draft.attachments)
         self._save_timer = None
 
     def compose(self) -> ComposeResult:
@@ -128,6 +134,7 @@ class ComposeScreen(Screen[None]):
                        show_line_numbers=False)
         yield Label("Sites: Space ticks · ^T groups · count/limit · status",
                     classes="compose-label")
+        yield Static("", id="compose-media", classes="compose-label")
         yield SelectionList[str](id="compose-sites")
         yield FindingsList("", id="compose-findings")
         yield Footer()
@@ -138,6 +145,7 @@ class ComposeScreen(Screen[None]):
             self.sub_title += f" · post of {fmt_time(self.post.created_at)}"
         self.poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
                                   self.app.adapter_for, on_change=self._delivery_changed)
+        self._show_media()
         self.load_sites()
 
     @work(thread=True, group="compose-load")
@@ -194,7 +202,8 @@ class ComposeScreen(Screen[None]):
         line.append(f"{printable(site.name, single_line=True)[:24]:<24} ")
         line.append(f"{site.platform_label:<9}")
         if site.platform == "youtube":
-            line.append("  video only ")
+            has_video = any(a.get("kind") == "video" for a in self.attachments)
+            line.append("  with video " if has_video else "  video only ")
         else:
             m = measure(text, site.platform)
             line.append(f"{m.length:>5}/{m.limit:<5}")
@@ -234,7 +243,8 @@ class ComposeScreen(Screen[None]):
                     incident=self.incident, template=self.template,
                     people=list(session.directory.people.values()),
                     force=session.settings.force, policy=session.settings.policy,
-                    review_at=self.review_at(), today=local(utcnow()).date())
+                    review_at=self.review_at(), today=local(utcnow()).date(),
+                    attachments=[as_attachment(a) for a in self.attachments])
         findings = check(post) if body.strip() and sites else []
         self.app.call_from_thread(self._checked, findings)
 
@@ -278,6 +288,7 @@ class ComposeScreen(Screen[None]):
         draft.body, draft.short, draft.updated_at = body, short, now
         draft.created_by = draft.created_by or self.app.session.user.login
         draft.overrides, draft.acknowledged = dict(self.overrides), dict(self.acks)
+        draft.attachments = list(self.attachments)
         self.app.incidents.drafts.put(draft)
 
     # --- sending ----------------------------------------------------------------------
@@ -316,7 +327,7 @@ class ComposeScreen(Screen[None]):
             self.incident.id, body, sites, renditions=renditions(sites, body, short),
             short=short, template=self.draft.template, draft=self.draft.id,
             review_at=self.review_at(), overrides=dict(self.overrides),
-            acknowledged=dict(self.acks))
+            acknowledged=dict(self.acks), attachments=list(self.attachments))
         if results:
             self.post_id = results[0].post
             self.draft.status = "sent"
@@ -489,6 +500,38 @@ class ComposeScreen(Screen[None]):
         self.app.push_screen(ChooseDialog("Tick a group of sites",
                                           [(g.key, g.label) for g in options]), chosen)
 
+    def action_attach(self) -> None:
+        if self.post_id is not None:
+            self.notify("Already sent: attach to a new post.")
+            return
+
+        def attached(result: tuple[Attachment, str] | None) -> None:
+            if result is None:
+                return
+            item, alt = result
+            self.attachments.append({
+                "kind": item.kind, "path": item.name, "alt": alt,
+                "third_party": item.third_party, "source": item.source,
+                "permission": item.permission, "purpose": item.purpose,
+                "key_message": item.key_message})
+            self._show_media()
+            self.refresh_checks()
+            self.save_draft()
+
+        self.app.push_screen(AttachDialog(), attached)
+
+    def _show_media(self) -> None:
+        line = Text("Attached: ")
+        if not self.attachments:
+            line.append("nothing (F9 attaches a photo or video)")
+        for i, a in enumerate(self.attachments):
+            if i:
+                line.append("; ")
+            line.append(f"{a['kind']} {printable(Path(str(a['path'])).name)}")
+            if a.get("third_party"):
+                line.append(f" (third party: {printable(str(a.get('source') or '?'))})")
+        self.query_one("#compose-media", Static).update(line)
+
     def action_find_site(self) -> None:
         def found(query: str | None) -> None:
             if not query:
@@ -511,3 +554,13 @@ class ComposeScreen(Screen[None]):
         if self.post is None and self.post_id is None:
             self.save_draft()
         self.app.pop_screen()
+
+
+def as_attachment(data: dict[str, object]) -> Attachment:
+    """A stored attachment as the policy checks see it."""
+    return Attachment(str(data.get("kind", "photo")), Path(str(data.get("path", ""))).name,
+                      third_party=bool(data.get("third_party")),
+                      source=str(data.get("source", "")),
+                      permission=str(data.get("permission", "")),
+                      purpose=str(data.get("purpose", "")),
+                      key_message=str(data.get("key_message", "")))
