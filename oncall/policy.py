@@ -317,6 +317,12 @@ def rule_template(post: Post) -> list[Finding]:
 def rule_site(post: Post, site: Site) -> list[Finding]:
     text = post.text_for(site)
     out = []
+    if site.platform != Platform.YOUTUBE.value and any(a.kind == "video"
+                                                        for a in post.attachments):
+        out.append(Finding("media.video_youtube_only", WARN,
+                           f"{site.name} ({site.platform_label}) gets the text without the "
+                           "video: oncall uploads videos to YouTube only. Link to the video "
+                           "instead?", CITES["video"], sites=(site.id,)))
     if site.platform == Platform.YOUTUBE.value:
         if not any(a.kind == "video" for a in post.attachments):
             out.append(Finding("platform.youtube_text", INFO,

@@ -16,6 +16,13 @@ adapter then looks the record up), and counts as sent.
 Links are only links on Bluesky if the record says so: each URL in the text gets a
 link facet whose index is in UTF-8 bytes, not characters.
 
+Photos (up to 4; JPEG or PNG of at most 1,000,000 bytes each, the limit in
+app.bsky.embed.images): each file's bytes go to POST /xrpc/com.atproto.repo.uploadBlob
+with its Content-Type -> {"blob": {"$type": "blob", "ref": {"$link": <cid>},
+"mimeType", "size"}}, and the record gets "embed": {"$type": "app.bsky.embed.images",
+"images": [{"alt", "image": <blob>}, ...]}. A photo too big is refused, not resized:
+the officer decides what to cut. A blob no record uses is dropped by the PDS later.
+
 retract: POST /xrpc/com.atproto.repo.deleteRecord {"repo", "collection", "rkey"}.
 Errors: {"error": "<Name>", "message": "..."}; 429 carries RateLimit-Reset (Unix
 seconds).
@@ -32,7 +39,9 @@ from datetime import UTC, datetime
 
 import httpx
 
+from oncall import imagetype
 from oncall.model import Site
+from oncall.platforms import media
 from oncall.platforms.base import (
     Failure,
     PublishError,
@@ -61,6 +70,10 @@ _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _SCHEME = re.compile(r"https?://", re.IGNORECASE)
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 _EXISTS = frozenset({"RecordAlreadyExists", "AlreadyExists"})
+IMAGES_EMBED = "app.bsky.embed.images"
+PHOTO_LIMITS = media.Limits(count=4, size=1_000_000,
+                            size_words="1,000,000 bytes (about 976 KB)",
+                            types=frozenset({imagetype.JPEG, imagetype.PNG}))
 
 
 def record_key(key: str) -> str:
@@ -177,15 +190,20 @@ class BlueskyAdapter:
             response.status_code == 400 and self._name(response) in _EXPIRED)
 
     async def _call(self, method: str, nsid: str, *, json: dict[str, object] | None = None,
-                    params: dict[str, str] | None = None) -> tuple[_Session, httpx.Response]:
-        """One authenticated XRPC call; on an expired session, sign in again and repeat it
-        once (the refused request changed nothing)."""
+                    params: dict[str, str] | None = None, content: bytes | None = None,
+                    content_type: str = "") -> tuple[_Session, httpx.Response]:
+        """One authenticated XRPC call (a JSON body, or raw `content` of `content_type`);
+        on an expired session, sign in again and repeat it once (the refused request
+        changed nothing)."""
         session = await self._signed_in()
         url = f"{self.base}/xrpc/{nsid}"
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {session.access}"}
+            if content_type:
+                headers["Content-Type"] = content_type
             response = await send(self.site, lambda h=headers: self.client.request(
-                method, url, json=json, params=params, headers=h), *self._secrets())
+                method, url, json=json, params=params, content=content, headers=h),
+                *self._secrets())
             if attempt == 1 and self._expired(response):
                 session = await self._signed_in(stale=session)
                 continue
@@ -199,6 +217,7 @@ class BlueskyAdapter:
                           POST_URL.format(handle=session.handle, rkey=rkey))
 
     async def publish(self, rendition: Rendition) -> RemotePost:
+        photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         rkey = record_key(rendition.key)
         record: dict[str, object] = {"$type": COLLECTION, "text": rendition.text,
                                      "createdAt": created_at(self.clock())}
@@ -206,6 +225,10 @@ class BlueskyAdapter:
         if facets:
             record["facets"] = facets
         session = await self._signed_in()
+        if photos:
+            record["embed"] = {"$type": IMAGES_EMBED, "images": [
+                {"alt": photo.alt, "image": await self._upload_blob(photo)}
+                for photo in photos]}
         session, response = await self._call(
             "POST", "com.atproto.repo.createRecord",
             json={"repo": session.did, "collection": COLLECTION, "rkey": rkey,
@@ -217,6 +240,25 @@ class BlueskyAdapter:
         if response.status_code >= 500 and await self._exists(session, rkey):
             return self._remote(session, rkey)
         raise self._error(response, raw_of(response, *self._secrets()), "take the post")
+
+    async def _upload_blob(self, photo: media.Photo) -> dict[str, object]:
+        """Upload one photo's bytes; the blob reference the record embeds."""
+        try:
+            _, response = await self._call("POST", "com.atproto.repo.uploadBlob",
+                                           content=photo.data, content_type=photo.mime)
+            raw = raw_of(response, *self._secrets())
+            if not response.is_success:
+                raise self._error(response, raw, f"take the photo {photo.name}")
+        except PublishError as exc:
+            raise media.before_the_post(self.site, exc, photo) from None
+        body = json_or_none(response)
+        blob = body.get("blob") if isinstance(body, dict) else None
+        if not isinstance(blob, dict) or not isinstance(blob.get("ref"), dict):
+            raise PublishError(Failure.SERVER, f"{site_label(self.site)}: Bluesky took the "
+                               f"photo {photo.name} but gave no reference to it; the post "
+                               "itself was not sent. Try again.",
+                               status=response.status_code, raw=raw)
+        return blob
 
     def _already_exists(self, response: httpx.Response) -> bool:
         if response.status_code == 409 or self._name(response) in _EXISTS:

@@ -2,6 +2,12 @@
 
 publish: POST /v21.0/{page-id}/feed with form fields message, link (if any) and
 access_token (a Page access token) -> 200 {"id": "<page-id>_<post-id>"}.
+With one photo: POST /v21.0/{page-id}/photos as multipart/form-data (source=<the
+file>, message, access_token) -> {"id": <photo id>, "post_id": "<page-id>_<n>"}; the
+post_id is the post. With several: each goes to /{page-id}/photos with
+published=false (-> {"id"}), then POST /{page-id}/feed with message and
+attached_media[i]={"media_fbid": "<photo id>"}. An unpublished photo left behind by a
+failed attempt is never shown to anyone.
 retract: DELETE /v21.0/{post-id}?access_token=... -> {"success": true}.
 Errors: {"error": {"message", "type", "code", "error_subcode", "fbtrace_id",
 "error_user_msg"?, "is_transient"?}}. The Graph API has no idempotency key, so a
@@ -20,7 +26,9 @@ from urllib.parse import quote
 
 import httpx
 
+from oncall import imagetype
 from oncall.model import Site
+from oncall.platforms import media
 from oncall.platforms.base import (
     Failure,
     PublishError,
@@ -49,6 +57,14 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80000, 80015))
 TOKEN_CODES = frozenset({102, 190})
 PERMISSION_CODES = frozenset({10}) | frozenset(range(200, 300))
 TRANSIENT_CODES = frozenset({1, 2})
+# Facebook takes JPEG, BMP, PNG, GIF and TIFF photos of up to 10 MB (it suggests
+# under 4 MB, and PNGs under 1 MB to avoid pixelation) and sets no documented count
+# for a multi-photo post. The Graph API has no alt text for Page photos (Facebook
+# writes its own automatic description), so an Image's alt is not sent here.
+PHOTO_LIMITS = media.Limits(
+    size=10 * media.MB, size_words="10 MB",
+    types=frozenset({imagetype.JPEG, imagetype.BMP, imagetype.PNG, imagetype.GIF,
+                     imagetype.TIFF}))
 
 
 class FacebookAdapter:
@@ -70,12 +86,19 @@ class FacebookAdapter:
         return "/".join([self.base, GRAPH_VERSION, *(quote(p, safe="") for p in parts)])
 
     async def publish(self, rendition: Rendition) -> RemotePost:
+        photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         token = (await self.tokens.token_for(self.site)).reveal()
+        page = self.site.handle.lstrip("@")
+        if len(photos) == 1:
+            return await self._photo_post(rendition, photos[0], token, page)
         form = {"message": rendition.text}
         if rendition.link:
             form["link"] = rendition.link
+        for number, photo in enumerate(photos):
+            photo_id = await self._unpublished_photo(photo, token, page)
+            form[f"attached_media[{number}]"] = json.dumps({"media_fbid": photo_id})
         form["access_token"] = token
-        url = self._url(self.site.handle.lstrip("@"), "feed")
+        url = self._url(page, "feed")
         response = await send(self.site, lambda: self.client.post(url, data=form), token)
         raw = raw_of(response, token)
         if not response.is_success:
@@ -85,6 +108,47 @@ class FacebookAdapter:
         if not isinstance(post_id, str) or not post_id:
             raise no_id(self.site, response, raw)
         return RemotePost(post_id, POST_URL.format(id=post_id))
+
+    async def _photo_post(self, rendition: Rendition, photo: media.Photo, token: str,
+                          page: str) -> RemotePost:
+        """One photo: the photo upload, published, is the post (its post_id)."""
+        message = rendition.text
+        if rendition.link and rendition.link not in message:
+            # /photos has no link field: the link goes in the text to stay visible.
+            message = f"{message}\n{rendition.link}" if message else rendition.link
+        url = self._url(page, "photos")
+        response = await send(self.site, lambda: self.client.post(
+            url, data={"message": message, "access_token": token},
+            files={"source": (photo.name, photo.data, photo.mime)}), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the post")
+        data = json_or_none(response)
+        post_id = data.get("post_id") if isinstance(data, dict) else None
+        if not isinstance(post_id, str) or not post_id:
+            raise no_id(self.site, response, raw)
+        return RemotePost(post_id, POST_URL.format(id=post_id))
+
+    async def _unpublished_photo(self, photo: media.Photo, token: str, page: str) -> str:
+        """Upload one photo of several, unpublished; its id, to attach to the post."""
+        url = self._url(page, "photos")
+        try:
+            response = await send(self.site, lambda: self.client.post(
+                url, data={"published": "false", "access_token": token},
+                files={"source": (photo.name, photo.data, photo.mime)}), token)
+            raw = raw_of(response, token)
+            if not response.is_success:
+                raise self._error(response, raw, token, f"upload the photo {photo.name}")
+        except PublishError as exc:
+            raise media.before_the_post(self.site, exc, photo) from None
+        data = json_or_none(response)
+        photo_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(photo_id, str | int) or isinstance(photo_id, bool) or photo_id == "":
+            raise PublishError(Failure.SERVER, f"{site_label(self.site)}: Facebook took the "
+                               f"photo {photo.name} but gave no id for it; the post itself "
+                               "was not sent. Try again.", status=response.status_code,
+                               raw=raw)
+        return str(photo_id)
 
     async def retract(self, remote_id: str) -> None:
         token = (await self.tokens.token_for(self.site)).reveal()

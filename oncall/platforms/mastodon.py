@@ -7,17 +7,29 @@ hour) and answers a repeat with the status it already made, so `idempotent` is T
 retract: DELETE /api/v1/statuses/{id}. Errors: {"error": "..."} (422 for validation,
 401 bad token, 429 rate limited with X-RateLimit-Reset as an ISO-8601 time).
 `instance_limit()` reads the server's own post length limit.
+
+Photos (up to 4): each is uploaded first, POST /api/v2/media as multipart/form-data
+(file=<the file>, description=<alt text>) -> 200 MediaAttachment {"id", "type":
+"image", "url", ...}, or 202 with "url": null while the server is still processing
+it, in which case GET /api/v1/media/{id} answers 206 until it is ready (200). The
+status then carries "media_ids": [...]; the Idempotency-Key stays on the status, so
+a repeat after an unknown outcome re-uploads (an unattached upload is deleted by
+the server in time) but never posts twice. The size limit is the instance's own
+(16 MB for images on current versions); the server says so if a photo is too big.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from urllib.parse import quote
 
 import httpx
 
+from oncall import imagetype
 from oncall.model import Site
+from oncall.platforms import media
 from oncall.platforms.base import (
     Failure,
     PublishError,
@@ -38,6 +50,16 @@ from oncall.platforms.base import (
 from oncall.platforms.registry import api_base
 from oncall.timeutil import parse_iso, utcnow
 
+# Mastodon's image types; 1,500 characters of description. No size limit here: each
+# instance sets its own and says so in a 422.
+PHOTO_LIMITS = media.Limits(
+    count=4, alt=1500,
+    types=frozenset({imagetype.JPEG, imagetype.PNG, imagetype.GIF, imagetype.WEBP,
+                     imagetype.HEIC}))
+# How often, and how long apart, to ask whether an upload answered 202 is ready.
+PROCESSING_CHECKS = 10
+PROCESSING_INTERVAL = 1.0
+
 
 def mastodon_retry_after(response: httpx.Response, now: datetime) -> float | None:
     """Seconds until the limit resets: X-RateLimit-Reset (an ISO-8601 time), else
@@ -56,21 +78,26 @@ class MastodonAdapter:
     idempotent = True
 
     def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.site = site
         self.client = client
         self.tokens = tokens
         self.clock = clock
+        self.sleep = sleep
 
     @property
     def base(self) -> str:
         return api_base(self.site)
 
     async def publish(self, rendition: Rendition) -> RemotePost:
+        photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         token = (await self.tokens.token_for(self.site)).reveal()
-        body: dict[str, str] = {"status": rendition.text, "visibility": "public"}
+        body: dict[str, object] = {"status": rendition.text, "visibility": "public"}
         if rendition.spoiler:
             body["spoiler_text"] = rendition.spoiler
+        if photos:
+            body["media_ids"] = [await self._upload(photo, token) for photo in photos]
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": rendition.key}
         response = await send(self.site, lambda: self.client.post(
             f"{self.base}/api/v1/statuses", json=body, headers=headers), token)
@@ -83,6 +110,50 @@ class MastodonAdapter:
             raise no_id(self.site, response, raw)
         # `url` is the page people open; `uri` the ActivityPub id, a fallback.
         return RemotePost(str(data["id"]), str(data.get("url") or data.get("uri") or ""))
+
+    async def _upload(self, photo: media.Photo, token: str) -> str:
+        """Upload one photo with its description; its attachment id once it is ready."""
+        headers = {"Authorization": f"Bearer {token}"}
+        form = {"description": photo.alt} if photo.alt else {}
+        try:
+            response = await send(self.site, lambda: self.client.post(
+                f"{self.base}/api/v2/media", data=form, headers=headers,
+                files={"file": (photo.name, photo.data, photo.mime)}), token)
+            raw = raw_of(response, token)
+            if not response.is_success:
+                raise self._error(response, raw, token, f"take the photo {photo.name}")
+            data = json_or_none(response)
+            media_id = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(media_id, str | int) or isinstance(media_id, bool) \
+                    or media_id == "":
+                raise PublishError(Failure.SERVER, f"{site_label(self.site)}: the instance "
+                                   f"took the photo {photo.name} but gave no id for it; "
+                                   "the post itself was not sent. Try again.",
+                                   status=response.status_code, raw=raw)
+            if response.status_code == 202:
+                await self._until_processed(str(media_id), photo, headers, token)
+        except PublishError as exc:
+            raise media.before_the_post(self.site, exc, photo) from None
+        return str(media_id)
+
+    async def _until_processed(self, media_id: str, photo: media.Photo,
+                               headers: dict[str, str], token: str) -> None:
+        """Wait for an upload the server is still processing (202): GET /api/v1/media/{id}
+        answers 206 until the attachment is ready, then 200."""
+        url = f"{self.base}/api/v1/media/{quote(media_id, safe='')}"
+        for _ in range(PROCESSING_CHECKS):
+            await self.sleep(PROCESSING_INTERVAL)
+            response = await send(self.site, lambda: self.client.get(url, headers=headers),
+                                  token)
+            if response.status_code == 200:
+                return
+            if response.status_code != 206:
+                raise self._error(response, raw_of(response, token), token,
+                                  f"take the photo {photo.name}")
+        raise PublishError(Failure.SERVER, f"{site_label(self.site)}: the instance was still "
+                           f"processing the photo {photo.name} after "
+                           f"{PROCESSING_CHECKS * PROCESSING_INTERVAL:.0f} seconds; the post "
+                           "itself was not sent. Try again shortly.")
 
     async def retract(self, remote_id: str) -> None:
         token = (await self.tokens.token_for(self.site)).reveal()

@@ -15,6 +15,7 @@ import httpx
 
 from oncall.model import Platform, Site
 from oncall.platforms.base import Adapter, Failure, PublishError, TokenSource, site_label
+from oncall.platforms.media import Limits
 
 # The real networks. Mastodon has no single address: each site lives on its own
 # instance, found from the site's profile URL or its @user@instance handle.
@@ -84,3 +85,14 @@ def adapter_for(site: Site, client: httpx.AsyncClient, tokens: TokenSource) -> A
     adapter_class = getattr(importlib.import_module(module_name), class_name)
     adapter: Adapter = adapter_class(site, client, tokens)
     return adapter
+
+
+def photo_limits(platform: str) -> Limits | None:
+    """What `platform` takes in photos (count, bytes, types, alt text length), for a
+    check before sending; None where photos do not apply (YouTube) or the platform is
+    unknown. The adapters enforce the same limits themselves."""
+    entry = _ADAPTERS.get(platform)
+    if entry is None:
+        return None
+    limits = getattr(importlib.import_module(entry[0]), "PHOTO_LIMITS", None)
+    return limits if isinstance(limits, Limits) else None

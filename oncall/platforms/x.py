@@ -7,6 +7,13 @@ publish: POST /2/tweets {"text": ...} with Authorization: Bearer <user token>
 key: a repeated publish posts again (or is refused as a duplicate), so
 `idempotent` is False.
 
+Photos (up to 4, each up to 5 MB): each is uploaded first with POST /2/media/upload
+as multipart/form-data (media=<the file>, media_category=tweet_image, media_type)
+-> {"data": {"id", "media_key", "size", "expires_after_secs", ...}}; alt text, if
+any, is set with POST /2/media/metadata {"id", "metadata": {"alt_text": {"text"}}};
+then the post is POST /2/tweets {"text", "media": {"media_ids": [...]}}. An upload
+never used expires on its own (expires_after_secs), unseen.
+
 Rate limits: every reply carries x-rate-limit-{limit,remaining,reset} (reset in
 Unix seconds) for the 15-minute window; the daily posting caps have their own
 x-user-limit-24hour-* and x-app-limit-24hour-* headers, and a 429 from one of
@@ -21,7 +28,9 @@ from urllib.parse import quote
 
 import httpx
 
+from oncall import imagetype
 from oncall.model import Site
+from oncall.platforms import media
 from oncall.platforms.base import (
     Failure,
     PublishError,
@@ -45,6 +54,12 @@ from oncall.timeutil import utcnow
 
 POST_URL = "https://x.com/{handle}/status/{id}"
 _LIMIT_HEADERS = ("x-user-limit-24hour", "x-app-limit-24hour", "x-rate-limit")
+# tweet_image takes these types up to 5 MB; alt text is at most 1,000 characters.
+# (An animated GIF is another media category with its own limits: not a photo.)
+PHOTO_LIMITS = media.Limits(
+    count=4, size=5 * media.MB, size_words="5 MB", alt=1000,
+    types=frozenset({imagetype.JPEG, imagetype.PNG, imagetype.WEBP, imagetype.BMP,
+                     imagetype.TIFF}))
 
 
 def x_retry_after(response: httpx.Response, now: datetime) -> float | None:
@@ -84,10 +99,15 @@ class XAdapter:
         return self.site.handle.lstrip("@") or self.site.username
 
     async def publish(self, rendition: Rendition) -> RemotePost:
+        photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         token = (await self.tokens.token_for(self.site)).reveal()
         headers = {"Authorization": f"Bearer {token}"}
+        body: dict[str, object] = {"text": rendition.text}
+        if photos:
+            ids = [await self._upload(photo, token, headers) for photo in photos]
+            body["media"] = {"media_ids": ids}
         response = await send(self.site, lambda: self.client.post(
-            f"{self.base}/2/tweets", json={"text": rendition.text}, headers=headers), token)
+            f"{self.base}/2/tweets", json=body, headers=headers), token)
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the post")
@@ -97,6 +117,36 @@ class XAdapter:
         if not isinstance(post_id, str) or not post_id:
             raise no_id(self.site, response, raw)
         return RemotePost(post_id, POST_URL.format(handle=self.handle, id=post_id))
+
+    async def _upload(self, photo: media.Photo, token: str, headers: dict[str, str]) -> str:
+        """Upload one photo (and its alt text); the media id to attach to the post."""
+        try:
+            response = await send(self.site, lambda: self.client.post(
+                f"{self.base}/2/media/upload",
+                data={"media_category": "tweet_image", "media_type": photo.mime},
+                files={"media": (photo.name, photo.data, photo.mime)}, headers=headers),
+                token)
+            raw = raw_of(response, token)
+            if not response.is_success:
+                raise self._error(response, raw, token, f"upload the photo {photo.name}")
+            body = json_or_none(response)
+            data = body.get("data") if isinstance(body, dict) else None
+            media_id = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(media_id, str) or not media_id:
+                raise PublishError(Failure.SERVER, f"{site_label(self.site)}: X took the "
+                                   f"photo {photo.name} but gave no id for it; the post "
+                                   "itself was not sent. Try again.",
+                                   status=response.status_code, raw=raw)
+            if photo.alt:
+                metadata = {"id": media_id, "metadata": {"alt_text": {"text": photo.alt}}}
+                response = await send(self.site, lambda: self.client.post(
+                    f"{self.base}/2/media/metadata", json=metadata, headers=headers), token)
+                if not response.is_success:
+                    raise self._error(response, raw_of(response, token), token,
+                                      f"take the description of the photo {photo.name}")
+        except PublishError as exc:
+            raise media.before_the_post(self.site, exc, photo) from None
+        return media_id
 
     async def retract(self, remote_id: str) -> None:
         token = (await self.tokens.token_for(self.site)).reveal()

@@ -1,7 +1,8 @@
 """YouTube through the Data API v3: videos only.
 
-YouTube has no text posts, so a rendition without a video is NOT_APPLICABLE (the UI
-says so rather than failing). With `video_path`, a resumable upload:
+YouTube has no text or photo posts, so a rendition without a video is NOT_APPLICABLE
+(the UI says so rather than failing); a video's photos are not sent. With
+`video_path`, a resumable upload:
 1. POST /upload/youtube/v3/videos?uploadType=resumable&part=snippet,status with the
    video resource as JSON ({"snippet": {"title", "description", "categoryId"},
    "status": {"privacyStatus": "public"}}) and X-Upload-Content-Type/-Length
@@ -117,8 +118,9 @@ class YouTubeAdapter:
     async def publish(self, rendition: Rendition) -> RemotePost:
         label = site_label(self.site)
         if not rendition.video_path:
+            kind = "photo" if rendition.images else "text"
             raise PublishError(Failure.NOT_APPLICABLE, f"{label}: YouTube takes videos only; "
-                               "a text post does not apply there")
+                               f"a {kind} post does not apply there")
         path = rendition.video_path
         try:
             size = (await asyncio.to_thread(os.stat, path)).st_size

@@ -7,6 +7,11 @@ POST /xrpc/com.atproto.repo.createRecord (Bearer accessJwt)
   {repo, collection: "app.bsky.feed.post", rkey?, validate?, record}
   -> {uri: "at://<did>/app.bsky.feed.post/<rkey>", cid, commit, validationStatus}
 POST /xrpc/com.atproto.repo.deleteRecord {repo, collection, rkey} -> {} (also when absent)
+POST /xrpc/com.atproto.repo.uploadBlob (Bearer accessJwt; the raw bytes, Content-Type)
+  -> {blob: {$type: "blob", ref: {$link: <cid>}, mimeType, size}}; the type is read
+  from the bytes, as the PDS does. A record's embed app.bsky.embed.images takes at
+  most 4 images, each {alt, image: <blob>} of image/* and at most 1,000,000 bytes;
+  createRecord refuses others (BlobTooLarge, InvalidMimeType, BlobNotFound).
 GET /xrpc/com.atproto.repo.getRecord?repo=&collection=&rkey= (no token needed)
   -> {uri, cid, value} or 400 {"error": "RecordNotFound"}
 GET /xrpc/app.bsky.notification.listNotifications -> {notifications: [...]}
@@ -14,6 +19,7 @@ GET /profile/{did}/post/{rkey} -> a bare public page for the post
 
 Errors are {"error": "<Name>", "message": "..."}. Only the accessJwt from
 createSession opens the repo (the demo token is the app password, not a bearer).
+uploadBlob meets only "upload" and "any" faults; createRecord meets "post" faults.
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ import secrets
 import time
 from typing import Any
 
-from oncall import textlength
-from oncall.sandbox.state import Post, State, iso_z, now
+from oncall import imagetype, textlength
+from oncall.sandbox.state import Post, State, Upload, iso_z, now
 from oncall.sandbox.wire import (
     Errors,
     Reply,
@@ -43,6 +49,10 @@ COLLECTION = "app.bsky.feed.post"
 EXISTS = "Record already exists"
 _RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
 _B32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
+IMAGES_EMBED = "app.bsky.embed.images"
+IMAGES_PER_POST = 4
+IMAGE_LIMIT = 1_000_000            # app.bsky.embed.images#image: maxSize
+BLOB_UPLOAD_LIMIT = 50 * 1024 * 1024  # what uploadBlob itself takes
 
 
 def error(status: int, name: str, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -111,6 +121,7 @@ def handle(req: Request, state: State) -> Reply:
     routes = {
         ("POST", "com.atproto.repo.createRecord"): ("post", _create),
         ("POST", "com.atproto.repo.deleteRecord"): ("delete", _delete),
+        ("POST", "com.atproto.repo.uploadBlob"): ("upload", _upload_blob),
         ("GET", "app.bsky.notification.listNotifications"): ("read", _notifications),
     }
     route = routes.get((method, nsid))
@@ -244,6 +255,9 @@ def _create(req: Request, state: State, session: dict[str, Any]) -> Reply:
     if problem:
         return error(400, "InvalidRequest", problem)
     account = session["account"]
+    photos = _embedded_photos(state, account, record)
+    if isinstance(photos, Reply):
+        return photos
     did = did_for(account)
     with state.lock:
         rkey = rkey or tid(state.next_number())
@@ -255,10 +269,71 @@ def _create(req: Request, state: State, session: dict[str, Any]) -> Reply:
         text = record.get("text", "") if isinstance(record, dict) else ""
         state.add_post(Post(PLATFORM, account, uri, text if isinstance(text, str) else "",
                             now(), url=f"{req.base}/profile/{did}/post/{rkey}",
-                            extra={"rkey": rkey, "cid": cid, "record": record}))
+                            extra={"rkey": rkey, "cid": cid, "record": record},
+                            media=photos))
     return json_reply(200, {"uri": uri, "cid": cid,
                             "commit": {"cid": _cid([uri, "commit"]), "rev": tid(0)},
                             "validationStatus": "valid"})
+
+
+def _blob_cid(data: bytes) -> str:
+    """A CIDv1 (raw codec, sha-256) in base32, the form blob references take."""
+    digest = hashlib.sha256(data).digest()
+    cid = b"\x01\x55\x12\x20" + digest
+    return "b" + base64.b32encode(cid).decode().lower().rstrip("=")
+
+
+def _upload_blob(req: Request, state: State, session: dict[str, Any]) -> Reply:
+    data = req.body
+    if not data:
+        return error(400, "InvalidRequest", "Request body is empty")
+    if len(data) > BLOB_UPLOAD_LIMIT:
+        return error(400, "BlobTooLarge", f"This file is too large. It is {len(data):,} "
+                     f"bytes but the maximum size is {BLOB_UPLOAD_LIMIT:,} bytes.")
+    declared = req.header("Content-Type").split(";")[0].strip().lower()
+    kind = imagetype.sniff(data) or declared or "application/octet-stream"
+    cid = _blob_cid(data)
+    state.add_upload(Upload(PLATFORM, session["account"], f"{session['account']}/{cid}",
+                            kind, len(data)))
+    return json_reply(200, {"blob": {"$type": "blob", "ref": {"$link": cid},
+                                     "mimeType": kind, "size": len(data)}})
+
+
+def _embedded_photos(state: State, account: str, record: Any) -> list[dict[str, Any]] | Reply:
+    """The photos an app.bsky.embed.images embed names ({"type", "size", "alt"} each), or
+    the PDS's refusal: the lexicon's limits, and blobs this repo must hold."""
+    embed = record.get("embed") if isinstance(record, dict) else None
+    if embed is None or not isinstance(embed, dict) or embed.get("$type") != IMAGES_EMBED:
+        return []
+    prefix = f"Invalid {COLLECTION} record: Record/embed/images"
+    images = embed.get("images")
+    if not isinstance(images, list):
+        return error(400, "InvalidRequest", f"{prefix} must be an array")
+    if len(images) > IMAGES_PER_POST:
+        return error(400, "InvalidRequest", f"{prefix} must not have more than "
+                     f"{IMAGES_PER_POST} elements")
+    photos = []
+    for number, image in enumerate(images):
+        where = f"{prefix}/{number}"
+        blob = image.get("image") if isinstance(image, dict) else None
+        if not isinstance(image, dict) or not isinstance(image.get("alt"), str):
+            return error(400, "InvalidRequest", f'{where} must have the property "alt"')
+        ref = blob.get("ref") if isinstance(blob, dict) else None
+        cid = ref.get("$link") if isinstance(ref, dict) else None
+        if not isinstance(cid, str):
+            return error(400, "InvalidRequest", f"{where}/image should be a blob ref")
+        upload = state.find_upload(PLATFORM, f"{account}/{cid}")
+        if upload is None:
+            return error(400, "BlobNotFound", f"Could not find blob: {cid}")
+        if not upload.type.startswith("image/"):
+            return error(400, "InvalidMimeType", f"Wrong type of file. It is {upload.type} "
+                         "but it must match image/*.")
+        if upload.size > IMAGE_LIMIT:
+            return error(400, "BlobTooLarge", f"This file is too large. It is "
+                         f"{upload.size:,} bytes but the maximum size is {IMAGE_LIMIT:,} "
+                         "bytes.")
+        photos.append({"type": upload.type, "size": upload.size, "alt": image["alt"]})
+    return photos
 
 
 def _delete(req: Request, state: State, session: dict[str, Any]) -> Reply:

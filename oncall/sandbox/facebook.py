@@ -4,7 +4,13 @@ Any version prefix (/v21.0/ ...) is accepted. The token is the access_token quer
 or form field (or an `Authorization: Bearer` header), "sandbox-<site id>"; the
 account is the site id, and the page id in the path is taken as given.
 
-POST /v21.0/{page_id}/feed (form: message, link) -> 200 {"id": "<page_id>_<n>"}
+POST /v21.0/{page_id}/feed (form: message, link, attached_media[i]={"media_fbid"})
+  -> 200 {"id": "<page_id>_<n>"}
+POST /v21.0/{page_id}/photos (multipart: source=<file>, message, published)
+  -> 200 {"id": <photo id>, "post_id": "<page_id>_<n>"}: a post with that photo; with
+  published=false -> {"id"} only, a photo waiting to be attached to a feed post.
+  Photos are JPEG, PNG, GIF, BMP or TIFF of at most 10 MB, each attached once. An
+  unpublished photo meets only "upload" and "any" faults.
 DELETE /v21.0/{post_id} -> 200 {"success": true}
 GET /v21.0/{post_id} -> {"id", "message", "created_time", "permalink_url"}
 GET /v21.0/{page_id}/feed[?since=<unix time>] -> {"data": [...]}, newest first: the
@@ -20,6 +26,7 @@ and "is_transient" where Facebook gives them, all with HTTP 400 except the 500.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -27,8 +34,8 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from oncall import textlength
-from oncall.sandbox.state import Post, State, now
+from oncall import imagetype, textlength
+from oncall.sandbox.state import Post, State, Upload, now
 from oncall.sandbox.wire import (
     Errors,
     Reply,
@@ -40,6 +47,10 @@ from oncall.sandbox.wire import (
 )
 
 PLATFORM = "facebook"
+PHOTO_LIMIT = 10 * 1024 * 1024
+PHOTO_TYPES = frozenset({imagetype.JPEG, imagetype.PNG, imagetype.GIF, imagetype.BMP,
+                         imagetype.TIFF})
+_PHOTO_ID_BASE = 122_000_000_000_000
 
 
 def error(status: int, message: str, code: int, *, kind: str = "OAuthException",
@@ -99,6 +110,11 @@ def handle(req: Request, state: State) -> Reply:
         return error(400, "Invalid OAuth access token - Cannot parse access token", 190)
     if path == "/me" and method == "GET":
         return json_reply(200, {"id": account, "name": account})
+    photos = re.fullmatch(r"/([^/]+)/photos", path)
+    if photos and method == "POST":
+        published = str(form.get("published", "true")).lower() not in ("false", "0")
+        return guarded(state, account, "post" if published else "upload", ERRORS,
+                       lambda: _photo(req, state, account, photos.group(1), form, published))
     feed = re.fullmatch(r"/([^/]+)/feed", path)
     if feed and method == "POST":
         return guarded(state, account, "post", ERRORS,
@@ -118,21 +134,97 @@ def handle(req: Request, state: State) -> Reply:
     return error(400, f"Unknown path components: {path}", 2500)
 
 
+def _too_long(message: str) -> Reply | None:
+    if textlength.length(message, PLATFORM) > textlength.FACEBOOK_LIMIT:
+        return error(400, f"(#100) Param message must be at most {textlength.FACEBOOK_LIMIT} "
+                     "characters long", 100)
+    return None
+
+
+def _attached(form: dict[str, Any]) -> list[object]:
+    """The media_fbid of each attached_media entry: the indexed form fields
+    attached_media[0], [1] ... (each a JSON object), or one JSON array."""
+    entries: list[tuple[int, object]] = []
+    for key, value in form.items():
+        match = re.fullmatch(r"attached_media\[(\d+)\]", key)
+        if match:
+            entries.append((int(match.group(1)), value))
+    values = [v for _, v in sorted(entries, key=lambda e: e[0])]
+    whole = form.get("attached_media")
+    if whole is not None:
+        values.extend(whole if isinstance(whole, list) else [whole])
+    ids: list[object] = []
+    for value in values:
+        if isinstance(value, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        items = value if isinstance(value, list) else [value]
+        ids.extend(item.get("media_fbid") if isinstance(item, dict) else None
+                   for item in items)
+    return ids
+
+
 def _create(req: Request, state: State, account: str, page_id: str,
             form: dict[str, Any]) -> Reply:
     message, link = form.get("message", ""), form.get("link", "")
     if not isinstance(message, str) or not isinstance(link, str):
         return error(400, "(#100) Invalid parameter", 100)
-    if not message.strip() and not link.strip():
-        return error(400, "(#100) Either message or link must be supplied", 100)
-    if textlength.length(message, PLATFORM) > textlength.FACEBOOK_LIMIT:
-        return error(400, f"(#100) Param message must be at most {textlength.FACEBOOK_LIMIT} "
-                     "characters long", 100)
-    post_id = f"{page_id}_{state.next_number()}"
-    extra = {"page_id": page_id, "link": link} if link else {"page_id": page_id}
-    state.add_post(Post(PLATFORM, account, post_id, message, now(),
-                        url=f"{req.base}/{post_id}", extra=extra))
+    with state.lock:
+        photos: list[Upload] = []
+        for number, photo_id in enumerate(_attached(form)):
+            photo = state.find_upload(PLATFORM, str(photo_id)) if photo_id else None
+            if photo is None or photo.account != account or photo.used:
+                return error(400, f"(#100) attached_media[{number}] must be an unpublished "
+                             "photo of this Page that no post uses yet", 100)
+            photos.append(photo)
+        if not message.strip() and not link.strip() and not photos:
+            return error(400, "(#100) Either message or link must be supplied", 100)
+        refused = _too_long(message)
+        if refused is not None:
+            return refused
+        post_id = f"{page_id}_{state.next_number()}"
+        extra: dict[str, Any] = {"page_id": page_id}
+        if link:
+            extra["link"] = link
+        if photos:
+            extra["photo_ids"] = [p.id for p in photos]
+        for photo in photos:
+            photo.used = True
+        state.add_post(Post(PLATFORM, account, post_id, message, now(),
+                            url=f"{req.base}/{post_id}", extra=extra,
+                            media=[p.summary() for p in photos]))
     return json_reply(200, {"id": post_id})
+
+
+def _photo(req: Request, state: State, account: str, page_id: str, form: dict[str, Any],
+           published: bool) -> Reply:
+    """A photo upload: a post of its own, or (published=false) one to attach later."""
+    source = req.file("source")
+    if source is None:
+        return error(400, "(#324) Requires upload file", 324)
+    kind = imagetype.sniff(source.data)
+    if kind not in PHOTO_TYPES:
+        return error(400, "(#324) Missing or invalid image file", 324)
+    if len(source.data) > PHOTO_LIMIT:
+        return error(400, f"(#100) The photo is {len(source.data):,} bytes; photos may be at "
+                     f"most {PHOTO_LIMIT:,} bytes (10 MB)", 100)
+    message = form.get("message") or form.get("caption") or ""
+    refused = _too_long(message) if published else None
+    if refused is not None:
+        return refused
+    with state.lock:
+        photo = state.add_upload(Upload(PLATFORM, account,
+                                        str(_PHOTO_ID_BASE + state.next_number()), kind,
+                                        len(source.data)))
+        if not published:
+            return json_reply(200, {"id": photo.id})
+        photo.used = True
+        post_id = f"{page_id}_{state.next_number()}"
+        state.add_post(Post(PLATFORM, account, post_id, message, now(),
+                            url=f"{req.base}/{post_id}",
+                            extra={"page_id": page_id, "photo_ids": [photo.id]},
+                            media=[photo.summary()]))
+    return json_reply(200, {"id": photo.id, "post_id": post_id})
 
 
 def _delete(state: State, account: str, post_id: str) -> Reply:

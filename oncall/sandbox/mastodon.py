@@ -1,9 +1,15 @@
 """Mastodon's client API, as far as a press office uses it.
 
 POST /api/v1/statuses (form or JSON: status, spoiler_text, visibility, sensitive,
-  in_reply_to_id, language; header Idempotency-Key) -> 200 the status. A key the
-  account used before (for the sandbox's lifetime) returns the same status again
-  without posting, as Mastodon does.
+  in_reply_to_id, language, media_ids; header Idempotency-Key) -> 200 the status. A
+  key the account used before (for the sandbox's lifetime) returns the same status
+  again without posting, as Mastodon does. At most 4 media ids, each an upload of
+  the account not yet attached; with media the text may be blank.
+POST /api/v2/media (multipart: file, description) -> 200 MediaAttachment {"id",
+  "type": "image", "url", "description", ...}: JPEG, PNG, GIF, WebP or HEIC of at
+  most 16 MB (Mastodon's default), description of at most 1,500 characters. Photos
+  are processed at once, as Mastodon 4 does for images (never 202).
+GET /api/v1/media/{id} -> 200 the attachment
 DELETE /api/v1/statuses/{id} -> 200 the deleted status, with its source "text"
 GET /api/v1/statuses/{id} -> the status (no token needed), 404 once deleted
 GET /api/v2/instance, /api/v1/instance -> configuration.statuses.max_characters 500
@@ -12,6 +18,8 @@ GET /api/v1/notifications[?since_id=&types[]=mention] -> [notification, ...] new
 GET /@{account}/{id} -> a bare public page for the status (the status "url")
 
 Errors are {"error": "..."}: 401 bad token, 404 unknown status, 422 validation.
+Media uploads meet only "upload" and "any" faults; the status that uses them meets
+"write" and "post" faults as any status does.
 """
 
 from __future__ import annotations
@@ -21,9 +29,10 @@ import re
 import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
-from oncall import textlength
-from oncall.sandbox.state import Post, State, iso_z, now
+from oncall import imagetype, textlength
+from oncall.sandbox.state import Post, State, Upload, iso_z, now
 from oncall.sandbox.wire import (
     Errors,
     Reply,
@@ -38,6 +47,11 @@ PLATFORM = "mastodon"
 _ID_BASE = 112_000_000_000_000_000
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 TOO_LONG = f"Validation failed: Text character limit of {textlength.MASTODON_LIMIT} exceeded"
+PHOTO_LIMIT = 16 * 1024 * 1024
+PHOTOS_PER_POST = 4
+DESCRIPTION_LIMIT = 1500
+PHOTO_TYPES = frozenset({imagetype.JPEG, imagetype.PNG, imagetype.GIF, imagetype.WEBP,
+                         imagetype.HEIC})
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -78,6 +92,15 @@ def handle(req: Request, state: State) -> Reply:
         return error(401, "The access token is invalid")
     if path == "/api/v1/statuses" and method == "POST":
         return guarded(state, account, "post", ERRORS, lambda: _create(req, state, account))
+    if path in ("/api/v2/media", "/api/v1/media") and method == "POST":
+        return guarded(state, account, "upload", ERRORS, lambda: _upload(req, state, account))
+    attachment = re.fullmatch(r"/api/v1/media/(\d+)", path)
+    if attachment and method == "GET":
+        photo = state.find_upload(PLATFORM, attachment.group(1))
+        if photo is None or photo.account != account:
+            return error(404, "Record not found")
+        return guarded(state, account, "read", ERRORS,
+                       lambda: json_reply(200, _attachment(req, photo)))
     if status_path and method == "DELETE":
         return guarded(state, account, "delete", ERRORS,
                        lambda: _delete(req, state, account, status_path.group(1)))
@@ -124,7 +147,8 @@ def _status(req: Request, post: Post, *, source: bool = False) -> dict[str, Any]
         "uri": f"{req.base}/users/{post.account}/statuses/{post.id}", "url": post.url,
         "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
         "content": _html(post.text), "reblog": None, "account": _account(req, post.account),
-        "media_attachments": [], "mentions": [], "tags": [], "emojis": [], "card": None,
+        "media_attachments": list(extra.get("media_attachments", [])), "mentions": [],
+        "tags": [], "emojis": [], "card": None,
         "poll": None,
     }
     if source:
@@ -136,15 +160,69 @@ def _truthy(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.lower() in ("true", "1", "on"))
 
 
+def _attachment(req: Request, photo: Upload) -> dict[str, Any]:
+    """A MediaAttachment for an uploaded photo."""
+    files = f"{req.base}/system/media_attachments/files/{photo.id}"
+    return {"id": photo.id, "type": "image", "url": f"{files}/original/{photo.id}",
+            "preview_url": f"{files}/small/{photo.id}", "remote_url": None,
+            "text_url": None, "meta": {}, "description": photo.alt or None,
+            "blurhash": None}
+
+
+def _upload(req: Request, state: State, account: str) -> Reply:
+    file, form = req.file("file"), req.form()
+    if file is None:
+        return error(422, "Validation failed: File can't be blank")
+    kind = imagetype.sniff(file.data)
+    if kind not in PHOTO_TYPES:
+        return error(422, "Validation failed: File content type is invalid")
+    if len(file.data) > PHOTO_LIMIT:
+        return error(422, "Validation failed: File file size must be less than 16 MB")
+    description = form.get("description") or ""
+    if not isinstance(description, str) or len(description) > DESCRIPTION_LIMIT:
+        return error(422, f"Validation failed: Description is too long (maximum is "
+                     f"{DESCRIPTION_LIMIT} characters)")
+    photo = state.add_upload(Upload(PLATFORM, account, str(_ID_BASE + state.next_number()),
+                                    kind, len(file.data), alt=description))
+    return json_reply(200, _attachment(req, photo))
+
+
+def _media_ids(req: Request, form: dict[str, Any]) -> list[object]:
+    """media_ids from a JSON body, or the media_ids[] fields of a form."""
+    if "json" in req.header("Content-Type").lower():
+        ids = form.get("media_ids") or []
+        return ids if isinstance(ids, list) else [ids]
+    return [*req.query.get("media_ids[]", []),
+            *parse_qs(req.body.decode("utf-8", "replace")).get("media_ids[]", [])]
+
+
+def _photos(req: Request, state: State, account: str,
+            form: dict[str, Any]) -> list[Upload] | Reply:
+    """The uploads a status attaches, or the refusal."""
+    ids = _media_ids(req, form)
+    if len(ids) > PHOTOS_PER_POST:
+        return error(422, f"Cannot attach more than {PHOTOS_PER_POST} files")
+    photos = [state.find_upload(PLATFORM, str(i)) for i in ids]
+    usable = [p for p in photos if p is not None and p.account == account and not p.used]
+    if len(usable) != len(ids) or len({p.id for p in usable}) != len(usable):
+        return error(422, "Validation failed: media_ids must be this account's uploads, "
+                     "each not yet attached to a status")
+    return usable
+
+
 def _create(req: Request, state: State, account: str) -> Reply:
     form = req.form()
     key = req.header("Idempotency-Key")
     with state.lock:
         if key and (account, key) in state.idempotency:
             return Reply(200, state.idempotency[(account, key)])
+        photos = _photos(req, state, account, form)
+        if isinstance(photos, Reply):
+            return photos
         text, spoiler = form.get("status", ""), form.get("spoiler_text", "")
         visibility = form.get("visibility") or "public"
-        if not isinstance(text, str) or not isinstance(spoiler, str) or not text.strip():
+        if not isinstance(text, str) or not isinstance(spoiler, str) \
+                or not (text.strip() or photos):
             return error(422, "Validation failed: Text can't be blank")
         if visibility not in VISIBILITIES:
             return error(422, "Validation failed: Visibility is not included in the list")
@@ -157,8 +235,13 @@ def _create(req: Request, state: State, account: str) -> Reply:
                  "language": form.get("language") or None}
         if key:
             extra["idempotency_key"] = key
+        if photos:
+            extra["media_attachments"] = [_attachment(req, p) for p in photos]
+        for photo in photos:
+            photo.used = True
         post = state.add_post(Post(PLATFORM, account, status_id, text, now(),
-                                   url=f"{req.base}/@{account}/{status_id}", extra=extra))
+                                   url=f"{req.base}/@{account}/{status_id}", extra=extra,
+                                   media=[p.summary() for p in photos]))
         reply = json_reply(200, _status(req, post))
         if key:
             state.idempotency[(account, key)] = reply.body

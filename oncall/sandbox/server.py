@@ -258,7 +258,8 @@ class Sandbox:
     def posts(self, account: str | None = None, *, live_only: bool = False) \
             -> list[dict[str, Any]]:
         """Every post (oldest first): platform, account, id, text, title, url, created_at,
-        deleted, deleted_at, extra."""
+        deleted, deleted_at, extra, and media: the photos attached, each {"type" (MIME
+        type), "size" (bytes), "alt"}."""
         return self.state.posts(account, live_only=live_only)
 
     def inject(self, account: str, fault: Fault) -> None:

@@ -1,5 +1,6 @@
 """What the sandbox remembers: posts, faults waiting to fire, inbox messages, and
-the small per-network records (idempotency keys, Bluesky sessions, YouTube uploads).
+the small per-network records (idempotency keys, Bluesky sessions, YouTube uploads,
+uploaded photos waiting to be attached).
 
 One `State` per running sandbox; every method is safe to call from the server's
 handler threads and from the test or demo thread at the same time.
@@ -22,8 +23,10 @@ INBOX_ID_BASE = 1_800_000_000_000_000_000
 KINDS: tuple[str, ...] = ("latency", "rate_limit", "server_error", "timeout", "drop", "duplicate")
 
 # The kinds of request a fault may hit. "post" creates something, "delete" removes it,
-# "read" is any GET (inbox, instance info), "session" is Bluesky's createSession.
-OPS: tuple[str, ...] = ("post", "delete", "read", "session")
+# "read" is any GET (inbox, instance info), "session" is Bluesky's createSession,
+# "upload" a photo sent ahead of the post that uses it (X's media upload and alt
+# text, Mastodon's media, Bluesky's uploadBlob, Facebook's unpublished photos).
+OPS: tuple[str, ...] = ("post", "delete", "read", "session", "upload")
 SCOPES: dict[str, frozenset[str]] = {
     "write": frozenset({"post", "delete"}),
     "any": frozenset(OPS),
@@ -44,7 +47,9 @@ class Fault:
       refusal; only ever fires on a post).
     times: how many requests it hits; -1 means every one until cleared.
     on: which requests it hits: "write" (posts and deletes, the default), "post",
-      "delete", "read", "session" or "any".
+      "delete", "read", "session", "upload" or "any". A post with photos meets a
+      "write" or "post" fault on its final request (the one that makes the post), not
+      on the photo uploads before it; "upload" or "any" reach those too.
     """
 
     kind: str
@@ -109,6 +114,8 @@ class Post:
     deleted: bool = False
     deleted_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The photos attached, in order: {"type": MIME type, "size": bytes, "alt": text}.
+    media: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,8 +123,27 @@ class Post:
             "text": self.text, "title": self.title, "url": self.url,
             "created_at": iso(self.created), "deleted": self.deleted,
             "deleted_at": iso(self.deleted_at) if self.deleted_at else None,
-            "extra": dict(self.extra),
+            "extra": dict(self.extra), "media": [dict(m) for m in self.media],
         }
+
+
+@dataclass
+class Upload:
+    """A photo uploaded ahead of the post that will use it. `alt` can be set after the
+    upload (X's metadata call); `used` once a post has it (Facebook and Mastodon
+    refuse to attach one twice)."""
+
+    platform: str
+    account: str
+    id: str
+    type: str
+    size: int
+    alt: str = ""
+    used: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """What a post keeps of it: {"type", "size", "alt"}."""
+        return {"type": self.type, "size": self.size, "alt": self.alt}
 
 
 def now() -> datetime:
@@ -160,6 +186,7 @@ class State:
         self.idempotency: dict[tuple[str, str], bytes] = {}  # Mastodon (account, key) -> body
         self.sessions: dict[str, dict[str, Any]] = {}        # Bluesky jwt -> session
         self.uploads: dict[str, dict[str, Any]] = {}         # YouTube upload id -> upload
+        self._media: dict[tuple[str, str], Upload] = {}      # (platform, id) -> photo
 
     def next_number(self) -> int:
         """A number never handed out before by this sandbox (ids are built from it)."""
@@ -200,6 +227,16 @@ class State:
             return [p.to_dict() for p in self._posts
                     if (account is None or p.account == account)
                     and not (live_only and p.deleted)]
+
+    # ---- photos uploaded ahead of their post
+    def add_upload(self, upload: Upload) -> Upload:
+        with self.lock:
+            self._media[(upload.platform, upload.id)] = upload
+        return upload
+
+    def find_upload(self, platform: str, upload_id: str) -> Upload | None:
+        with self.lock:
+            return self._media.get((platform, upload_id))
 
     # ---- faults
     def inject(self, account: str, fault: Fault) -> None:
@@ -274,7 +311,7 @@ class State:
                     for m in self.inbox_raw(a)]
 
     def reset(self) -> None:
-        """Forget every post, fault, message, key, session and upload."""
+        """Forget every post, fault, message, key, session and upload (videos and photos)."""
         with self.lock:
             self._posts.clear()
             self._faults.clear()
@@ -282,6 +319,7 @@ class State:
             self.idempotency.clear()
             self.sessions.clear()
             self.uploads.clear()
+            self._media.clear()
 
 
 def public_message(stored: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""The plumbing every network module shares: the request as the handler read it,
-the reply it wants sent, demo-token checks, and fault application."""
+"""The plumbing every network module shares: the request as the handler read it
+(with its multipart/form-data parts, for photo uploads), the reply it wants sent,
+demo-token checks, and fault application."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import html
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.message import Message
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -14,6 +17,58 @@ from oncall.sandbox.state import Fault, Post, State
 
 TOKEN_PREFIX = "sandbox-"
 JSON = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a multipart/form-data body: a field, or a file if it has a filename."""
+
+    name: str
+    data: bytes
+    filename: str | None = None
+    content_type: str = ""
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", "replace")
+
+
+def _header_params(name: str, value: str) -> Message:
+    """A header in a Message, so the standard library parses its parameters (quoting,
+    RFC 2231 forms and all)."""
+    message = Message()
+    message[name] = value
+    return message
+
+
+def parse_multipart(body: bytes, content_type: str) -> list[Part] | None:
+    """The parts of a multipart/form-data `body` (RFC 7578), in order; None if
+    `content_type` is not multipart/form-data or the body does not follow it."""
+    header = _header_params("Content-Type", content_type)
+    boundary = header.get_param("boundary")
+    if header.get_content_type() != "multipart/form-data" or not isinstance(boundary, str) \
+            or not boundary:
+        return None
+    # Every delimiter, the first included, is CRLF "--" boundary; the CRLF before a
+    # delimiter belongs to it, not to the part's data.
+    sections = (b"\r\n" + body).split(b"\r\n--" + boundary.encode("latin-1"))
+    parts: list[Part] = []
+    for section in sections[1:]:
+        if section.startswith(b"--"):
+            return parts  # the closing delimiter; anything after is epilogue
+        head, blank, data = section.partition(b"\r\n\r\n")
+        if not blank:
+            return None
+        headers = Message()
+        for line in head.split(b"\r\n")[1:]:  # [0] is the delimiter line's padding
+            key, colon, value = line.decode("utf-8", "replace").partition(":")
+            if colon:
+                headers[key.strip()] = value.strip()
+        name = headers.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            return None
+        parts.append(Part(name, data, headers.get_filename(),
+                          str(headers.get("content-type", ""))))
+    return None  # no closing delimiter: the body was cut short
 
 
 @dataclass
@@ -51,10 +106,22 @@ class Request:
             data = self.json()
             if isinstance(data, dict):
                 out.update(data)
+        elif "multipart/form-data" in ctype:
+            out.update({p.name: p.text() for p in self.parts if p.filename is None})
         elif self.body and ("x-www-form-urlencoded" in ctype or not ctype):
             text = self.body.decode("utf-8", "replace")
             out.update({k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()})
         return out
+
+    @cached_property
+    def parts(self) -> list[Part]:
+        """The multipart/form-data parts of the body; [] if it has none."""
+        return parse_multipart(self.body, self.header("Content-Type")) or []
+
+    def file(self, name: str) -> Part | None:
+        """The file sent as form field `name` (the last, if several), or None."""
+        files = [p for p in self.parts if p.name == name and p.filename is not None]
+        return files[-1] if files else None
 
     def bearer(self) -> str:
         """The token of an `Authorization: Bearer ...` header, or ""."""

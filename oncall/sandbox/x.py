@@ -1,6 +1,12 @@
 """X API v2, as far as a press office uses it.
 
-POST /2/tweets {"text"} -> 201 {"data": {"id", "text", "edit_history_tweet_ids"}}
+POST /2/tweets {"text", "media"?: {"media_ids": [...]}} -> 201 {"data": {"id", "text",
+  "edit_history_tweet_ids"}}; 1 to 4 media ids of the account's uploads
+POST /2/media/upload (multipart: media=<file>, media_category=tweet_image, media_type)
+  -> 200 {"data": {"id", "media_key", "size", "expires_after_secs", "image"}}: JPEG,
+  PNG, WebP, BMP or TIFF of at most 5 MB
+POST /2/media/metadata {"id", "metadata": {"alt_text": {"text"}}} -> 200 {"data":
+  {"id", "associated_metadata": {...}}}; alt text of at most 1,000 characters
 DELETE /2/tweets/{id} -> 200 {"data": {"deleted": true}}
 GET /2/tweets/{id} -> {"data": {...}} or 200 {"errors": [...]} when gone, as X does
 GET /2/users/me -> {"data": {"id", "name", "username"}}; the user id is the account
@@ -9,7 +15,8 @@ GET /{handle}/status/{id} -> a bare public page for the post
 
 Errors are problem+json: {"title", "detail", "type", "status"}. X's own rules are
 kept: the weighted 280 limit, and no tweet with the same text as a live one of
-the same account (403 duplicate content).
+the same account (403 duplicate content). The media endpoints meet only "upload"
+and "any" faults, so a "write" fault hits the post that uses the photos.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ import time
 import zlib
 from typing import Any
 
-from oncall import textlength
-from oncall.sandbox.state import Post, State, iso_z, now
+from oncall import imagetype, textlength
+from oncall.sandbox.state import Post, State, Upload, iso_z, now
 from oncall.sandbox.wire import (
     Errors,
     Reply,
@@ -33,6 +40,12 @@ from oncall.sandbox.wire import (
 
 PLATFORM = "x"
 _ID_BASE = 1_790_000_000_000_000_000
+_MEDIA_ID_BASE = 1_880_000_000_000_000_000
+PHOTO_LIMIT = 5 * 1024 * 1024
+PHOTOS_PER_POST = 4
+ALT_LIMIT = 1000
+PHOTO_TYPES = frozenset({imagetype.JPEG, imagetype.PNG, imagetype.WEBP, imagetype.BMP,
+                         imagetype.TIFF})
 PROBLEM = "application/problem+json"
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
@@ -61,10 +74,10 @@ ERRORS = Errors(
 )
 
 
-def _invalid(message: str, text: object) -> Reply:
+def _invalid(message: str, text: object, parameter: str = "text") -> Reply:
     return problem(400, "Invalid Request", "One or more parameters to your request was "
                    "invalid.", kind=INVALID_REQUEST,
-                   errors=[{"parameters": {"text": [text]}, "message": message}])
+                   errors=[{"parameters": {parameter: [text]}, "message": message}])
 
 
 def handle(req: Request, state: State) -> Reply:
@@ -77,6 +90,11 @@ def handle(req: Request, state: State) -> Reply:
     path, method = req.path, req.method
     if path == "/2/tweets" and method == "POST":
         return guarded(state, account, "post", ERRORS, lambda: _create(req, state, account))
+    if path == "/2/media/upload" and method == "POST":
+        return guarded(state, account, "upload", ERRORS, lambda: _upload(req, state, account))
+    if path == "/2/media/metadata" and method == "POST":
+        return guarded(state, account, "upload", ERRORS,
+                       lambda: _metadata(req, state, account))
     tweet = re.fullmatch(r"/2/tweets/(\d+)", path)
     if tweet and method == "DELETE":
         return guarded(state, account, "delete", ERRORS,
@@ -103,19 +121,84 @@ def _create(req: Request, state: State, account: str) -> Reply:
         return problem(400, "Invalid Request", "One or more parameters to your request was "
                        "invalid.", kind=INVALID_REQUEST,
                        errors=[{"message": "Request body must be a JSON object"}])
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
+    text = body.get("text", "")
+    photos = _attachments(state, account, body.get("media"))
+    if isinstance(photos, Reply):
+        return photos
+    if not isinstance(text, str) or not (text.strip() or photos):
         return _invalid("Tweet text must not be empty.", text)
     if textlength.length(text, "x") > textlength.X_LIMIT:
         return _invalid(TOO_LONG, text)
     with state.lock:
-        if any(p.text == text for p in state.live_posts(PLATFORM, account)):
+        if text.strip() and any(p.text == text for p in state.live_posts(PLATFORM, account)):
             return ERRORS.duplicate()
         tweet_id = str(_ID_BASE + state.next_number())
         state.add_post(Post(PLATFORM, account, tweet_id, text, now(),
-                            url=f"{req.base}/{account}/status/{tweet_id}"))
+                            url=f"{req.base}/{account}/status/{tweet_id}",
+                            media=[p.summary() for p in photos]))
     return json_reply(201, {"data": {"id": tweet_id, "text": text,
                                       "edit_history_tweet_ids": [tweet_id]}})
+
+
+def _attachments(state: State, account: str, media: object) -> list[Upload] | Reply:
+    """The uploads a post's "media" names, or the refusal."""
+    if media is None:
+        return []
+    ids = media.get("media_ids") if isinstance(media, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return _invalid("$.media.media_ids: must be a list of strings", ids, "media.media_ids")
+    if not 1 <= len(ids) <= PHOTOS_PER_POST:
+        return _invalid(f"$.media.media_ids: size must be between 1 and {PHOTOS_PER_POST}",
+                        ids, "media.media_ids")
+    photos = [state.find_upload(PLATFORM, i) for i in ids]
+    found = [p for p in photos if p is not None and p.account == account]
+    if len(found) != len(ids):
+        return _invalid("Your media IDs are invalid.", ids, "media.media_ids")
+    return found
+
+
+def _upload(req: Request, state: State, account: str) -> Reply:
+    """The one-shot photo upload: the file in `media`, the use in media_category."""
+    media, form = req.file("media"), req.form()
+    if media is None:
+        return _invalid("A media file is required (multipart form field 'media').", None,
+                        "media")
+    category = form.get("media_category") or "tweet_image"
+    if category != "tweet_image":
+        return _invalid(f"The sandbox only takes photos (media_category tweet_image), not "
+                        f"{category}.", category, "media_category")
+    kind = imagetype.sniff(media.data)
+    if kind not in PHOTO_TYPES:
+        return _invalid("Unsupported media type: send a JPEG, PNG, WebP, BMP or TIFF image.",
+                        media.content_type, "media")
+    if len(media.data) > PHOTO_LIMIT:
+        return _invalid(f"File size exceeds {PHOTO_LIMIT} bytes.", len(media.data), "media")
+    photo = state.add_upload(Upload(PLATFORM, account,
+                                    str(_MEDIA_ID_BASE + state.next_number()), kind,
+                                    len(media.data)))
+    return json_reply(200, {"data": {
+        "id": photo.id, "media_key": f"3_{photo.id}", "size": photo.size,
+        "expires_after_secs": 86400, "image": {"image_type": kind}}})
+
+
+def _metadata(req: Request, state: State, account: str) -> Reply:
+    """Alt text for an upload: {"id", "metadata": {"alt_text": {"text"}}}."""
+    body = req.json()
+    media_id = body.get("id") if isinstance(body, dict) else None
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    alt = metadata.get("alt_text") if isinstance(metadata, dict) else None
+    text = alt.get("text") if isinstance(alt, dict) else None
+    if not isinstance(text, str):
+        return _invalid("$.metadata.alt_text.text is required", text, "metadata")
+    if len(text) > ALT_LIMIT:
+        return _invalid(f"$.metadata.alt_text.text: length must be at most {ALT_LIMIT}",
+                        text, "metadata")
+    photo = state.find_upload(PLATFORM, media_id) if isinstance(media_id, str) else None
+    if photo is None or photo.account != account:
+        return _invalid("Your media IDs are invalid.", media_id, "id")
+    photo.alt = text
+    return json_reply(200, {"data": {"id": photo.id,
+                                     "associated_metadata": {"alt_text": {"text": text}}}})
 
 
 def _not_found(tweet_id: str) -> dict[str, Any]:

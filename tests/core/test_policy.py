@@ -267,3 +267,11 @@ def test_findings_name_the_sites_of_each_rendition() -> None:
              renditions={"corp-x": f"Short version. {LINK}"})
     [f] = rules(p)["personal.phone"]
     assert f.sites == ("corp-fb",)
+
+
+def test_media_video_youtube_only() -> None:
+    video = Attachment("video", "arrest.mp4", purpose="shows the arrest",
+                       key_message="drink driving ruins lives")
+    assert "media.video_youtube_only" not in rules(post(LINK, YOUTUBE, attachments=[video]))
+    [f] = rules(post(LINK, CORP_X, attachments=[video]))["media.video_youtube_only"]
+    assert f.severity == WARN and f.sites == ("corp-x",)

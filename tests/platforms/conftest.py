@@ -11,6 +11,7 @@ import pytest
 
 from oncall.model import Site
 from oncall.platforms.base import StaticTokens
+from oncall.sandbox.wire import Part, parse_multipart
 
 # A token no reason, raw body or message may ever show.
 TOKEN = "tok-S3CRET-a1b2c3d4e5"
@@ -92,3 +93,13 @@ async def network() -> AsyncIterator[Callable[..., Network]]:
     yield build
     for net in made:
         await net.client.aclose()
+
+
+def multipart(request: httpx.Request) -> tuple[dict[str, str], dict[str, Part]]:
+    """A multipart/form-data request's text fields and its files, by field name."""
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    parts = parse_multipart(request.content, request.headers["content-type"])
+    assert parts is not None, "not a well-formed multipart body"
+    fields = {p.name: p.text() for p in parts if p.filename is None}
+    files = {p.name: p for p in parts if p.filename is not None}
+    return fields, files
