@@ -42,6 +42,7 @@ import httpx
 from oncall import imagetype
 from oncall.model import Site
 from oncall.platforms import media
+from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
     PublishError,
@@ -59,7 +60,6 @@ from oncall.platforms.base import (
     server_error,
     site_label,
 )
-from oncall.platforms.registry import api_base
 from oncall.textlength import find_urls
 from oncall.timeutil import utcnow
 
@@ -123,22 +123,15 @@ class _Session:
     handle: str
 
 
-class BlueskyAdapter:
+class BlueskyAdapter(HttpAdapter):
     platform = "bluesky"
     idempotent = True
 
     def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
                  clock: Callable[[], datetime] = utcnow) -> None:
-        self.site = site
-        self.client = client
-        self.tokens = tokens
-        self.clock = clock
+        super().__init__(site, client, tokens, clock=clock)
         self._session: _Session | None = None
         self._lock = asyncio.Lock()
-
-    @property
-    def base(self) -> str:
-        return api_base(self.site)
 
     # --- session ----------------------------------------------------------------------
 

@@ -20,21 +20,19 @@ demo registry's handles are page usernames, which the sandbox accepts.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
 import httpx
 
 from oncall import imagetype
-from oncall.model import Site
 from oncall.platforms import media
+from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
     PublishError,
     RemotePost,
     Rendition,
-    TokenSource,
     json_or_none,
     no_id,
     one_line,
@@ -46,8 +44,6 @@ from oncall.platforms.base import (
     server_error,
     site_label,
 )
-from oncall.platforms.registry import api_base
-from oncall.timeutil import utcnow
 
 GRAPH_VERSION = "v21.0"
 POST_URL = "https://www.facebook.com/{id}"
@@ -67,20 +63,10 @@ PHOTO_LIMITS = media.Limits(
                      imagetype.TIFF}))
 
 
-class FacebookAdapter:
+class FacebookAdapter(HttpAdapter):
     platform = "facebook"
     idempotent = False
 
-    def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.site = site
-        self.client = client
-        self.tokens = tokens
-        self.clock = clock
-
-    @property
-    def base(self) -> str:
-        return api_base(self.site)
 
     def _url(self, *parts: str) -> str:
         return "/".join([self.base, GRAPH_VERSION, *(quote(p, safe="") for p in parts)])

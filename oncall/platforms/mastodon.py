@@ -30,6 +30,7 @@ import httpx
 from oncall import imagetype
 from oncall.model import Site
 from oncall.platforms import media
+from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
     PublishError,
@@ -47,7 +48,6 @@ from oncall.platforms.base import (
     server_error,
     site_label,
 )
-from oncall.platforms.registry import api_base
 from oncall.timeutil import parse_iso, utcnow
 
 # Mastodon's image types; 1,500 characters of description. No size limit here: each
@@ -73,22 +73,15 @@ def mastodon_retry_after(response: httpx.Response, now: datetime) -> float | Non
     return retry_after_header(response, now)
 
 
-class MastodonAdapter:
+class MastodonAdapter(HttpAdapter):
     platform = "mastodon"
     idempotent = True
 
     def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
                  clock: Callable[[], datetime] = utcnow,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        self.site = site
-        self.client = client
-        self.tokens = tokens
-        self.clock = clock
+        super().__init__(site, client, tokens, clock=clock)
         self.sleep = sleep
-
-    @property
-    def base(self) -> str:
-        return api_base(self.site)
 
     async def publish(self, rendition: Rendition) -> RemotePost:
         photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)

@@ -22,21 +22,19 @@ those resets when it says, not when the 15-minute window does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
 import httpx
 
 from oncall import imagetype
-from oncall.model import Site
 from oncall.platforms import media
+from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
     PublishError,
     RemotePost,
     Rendition,
-    TokenSource,
     epoch_seconds_until,
     json_or_none,
     no_id,
@@ -49,8 +47,6 @@ from oncall.platforms.base import (
     server_error,
     site_label,
 )
-from oncall.platforms.registry import api_base
-from oncall.timeutil import utcnow
 
 POST_URL = "https://x.com/{handle}/status/{id}"
 _LIMIT_HEADERS = ("x-user-limit-24hour", "x-app-limit-24hour", "x-rate-limit")
@@ -79,20 +75,10 @@ def x_retry_after(response: httpx.Response, now: datetime) -> float | None:
     return retry_after_header(response, now)
 
 
-class XAdapter:
+class XAdapter(HttpAdapter):
     platform = "x"
     idempotent = False
 
-    def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.site = site
-        self.client = client
-        self.tokens = tokens
-        self.clock = clock
-
-    @property
-    def base(self) -> str:
-        return api_base(self.site)
 
     @property
     def handle(self) -> str:

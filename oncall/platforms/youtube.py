@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
@@ -29,13 +29,12 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from oncall.model import Site
+from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
     PublishError,
     RemotePost,
     Rendition,
-    TokenSource,
     json_or_none,
     no_id,
     one_line,
@@ -47,8 +46,6 @@ from oncall.platforms.base import (
     server_error,
     site_label,
 )
-from oncall.platforms.registry import api_base
-from oncall.timeutil import utcnow
 
 CATEGORY_NEWS = "25"
 TITLE_LIMIT = 100
@@ -100,20 +97,10 @@ async def _file_chunks(path: str) -> AsyncIterator[bytes]:
         await asyncio.to_thread(handle.close)
 
 
-class YouTubeAdapter:
+class YouTubeAdapter(HttpAdapter):
     platform = "youtube"
     idempotent = False
 
-    def __init__(self, site: Site, client: httpx.AsyncClient, tokens: TokenSource, *,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.site = site
-        self.client = client
-        self.tokens = tokens
-        self.clock = clock
-
-    @property
-    def base(self) -> str:
-        return api_base(self.site)
 
     async def publish(self, rendition: Rendition) -> RemotePost:
         label = site_label(self.site)
