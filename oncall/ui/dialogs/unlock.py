@@ -1,0 +1,46 @@
+"""Unlock the encrypted credential file with its passphrase, typed into a hidden field."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from oncall.secret import Secret
+
+
+class UnlockDialog(ModalScreen[Secret | None]):
+    """Returns the passphrase as a Secret (never as plain text), or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="unlock.cancel"),
+    ]
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__()
+        self._message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = "Unlock the credential vault"
+            yield Static(Text(self._message or "The site passwords are kept in an encrypted "
+                              "file on this host. Type its passphrase (it is not shown)."))
+            yield Input(password=True, id="unlock-input", classes="compact")
+            yield Static("Enter: unlock · Esc: cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value
+        event.input.value = ""  # do not leave the passphrase in the widget
+        if value:
+            self.dismiss(Secret(value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,53 @@
+"""OSC 52 copies, tmux passthrough, and clearing a copied secret."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from textual.app import App
+
+from oncall.ui.clipboard import Clipboard, osc52, tmux_passthrough
+from tests.ui.conftest import SIZE
+
+
+def decode(sequence: str) -> str:
+    payload = sequence.split(";", 2)[2].rstrip("\a")
+    return base64.b64decode(payload).decode()
+
+
+def test_osc52_and_passthrough_shapes() -> None:
+    seq = osc52("hunter2")
+    assert seq.startswith("\x1b]52;c;") and seq.endswith("\a") and decode(seq) == "hunter2"
+    wrapped = tmux_passthrough(seq)
+    assert wrapped.startswith("\x1bPtmux;\x1b\x1b]52;c;") and wrapped.endswith("\x1b\\")
+
+
+@pytest.mark.parametrize("tmux", [False, True])
+async def test_secret_is_copied_then_cleared(monkeypatch: pytest.MonkeyPatch,
+                                             tmux: bool) -> None:
+    if tmux:
+        monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    else:
+        monkeypatch.delenv("TMUX", raising=False)
+    app: App[None] = App()
+    async with app.run_test(size=SIZE) as pilot:
+        written: list[str] = []
+        monkeypatch.setattr(app._driver, "write", written.append)
+        clipboard = Clipboard(app, clear_after=1)
+        message = clipboard.copy("hunter2", secret=True)
+        assert "Clears in 1 s" in message and ("tmux" in message) == tmux
+        assert len(written) == 1
+        sequence = written[0]
+        if tmux:
+            assert sequence.startswith("\x1bPtmux;")
+            sequence = sequence[len("\x1bPtmux;"):-2].replace("\x1b\x1b", "\x1b")
+        assert decode(sequence) == "hunter2"
+        assert "hunter2" not in getattr(app, "_clipboard", "")
+        await pilot.pause(1.3)
+        assert clipboard.holding_secret is False
+        assert len(written) == 2
+        last = written[1]
+        if tmux:
+            last = last[len("\x1bPtmux;"):-2].replace("\x1b\x1b", "\x1b")
+        assert decode(last) == ""
