@@ -67,6 +67,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.home = str(home)
     args.user = args.user or DEMO_USER
     sandbox = _demo_sandbox(home)
+    _demo_vault(home)
     try:
         return cmd_tui(args)
     finally:
@@ -88,6 +89,23 @@ def _demo_sandbox(home: Path):  # -> Sandbox; imported lazily
     repo = SiteRepository(Store(Paths(home).data))
     repo.put_many([replace(s, api_base=sandbox.base_for(s.platform)) for s in repo.all()])
     return sandbox
+
+
+def _demo_vault(home: Path) -> None:
+    """Made-up passwords for the demo's sites, in this process's memory only."""
+    import secrets
+
+    from oncall.secret import Secret
+    from oncall.session import open_session
+    from oncall.vault import Vault
+
+    session = open_session(home, "mkowalski")
+    vault = Vault.for_session(session)
+    words = ("heron", "copper", "lantern", "meadow", "quarry", "thistle", "harbour", "ember")
+    for site in session.sites.all():
+        made_up = "-".join(secrets.choice(words) for _ in range(3))
+        made_up += f"-{secrets.randbelow(90) + 10}"
+        vault.set(site, "password", Secret(made_up))
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
@@ -142,6 +160,147 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
         print(printable(f"{s.id:<24} {s.tier:<9} {s.platform_label:<9} {s.area or '-':<16} "
                         f"{s.name}", single_line=True))
     return 0
+
+
+# The kinds oncall.vault stores (repeated here so that building the parser does not
+# import keyring; a test checks the two lists agree).
+VAULT_KINDS = ("password", "token", "app_password", "totp_seed")
+
+
+def _vault(session, need_key: bool):  # -> Vault; imported lazily
+    """The session's vault, unlocked with its passphrase when the command reads or
+    writes a secret (from $ONCALL_VAULT_PASSPHRASE, else a hidden prompt)."""
+    from oncall.secret import Secret
+    from oncall.vault import Vault
+
+    vault = Vault.for_session(session)
+    if not (need_key and vault.locked):
+        return vault
+    new = not vault.initialised
+    env = os.environ.get("ONCALL_VAULT_PASSPHRASE")
+    if env:
+        if new:
+            print(f"oncall: creating the vault {vault.file} with the passphrase in "
+                  "ONCALL_VAULT_PASSPHRASE", file=sys.stderr)
+        vault.unlock(Secret(env))
+        return vault
+    if not sys.stdin.isatty():
+        raise UsageError(f"the vault ({vault.backend_label}) is locked: set "
+                         "ONCALL_VAULT_PASSPHRASE or run this in a terminal")
+    import getpass
+
+    passphrase = getpass.getpass("Vault passphrase (not shown): ")
+    if new:
+        print(f"There is no vault yet; this passphrase creates {vault.file}.", file=sys.stderr)
+        if getpass.getpass("The same passphrase again: ") != passphrase:
+            raise UsageError("the two passphrases differ; nothing was created")
+    vault.unlock(Secret(passphrase))
+    return vault
+
+
+def _vault_command(run: Callable[[argparse.Namespace, object], int]) -> Handler:
+    """A vault subcommand: a vault problem (no keyring, locked, no answer) is exit 2."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from oncall.vault import VaultError
+
+        session = _open(args)
+        try:
+            return run(args, session)
+        except VaultError as exc:
+            raise UsageError(str(exc)) from None
+
+    handler.__doc__ = run.__doc__
+    return handler
+
+
+def _site(session, site_id: str):  # -> Site
+    site = session.sites.get(site_id)
+    if site is None:
+        raise UsageError(f"unknown site {site_id}; see `oncall sites list`")
+    return site
+
+
+@_vault_command
+def cmd_vault_set(args: argparse.Namespace, session) -> int:
+    """Store a site's secret, typed at a hidden prompt or piped on standard input."""
+    from oncall.platforms.base import site_label
+    from oncall.secret import Secret
+    from oncall.vault import KIND_LABELS
+
+    site = _site(session, args.site)
+    label = KIND_LABELS[args.kind]
+    vault = _vault(session, need_key=True)  # a wrong passphrase fails before the typing
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{label} for {site_label(site)} (not shown): ")
+    else:
+        value = sys.stdin.read().rstrip("\r\n")
+    if not value.strip():
+        raise UsageError(f"nothing stored: the {label} is empty")
+    vault.set(site, args.kind, Secret(value))
+    session.record("credential.stored", subject=site.name,
+                   details={"site": site.id, "kind": args.kind})
+    print(f"stored the {label} of {site_label(site)} in the vault ({vault.backend_label})")
+    if not vault.persistent:
+        print("oncall: [vault] backend is \"memory\": this is forgotten when the command "
+              "ends", file=sys.stderr)
+    return 0
+
+
+@_vault_command
+def cmd_vault_delete(args: argparse.Namespace, session) -> int:
+    """Remove one secret of a site."""
+    from oncall.platforms.base import site_label
+    from oncall.vault import KIND_LABELS
+
+    site = _site(session, args.site)
+    label = KIND_LABELS[args.kind]
+    if not _vault(session, need_key=True).delete(site, args.kind):
+        print(f"no {label} was stored for {site_label(site)}")
+        return 0
+    session.record("credential.deleted", subject=site.name,
+                   details={"site": site.id, "kind": args.kind})
+    print(f"deleted the {label} of {site_label(site)}")
+    return 0
+
+
+def _vault_sites(session) -> list:
+    return sorted(session.sites.all(), key=lambda s: (s.tier, s.area, s.name, s.id))
+
+
+@_vault_command
+def cmd_vault_list(args: argparse.Namespace, session) -> int:
+    """Each site with its username and which secrets are stored (never the secrets)."""
+    from oncall.textsafe import printable
+
+    vault = _vault(session, need_key=False)
+    for s in _vault_sites(session):
+        stored = [k for k, ok in vault.status(s).items() if ok]
+        print(printable(f"{s.id:<24} {s.tier:<9} {s.username or '-':<32} "
+                        f"{', '.join(stored) or '-'}", single_line=True))
+    return 0
+
+
+@_vault_command
+def cmd_vault_check(args: argparse.Namespace, session) -> int:
+    """Sites without a password or API token; exit 1 if any lacks a password."""
+    from oncall.textsafe import printable
+    from oncall.vault import token_kind
+
+    vault = _vault(session, need_key=False)
+    no_password = no_token = 0
+    for s in _vault_sites(session):
+        status = vault.status(s)
+        missing = [k for k in ("password", token_kind(s)) if not status[k]]
+        no_password += "password" in missing
+        no_token += len(missing) - ("password" in missing)
+        if missing:
+            print(printable(f"{s.id:<24} missing {' and '.join(missing)}", single_line=True))
+    print(f"{no_password} site(s) without a password, {no_token} without an API token "
+          f"({vault.backend_label})", file=sys.stderr)
+    return 1 if no_password else 0
 
 
 def _playbooks_dir(args: argparse.Namespace) -> Path:
@@ -281,6 +440,24 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sites_sub.add_parser("list", help="list sites")
     lst.set_defaults(handler=cmd_sites_list)
 
+    vault = sub.add_parser("vault", help="site passwords and API tokens (kept in keyring)")
+    vault_sub = vault.add_subparsers(title="vault commands", metavar="ACTION", required=True)
+    vset = vault_sub.add_parser("set", help="store a secret (hidden prompt, or standard "
+                                "input when piped)")
+    vset.add_argument("site", help="site id (see `oncall sites list`)")
+    vset.add_argument("--kind", choices=VAULT_KINDS, default="password",
+                      help="what to store (default: password)")
+    vset.set_defaults(handler=cmd_vault_set)
+    vlist = vault_sub.add_parser("list", help="sites and which secrets are stored")
+    vlist.set_defaults(handler=cmd_vault_list)
+    vcheck = vault_sub.add_parser("check", help="sites without a password or token; exit 1 "
+                                  "if any lacks a password")
+    vcheck.set_defaults(handler=cmd_vault_check)
+    vdel = vault_sub.add_parser("delete", help="remove a stored secret")
+    vdel.add_argument("site", help="site id")
+    vdel.add_argument("--kind", choices=VAULT_KINDS, required=True)
+    vdel.set_defaults(handler=cmd_vault_delete)
+
     pbs = sub.add_parser("playbooks", help="incident playbooks and their templates")
     pbs_sub = pbs.add_subparsers(title="playbooks commands", metavar="ACTION", required=True)
     check = pbs_sub.add_parser("check", help="validate; exit 1 naming each file:line")
@@ -332,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `oncall vault list | head`: the reader went away, not an error
+        return 0
 
 
 if __name__ == "__main__":

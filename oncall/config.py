@@ -75,7 +75,11 @@ class UISettings:
 
 @dataclass(frozen=True)
 class VaultSettings:
+    """Where secrets are kept: "" (keyring's default), "memory", "cryptfile" or a keyring
+    backend class path; and how long a keyring call may take before oncall gives up."""
+
     backend: str = ""
+    timeout_seconds: int = 5
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
     if section == "ui" and key == "theme" and value not in THEMES:
         return f"unknown theme {value!r}; choose one of {', '.join(THEMES)}"
     if section == "ui" and key in ("clipboard_clear_seconds", "log_tail") and value < 1:
+        return "must be at least 1"
+    if section == "vault" and key == "timeout_seconds" and value < 1:
         return "must be at least 1"
     if section == "policy" and key == "override_roles":
         from oncall.model import Role

@@ -13,15 +13,17 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from oncall.actionlog import VerifyResult
-from oncall.crosspost import AdapterFor, demo_tokens
+from oncall.crosspost import AdapterFor
 from oncall.incidents import Incidents
 from oncall.model import Site
 from oncall.platforms.base import DEFAULT_TIMEOUT, Adapter, TokenSource
 from oncall.playbooks import Library, load_library
 from oncall.session import Session
+from oncall.ui.clipboard import Clipboard
 from oncall.ui.dialogs.help import HelpDialog, key_label
 from oncall.ui.screens.dashboard import DashboardScreen
 from oncall.ui.themes import load_themes, stylesheet
+from oncall.vault import Vault
 
 THEME_ORDER = ("corporate", "high-contrast", "mono")
 
@@ -53,7 +55,10 @@ class OncallApp(App[int]):
         # One HTTP client for every network, made on mount inside the app's event loop.
         self.http: httpx.AsyncClient
         self._transport = transport
-        self.tokens: TokenSource = tokens or demo_tokens()
+        # Credentials: keyring calls happen only in workers, with a timeout (see vault.py).
+        self.vault = Vault.for_session(session)
+        self.tokens: TokenSource = tokens or self.vault
+        self.copier = Clipboard(self, session.settings.ui.clipboard_clear_seconds)
         self.adapter_for: AdapterFor = adapter_for or _default_adapters()
         # Empty until the loader worker has read the playbooks directory.
         self.library = Library(session.settings.playbooks_dir())
@@ -64,6 +69,7 @@ class OncallApp(App[int]):
         self.title = f"oncall · {session.settings.force.name}"
 
     async def on_unmount(self) -> None:
+        self.copier.clear()  # never leave a copied password behind
         if hasattr(self, "http"):
             await self.http.aclose()
 

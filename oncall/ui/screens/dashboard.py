@@ -35,6 +35,8 @@ class DashboardScreen(Screen[None]):
                 tooltip="Open an incident from a playbook"),
         Binding("enter", "open_incident", "Open", id="dashboard.open_incident", show=False,
                 tooltip="Open the selected incident's checklist"),
+        Binding("v", "vault", "Vault", id="dashboard.vault",
+                tooltip="Site credentials, under the access rules; every use logged"),
         Binding("o", "outbox", "Outbox", id="dashboard.outbox",
                 tooltip="Decide on deliveries a crash or an unclear reply left behind"),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh",
@@ -87,6 +89,11 @@ class DashboardScreen(Screen[None]):
             self._show_problems()
             self.load(verify=True)
         self.set_interval(REFRESH_SECONDS, self.load)
+
+    def action_vault(self) -> None:
+        from oncall.ui.screens.vault import VaultScreen
+
+        self.app.push_screen(VaultScreen())
 
     def action_outbox(self) -> None:
         from oncall.ui.screens.outbox import OutboxScreen

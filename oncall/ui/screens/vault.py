@@ -1,0 +1,228 @@
+"""Credentials for every site, under the procedure's access rules; every reveal and copy logged.
+
+The screen never shows or copies a secret the officer did not ask for, asks for
+a reason beyond first-line access (break-glass), and keeps a revealed password
+on screen only briefly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from oncall.access import AccessDecision, decide, first_line_holders
+from oncall.model import Site
+from oncall.secret import Secret
+from oncall.textsafe import printable
+from oncall.timeutil import utcnow
+from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.dialogs.unlock import UnlockDialog
+
+if TYPE_CHECKING:
+    from oncall.ui.app import OncallApp
+
+REVEAL_SECONDS = 10
+
+
+class VaultScreen(Screen[None]):
+    """Sites by tier and area, who holds first-line access now, and what is stored."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "copy_secret", "Copy password", id="vault.copy_secret",
+                tooltip="Copy the highlighted site's password (cleared after a while)"),
+        Binding("u", "copy_username", "Copy username", id="vault.copy_username",
+                tooltip="Copy the highlighted site's username"),
+        Binding("r", "reveal", "Reveal", id="vault.reveal",
+                tooltip=f"Show the password for {REVEAL_SECONDS} seconds"),
+        Binding("escape", "back", "Back", id="vault.back"),
+    ]
+
+    app: OncallApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sites: list[Site] = []
+        self._hide_timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        table: DataTable[Text] = DataTable(id="vault-table", cursor_type="row")
+        yield table
+        yield Static("", id="vault-access", classes="panel")
+        yield Static("", id="vault-secret", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Credentials"
+        table = self.query_one(DataTable)
+        table.add_column("Site", width=30)
+        table.add_column("Tier / area", width=18)
+        table.add_column("Stored", width=24)
+        self.query_one("#vault-access").border_title = "Your access"
+        secret_panel = self.query_one("#vault-secret")
+        secret_panel.border_title = "Password"
+        secret_panel.display = False
+        self.load()
+
+    @work(thread=True, exclusive=True, group="vault-load")
+    def load(self) -> None:
+        """Read the sites and which secrets are stored (keyring calls, off the loop)."""
+        sites = sorted(self.app.session.sites.all(),
+                       key=lambda s: ({"corporate": 0, "council": 1}.get(s.tier, 2), s.area,
+                                      s.name, s.platform))
+        stored: dict[str, str] = {}
+        problem = ""
+        try:
+            vault = self.app.vault
+            for site in sites:
+                status = vault.status(site)
+                stored[site.id] = " ".join(
+                    f"{'✓' if status.get(kind) else '✗'} {label}"
+                    for kind, label in (("password", "password"), ("token", "token")))
+        except Exception as exc:  # VaultUnavailable / VaultLocked / VaultTimeout
+            problem = str(exc)
+        self.app.call_from_thread(self.show, sites, stored, problem)
+
+    def show(self, sites: list[Site], stored: dict[str, str], problem: str) -> None:
+        self.sites = sites
+        table = self.query_one(DataTable)
+        table.clear()
+        for site in sites:
+            where = site.tier if not site.area else f"{site.tier} · {site.area}"
+            table.add_row(Text(printable(f"{site.name} ({site.platform_label})"),
+                               no_wrap=True, overflow="ellipsis"),
+                          Text(printable(where), no_wrap=True, overflow="ellipsis"),
+                          Text(stored.get(site.id, "? vault not open")), key=site.id)
+        if problem:
+            self.notify(problem, severity="error", timeout=15)
+        self._show_access()
+
+    def _site(self) -> Site | None:
+        table = self.query_one(DataTable)
+        if not self.sites or table.cursor_row is None:
+            return None
+        return self.sites[min(table.cursor_row, len(self.sites) - 1)]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_access()
+
+    def _decision(self, site: Site) -> AccessDecision:
+        return decide(self.app.session.user, site, self.app.session.directory, utcnow())
+
+    def _show_access(self) -> None:
+        site = self._site()
+        if site is None:
+            return
+        d = self._decision(site)
+        _, holders_text = first_line_holders(site, self.app.session.directory, utcnow())
+        text = Text()
+        if not d.allowed:
+            text.append("✗ NO ACCESS  ", style="bold")
+        elif d.needs_reason:
+            text.append("! BREAK-GLASS: a reason is logged  " if not d.first_line
+                        else "✓ FIRST-LINE, reason logged  ", style="bold")
+        else:
+            text.append("✓ FIRST-LINE  ", style="bold")
+        text.append(printable(d.explanation))
+        if holders_text and holders_text not in d.explanation:
+            text.append(f"\n{printable(holders_text)}")
+        self.query_one("#vault-access", Static).update(text)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _with_access(self, what: str, then) -> None:  # type: ignore[no-untyped-def]
+        site = self._site()
+        if site is None:
+            return
+        d = self._decision(site)
+        if not d.allowed:
+            self.notify(d.explanation, severity="error", timeout=10)
+            return
+        if not d.needs_reason:
+            then(site, d, "")
+            return
+        self.app.push_screen(
+            ReasonDialog(f"Reason to {what}", f"{d.explanation}\nWhy do you need it now?",
+                         placeholder="e.g. on-call: post the holding statement on this page"),
+            lambda reason: then(site, d, reason) if reason else None)
+
+    def action_copy_username(self) -> None:
+        site = self._site()
+        if site is None or not site.username:
+            self.notify("No username recorded for this site.")
+            return
+        message = self.app.copier.copy(site.username, secret=False)
+        self.notify(f"Username of {site.name}: {message}")
+
+    def action_copy_secret(self) -> None:
+        self._with_access("copy the password", lambda s, d, r: self._fetch(s, d, r, "copy"))
+
+    def action_reveal(self) -> None:
+        self._with_access("see the password", lambda s, d, r: self._fetch(s, d, r, "reveal"))
+
+    @work(group="vault-secret")
+    async def _fetch(self, site: Site, decision: AccessDecision, reason: str, how: str) -> None:
+        vault = self.app.vault
+        if vault.locked:
+            passphrase = await self.app.push_screen_wait(UnlockDialog(
+                "" if vault.initialised else "No vault file yet: the passphrase you type "
+                "now creates it. Keep it with Web Communications."))
+            if passphrase is None:
+                return
+            try:
+                await vault.aunlock(passphrase)
+            except Exception as exc:
+                self.notify(str(exc), severity="error")
+                return
+        try:
+            secret = await vault.aget(site, "password")
+        except Exception as exc:  # timeout, locked, unavailable: say so, stay responsive
+            self.notify(str(exc), severity="error", timeout=12)
+            return
+        if secret is None:
+            self.notify(f"No password stored for {site.name}. Web Communications: "
+                        f"oncall vault set {site.id}", severity="warning")
+            return
+        details = {"kind": "password", "reason": reason, "rule": decision.rule,
+                   "break_glass": not decision.first_line, "site": site.id}
+        if how == "copy":
+            message = self.app.copier.copy(secret.reveal(), secret=True)
+            await self._log("credential.copied", site, details)
+            self.notify(f"Password of {site.name}: {message}")
+        else:
+            await self._log("credential.revealed", site, details)
+            self._reveal(site, secret)
+
+    async def _log(self, action: str, site: Site, details: dict[str, object]) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self.app.session.record, action, subject=site.name,
+                                details=details)
+
+    def _reveal(self, site: Site, secret: Secret) -> None:
+        panel = self.query_one("#vault-secret", Static)
+        panel.border_title = f"Password of {site.name} (hides in {REVEAL_SECONDS} s)"
+        panel.update(Text(secret.reveal()))
+        panel.display = True
+        if self._hide_timer is not None:
+            self._hide_timer.stop()
+        self._hide_timer = self.set_timer(REVEAL_SECONDS, self._hide)
+
+    def _hide(self) -> None:
+        panel = self.query_one("#vault-secret", Static)
+        panel.update("")
+        panel.display = False
+        self._hide_timer = None
+
+    def on_screen_suspend(self) -> None:
+        self._hide()  # never leave a password on a screen the officer navigated away from
+
+    def action_back(self) -> None:
+        self._hide()
+        self.app.pop_screen()
