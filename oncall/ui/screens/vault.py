@@ -23,6 +23,7 @@ from oncall.textsafe import printable
 from oncall.timeutil import utcnow
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.dialogs.unlock import UnlockDialog
+from oncall.vault import is_sandbox, token_kind
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
@@ -82,9 +83,11 @@ class VaultScreen(Screen[None]):
             vault = self.app.vault
             for site in sites:
                 status = vault.status(site)
-                stored[site.id] = " ".join(
-                    f"{'✓' if status.get(kind) else '✗'} {label}"
-                    for kind, label in (("password", "password"), ("token", "token")))
+                token = token_kind(site)
+                token_state = ("✓ token" if status.get(token) else
+                               "✓ sandbox" if is_sandbox(site) else "✗ token")
+                stored[site.id] = f"{'✓' if status.get('password') else '✗'} password " \
+                    f"{token_state}"
         except Exception as exc:  # VaultUnavailable / VaultLocked / VaultTimeout
             problem = str(exc)
         self.app.call_from_thread(self.show, sites, stored, problem)
