@@ -146,3 +146,23 @@ async def test_a_hanging_keyring_times_out_and_the_app_stays_responsive(
             assert screen is not None
     finally:
         hanging.release.set()
+
+
+async def test_two_factor_code_is_copied_not_the_seed(session: Session, demo_home: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    seed = base64.b32encode(b"12345678901234567890").decode()
+    site = next(s for s in session.sites.all() if s.id == "corp-fb")
+    Vault.for_session(session).set(site, "totp_seed", Secret(seed))
+    monkeypatch.delenv("TMUX", raising=False)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        written: list[str] = []
+        monkeypatch.setattr(app._driver, "write", written.append)
+        await open_vault(pilot, "corp-fb")
+        await pilot.press("t")
+        await settle(pilot)
+        copied = base64.b64decode(written[-1][7:-1]).decode()
+        assert copied.isdigit() and len(copied) == 6
+    assert seed not in everything_on_disk(demo_home)
+    entry = next(e for e in session.log.entries() if e.action == "credential.code_copied")
+    assert entry.details["kind"] == "totp_seed"

@@ -21,6 +21,7 @@ from oncall.model import Site
 from oncall.secret import Secret
 from oncall.textsafe import printable
 from oncall.timeutil import utcnow
+from oncall.totp import seconds_left, totp
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.dialogs.unlock import UnlockDialog
 from oncall.vault import is_sandbox, token_kind
@@ -39,6 +40,8 @@ class VaultScreen(Screen[None]):
                 tooltip="Copy the highlighted site's password (cleared after a while)"),
         Binding("u", "copy_username", "Copy username", id="vault.copy_username",
                 tooltip="Copy the highlighted site's username"),
+        Binding("t", "copy_code", "Copy 2FA code", id="vault.copy_code",
+                tooltip="Copy the site's current two-factor code (where a seed is stored)"),
         Binding("r", "reveal", "Reveal", id="vault.reveal",
                 tooltip=f"Show the password for {REVEAL_SECONDS} seconds"),
         Binding("escape", "back", "Back", id="vault.back"),
@@ -166,6 +169,10 @@ class VaultScreen(Screen[None]):
     def action_copy_secret(self) -> None:
         self._with_access("copy the password", lambda s, d, r: self._fetch(s, d, r, "copy"))
 
+    def action_copy_code(self) -> None:
+        self._with_access("get a two-factor code",
+                          lambda s, d, r: self._fetch(s, d, r, "code"))
+
     def action_reveal(self) -> None:
         self._with_access("see the password", lambda s, d, r: self._fetch(s, d, r, "reveal"))
 
@@ -183,18 +190,31 @@ class VaultScreen(Screen[None]):
             except Exception as exc:
                 self.notify(str(exc), severity="error")
                 return
+        kind = "totp_seed" if how == "code" else "password"
         try:
-            secret = await vault.aget(site, "password")
+            secret = await vault.aget(site, kind)
         except Exception as exc:  # timeout, locked, unavailable: say so, stay responsive
             self.notify(str(exc), severity="error", timeout=12)
             return
         if secret is None:
-            self.notify(f"No password stored for {site.name}. Web Communications: "
-                        f"oncall vault set {site.id}", severity="warning")
+            what = "two-factor seed" if kind == "totp_seed" else "password"
+            self.notify(f"No {what} stored for {site.name}. Web Communications: "
+                        f"oncall vault set {site.id} --kind {kind}", severity="warning")
             return
-        details = {"kind": "password", "reason": reason, "rule": decision.rule,
+        details = {"kind": kind, "reason": reason, "rule": decision.rule,
                    "break_glass": not decision.first_line, "site": site.id}
-        if how == "copy":
+        if how == "code":
+            now = utcnow()
+            try:
+                code = totp(secret.reveal(), now)
+            except ValueError as exc:
+                self.notify(f"{site.name}: {exc}", severity="error")
+                return
+            message = self.app.copier.copy(code, secret=True)
+            await self._log("credential.code_copied", site, details)
+            self.notify(f"Two-factor code for {site.name} (valid {seconds_left(now)} s more): "
+                        f"{message}")
+        elif how == "copy":
             message = self.app.copier.copy(secret.reveal(), secret=True)
             await self._log("credential.copied", site, details)
             self.notify(f"Password of {site.name}: {message}")
