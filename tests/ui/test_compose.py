@@ -306,3 +306,39 @@ async def test_third_party_photo_needs_source_and_permission(session: Session,
         await wait_for_screen(pilot, ComposeScreen)
         await settle(pilot)
     assert ("corp-fb", str(photo), "Amy") in network.images
+
+
+async def test_corporate_comms_override_lets_a_blocked_post_go(live_demo_home: Path) -> None:
+    from oncall.incidents import Incidents
+
+    officer = open_session(live_demo_home, "sokafor")
+    [incident] = officer.incidents.all()
+    Incidents(officer).set_proceedings_active(incident.id, True, "man charged")
+    manager = open_session(live_demo_home, "rellison")
+    network = Network()
+    app = make_app(manager, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        picker = screen.query_one("#compose-sites", SelectionList)
+        picker.deselect_all()
+        picker.select("corp-fb")
+        screen.query_one("#compose-body", TextArea).text = (
+            f"He was caught on CCTV leaving the scene. {LINK}")
+        await settle(pilot)
+        assert "✗ BLOCK Proceedings are active" in str(screen.query_one(FindingsList).render())
+        await pilot.press("ctrl+o")
+        await wait_for_screen(pilot, ReasonDialog)
+        app.screen.query_one("Input").value = "CCTV shown in open court today"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert "~ OVERRIDDEN Proceedings are active" in str(
+            screen.query_one(FindingsList).render())
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+    assert [site for site, _ in network.posted] == ["corp-fb"]
+    override = next(e for e in manager.log.entries() if e.action == "policy.overridden")
+    assert override.details["rule"] == "court.prejudicial"

@@ -31,13 +31,6 @@ from oncall.model import (
     Site,
     Template,
 )
-from oncall.overrides import (
-    OverrideRefused,
-    can_override,
-    record_override,
-    still_valid,
-    text_hash,
-)
 from oncall.policy import Attachment, Finding, Post, check, verdict
 from oncall.sitegroups import (
     SHORT_PLATFORMS,
@@ -53,6 +46,7 @@ from oncall.ui.dialogs.attach import AttachDialog
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.widgets.findings import FindingsList
 
 if TYPE_CHECKING:
@@ -68,7 +62,7 @@ STATUS = {S.QUEUED: "… queued", S.SENDING: "… sending", S.WAITING: "⏸ wait
 DRAFT_SAVE_DELAY = 1.0
 
 
-class ComposeScreen(Screen[None]):
+class ComposeScreen(PolicyMarks, Screen[None]):
     """Write once, check against the procedure, send to many sites, watch each result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -116,6 +110,7 @@ class ComposeScreen(Screen[None]):
         self.findings: list[Finding] = []
         self.overrides: dict[str, str] = dict(self.draft.overrides)
         self.acks: dict[str, str] = dict(self.draft.acknowledged)
+        self.override_reasons: dict[str, str] = {}
         self.post_id: str | None = post.id if post else None
         self.deliveries: dict[str, Delivery] = {}
         self.last_sites: tuple[str, ...] = ()
@@ -266,14 +261,21 @@ class ComposeScreen(Screen[None]):
         self.query_one(FindingsList).show(findings, overridden=self._current(self.overrides),
                                           acknowledged=self._current(self.acks))
 
-    def _hash(self) -> str:
-        body, short = self._texts()
-        return text_hash(f"{body}\n\n{short}")
+    # --- PolicyMarks hooks ---------------------------------------------------------------
 
-    def _current(self, marks: dict[str, str]) -> set[str]:
+    def _marked_text(self) -> str:
         body, short = self._texts()
+        return f"{body}\n\n{short}"
+
+    def _template_body(self) -> str:
         template = self.template
-        return still_valid(marks, f"{body}\n\n{short}", template.body if template else "")
+        return template.body if template else ""
+
+    def _subject(self) -> str | None:
+        return self.draft.template or None
+
+    def _marks_changed(self) -> None:
+        self._checked(self.findings)
 
     # --- the draft ------------------------------------------------------------------
 
@@ -426,63 +428,6 @@ class ComposeScreen(Screen[None]):
             return
         self.app.copy_to_clipboard(delivery.url)
         self.notify(f"Copied: {delivery.url}")
-
-    # --- overrides and acknowledgements -------------------------------------------------
-
-    def action_override(self) -> None:
-        blocks = {f.rule: f.message for f in self.findings
-                  if f.severity == "block" and f.overridable
-                  and f.rule not in self._current(self.overrides)}
-        if not blocks:
-            self.notify("Nothing here needs an override.")
-            return
-        roles = frozenset(self.app.session.settings.policy.override_roles)
-        if not can_override(self.app.session.user, roles):
-            self.notify("Only Corporate Communications can override a block.",
-                        severity="error")
-            return
-
-        def reason_for(rule: str | None) -> None:
-            if rule:
-                self.app.push_screen(ReasonDialog(
-                    "Override a blocking check", f"{blocks[rule]}\nWhy may it go out?"),
-                    lambda reason: self._override(rule, reason, *self._texts())
-                    if reason else None)
-
-        if len(blocks) == 1:
-            reason_for(next(iter(blocks)))
-        else:
-            self.app.push_screen(ChooseDialog("Override which check?", list(blocks.items())),
-                                 reason_for)
-
-    @work(thread=True, group="compose-override")
-    def _override(self, rule: str, reason: str, body: str, short: str) -> None:
-        try:
-            digest = record_override(self.app.session, rule, reason, f"{body}\n\n{short}",
-                                     incident=self.incident.id)
-        except OverrideRefused as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self._marked, self.overrides, [rule], digest)
-
-    def action_acknowledge(self) -> None:
-        pending = sorted({f.rule for f in self.findings if f.severity == "warn"}
-                         - self._current(self.acks))
-        if not pending:
-            self.notify("No warnings to acknowledge.")
-            return
-        self._acknowledge(pending, self._hash())
-
-    @work(thread=True, group="compose-override")
-    def _acknowledge(self, rules: list[str], digest: str) -> None:
-        self.app.session.record("policy.acknowledged", incident=self.incident.id,
-                                details={"rules": rules, "text_sha256": digest})
-        self.app.call_from_thread(self._marked, self.acks, rules, digest)
-
-    def _marked(self, marks: dict[str, str], rules: list[str], digest: str) -> None:
-        for rule in rules:
-            marks[rule] = digest
-        self._checked(self.findings)
 
     def action_groups(self) -> None:
         options = groups(self.sites, self.incident)

@@ -14,27 +14,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from oncall.model import Draft, Incident, Template
-from oncall.overrides import (
-    OverrideRefused,
-    can_override,
-    record_override,
-    still_valid,
-    text_hash,
-    who_can_override,
-)
 from oncall.policy import Finding, Post, check
 from oncall.templates import Filled, approval, fill
 from oncall.textsafe import printable
 from oncall.timeutil import local, utcnow
-from oncall.ui.dialogs.choose import ChooseDialog
-from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.widgets.findings import FindingsList
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
 
 
-class FillScreen(Screen[None]):
+class FillScreen(PolicyMarks, Screen[None]):
     """One input per field; errors and read-back times under each; preview below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,8 +46,8 @@ class FillScreen(Screen[None]):
         self.incident = incident
         self.template = template
         self.filled: Filled | None = None
-        self.override_reason = ""
         self.findings: list[Finding] = []
+        self.override_reasons: dict[str, str] = {}
         # rule -> hash of the text it was given for: an edit makes the officer look again.
         self.overrides: dict[str, str] = {}
         self.acks: dict[str, str] = {}
@@ -214,87 +205,33 @@ class FillScreen(Screen[None]):
             self._then_compose = False
             self.app.switch_screen(ComposeScreen(self.incident, draft))
 
-    def _text_hash(self) -> str:
-        filled = self.filled
-        return text_hash(f"{filled.body}\n\n{filled.short}" if filled else "")
+    # --- PolicyMarks hooks ---------------------------------------------------------------
 
-    def _current(self, marks: dict[str, str]) -> set[str]:
-        """Rules whose override or acknowledgement was given for the text as it is now."""
+    def _marked_text(self) -> str:
         filled = self.filled
-        return still_valid(marks, f"{filled.body}\n\n{filled.short}" if filled else "",
-                           self.template.body)
+        return f"{filled.body}\n\n{filled.short}" if filled else ""
 
-    def action_override(self) -> None:
-        open_blocks = [f for f in self.findings if f.severity == "block" and f.overridable
-                       and f.rule not in self._current(self.overrides)]
+    def _template_body(self) -> str:
+        return self.template.body
+
+    def _subject(self) -> str | None:
+        return self.template.id
+
+    def _extra_blocks(self) -> list[tuple[str, str]]:
         state = approval(self.template, local(utcnow()).date())
-        options = [(f.rule, f"{f.rule}: {f.message}") for f in open_blocks]
-        if state.needs_override and not self.override_reason:
-            options.insert(0, (f"template.{state.state}", f"template: {state.message}"))
-        options = list(dict(options).items())
-        if not options:
-            self.notify("Nothing here needs an override.")
-            return
-        roles = frozenset(self.app.session.settings.policy.override_roles)
-        if not can_override(self.app.session.user, roles):
-            names = ", ".join(p.name for p in who_can_override(self.app.session, roles))
-            self.notify(f"Only Corporate Communications can override ({names}).",
-                        severity="error")
-            return
+        if state.needs_override:
+            return [(f"template.{state.state}", f"template: {state.message}")]
+        return []
 
-        def reason_for(rule: str | None) -> None:
-            if rule is None:
-                return
-            label = dict(options)[rule]
-            self.app.push_screen(ReasonDialog(
-                "Override a blocking check", f"{label}\nWhy may it go out as it is?",
-                placeholder="e.g. wording checked by me tonight; review booked"),
-                lambda reason: self._override(rule, reason) if reason else None)
-
-        if len(options) == 1:
-            reason_for(options[0][0])
-        else:
-            self.app.push_screen(ChooseDialog("Override which check?", options), reason_for)
-
-    @work(thread=True, group="fill-save")
-    def _override(self, rule: str, reason: str) -> None:
-        is_template = rule.startswith("template.")
-        text = self.template.body if is_template else (
-            f"{self.filled.body}\n\n{self.filled.short}" if self.filled else "")
-        try:
-            digest = record_override(self.app.session, rule, reason, text,
-                                     incident=self.incident.id, subject=self.template.id)
-        except OverrideRefused as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self._overridden, rule, reason, digest, is_template)
-
-    def _overridden(self, rule: str, reason: str, digest: str, is_template: bool) -> None:
-        if is_template:
-            self.override_reason = reason
-        self.overrides[rule] = digest
+    def _marks_changed(self) -> None:
         self.refresh_fill()
 
-    def action_acknowledge(self) -> None:
-        pending = sorted({f.rule for f in self.findings if f.severity == "warn"}
-                         - self._current(self.acks))
-        if not pending:
-            self.notify("No warnings to acknowledge.")
-            return
-        self._acknowledge(pending, self._text_hash())
-
-    @work(thread=True, group="fill-save")
-    def _acknowledge(self, rules: list[str], digest: str) -> None:
-        self.app.session.record("policy.acknowledged", incident=self.incident.id,
-                                subject=self.template.id,
-                                details={"rules": rules, "text_sha256": digest})
-        self.app.call_from_thread(self._acknowledged, rules, digest)
-
-    def _acknowledged(self, rules: list[str], digest: str) -> None:
-        for rule in rules:
-            self.acks[rule] = digest
-        self.notify(f"Acknowledged: {', '.join(rules)}")
-        self._show_findings()
+    @property
+    def override_reason(self) -> str:
+        """The reason given for using this template despite its approval state, if any."""
+        standing = self._current(self.overrides)
+        return next((self.override_reasons[r] for r in standing
+                     if r.startswith("template.") and r in self.override_reasons), "")
 
     def action_back(self) -> None:
         self.app.pop_screen()
