@@ -342,3 +342,53 @@ async def test_corporate_comms_override_lets_a_blocked_post_go(live_demo_home: P
     assert [site for site, _ in network.posted] == ["corp-fb"]
     override = next(e for e in manager.log.entries() if e.action == "policy.overridden")
     assert override.details["rule"] == "court.prejudicial"
+
+
+async def test_scenario_found_safe_retracts_the_appeal_then_offers_the_thank_you(
+        session: Session) -> None:
+    from textual.widgets import Input
+
+    from oncall.ui.screens.fill import FillScreen
+
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("down", "down", "down", "f")  # the appeal step
+        await wait_for_screen(pilot, FillScreen)
+        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
+                  "last_seen_place": "the canal towpath near Mill Lane",
+                  "description": "Slim, with long dark hair.",
+                  "appeal_url": "https://www.merciavale.police.uk/appeals/amy"}
+        for name, value in values.items():
+            app.screen.query_one(f"#f-{name}", Input).value = value
+        await settle(pilot)
+        await pilot.press("f5")  # save the draft and compose from it
+        await wait_for_screen(pilot, ComposeScreen)
+        picker = app.screen.query_one("#compose-sites", SelectionList)
+        picker.deselect_all()
+        for site_id in ("corp-fb", "corp-x", "corp-bsky", "corp-masto"):
+            picker.select(site_id)
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert len(network.posted) == 4
+        await pilot.press("escape")
+        await wait_for_screen(pilot, IncidentScreen)
+        table = app.screen.query_one("#inc-steps")
+        table.move_cursor(row=6)  # "Found: retract the appeal everywhere and thank the public"
+        await pilot.press("space")
+        await wait_for_screen(pilot, ConfirmDialog)
+        assert "1 appeal post(s) are live on 4 site(s)" in screen_text(app)
+        await pilot.press("y")
+        await wait_for_screen(pilot, FillScreen)
+        assert "Missing person found: thank you" in screen_text(app)
+    assert len(network.retracted) == 4
+    assert sum(e.action == "post.retracted" for e in session.log.entries()) == 4

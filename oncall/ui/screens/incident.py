@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -17,6 +19,7 @@ from oncall.model import Draft, Incident, Person, Playbook, PostRecord, Role
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
 from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.edit_incident import EditIncidentDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.widgets.logtail import LogTail
@@ -207,7 +210,58 @@ class IncidentScreen(Screen[None]):
             self.app.incidents.untick(self.incident, st.step)
         else:
             self.app.incidents.tick(self.incident, st.step)
+            if st.step.stand_down:
+                self._offer_stand_down(self.incident, st)
         self.app.call_from_thread(self.load)
+
+    def _offer_stand_down(self, incident: Incident, st: StepState) -> None:
+        """Standing down (found safe): offer to take every live appeal down at once, then
+        the step's thank-you template. Runs in the tick's worker thread."""
+        from oncall.crosspost import PostRepository
+
+        library = self.app.library
+        appeals = [p for p in PostRepository(self.app.session.store).all(incident.id)
+                   if p.retracted_at is None and p.template in library.templates
+                   and library.templates[p.template].purpose == "appeal"]
+        self.app.call_from_thread(self._ask_stand_down, incident, st, appeals)
+
+    def _ask_stand_down(self, incident: Incident, st: StepState,
+                        appeals: list[PostRecord]) -> None:
+        def then_fill() -> None:
+            if st.step.templates:
+                self._fill(st.step.templates[0])
+
+        if not appeals:
+            then_fill()
+            return
+        sites = sum(len(p.sites) for p in appeals)
+        body = (f"{len(appeals)} appeal post(s) are live on {sites} site(s). The procedure "
+                "wants images of missing people removed promptly once they are found.\n\n"
+                "Retract them everywhere now, then fill the thank-you?")
+        self.app.push_screen(ConfirmDialog("Stand down: retract the appeal?", body,
+                                           yes="retract everywhere"),
+                             lambda ok: self._retract_appeals(incident, appeals, then_fill)
+                             if ok else then_fill())
+
+    @work(group="incident-retract")
+    async def _retract_appeals(self, incident: Incident, appeals: list[PostRecord],
+                               then: Callable[[], None]) -> None:
+        from oncall.crosspost import CrossPoster
+
+        poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
+                             self.app.adapter_for)
+        sites = await asyncio.to_thread(self.app.session.sites.all)
+        done = total = 0
+        for post in appeals:
+            results = await poster.retract_everywhere(incident.id, post.id, sites,
+                                                      f"stand-down: {incident.title}")
+            total += len(results)
+            done += sum(r.state == "retracted" for r in results)
+        self.notify(f"Appeal retracted from {done} of {total} site(s)."
+                    + ("" if done == total else " See the post (v) for the rest."),
+                    severity="information" if done == total else "error", timeout=10)
+        self.load()
+        then()
 
     def action_fill(self) -> None:
         st = self._selected()
