@@ -39,7 +39,7 @@ class OncallApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
+        Binding("f1,question_mark", "help", "Help", id="app.help", key_display="F1"),
         Binding("t", "next_theme", "Theme", id="app.theme"),
     ]
 

@@ -16,10 +16,19 @@ _KEY_NAMES = {"question_mark": "?", "escape": "Esc", "space": "Space", "enter": 
               "ctrl+p": "Ctrl+P", "f1": "F1"}
 
 
+def _one_key(key: str) -> str:
+    if key in _KEY_NAMES:
+        return _KEY_NAMES[key]
+    if key.startswith("f") and key[1:].isdigit():
+        return key.upper()
+    if key.startswith("ctrl+"):
+        return "Ctrl+" + _one_key(key[5:]).upper()
+    return key
+
+
 def key_label(key: str) -> str:
-    """A binding's key as printed on a keyboard."""
-    return ", ".join(_KEY_NAMES.get(k, k.upper() if k.startswith("f") and k[1:].isdigit()
-                                    else k) for k in key.split(","))
+    """A binding's key as printed on a keyboard: 'Ctrl+S, F5'."""
+    return ", ".join(_one_key(k) for k in key.split(","))
 
 
 class HelpDialog(ModalScreen[None]):
