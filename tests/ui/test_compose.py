@@ -21,7 +21,7 @@ from oncall.ui.screens.compose import ComposeScreen
 from oncall.ui.screens.incident import IncidentScreen
 from oncall.ui.widgets.findings import FindingsList
 from tests.ui.conftest import SIZE, screen_text, settle
-from tests.ui.test_incident import wait_for_screen
+from tests.ui.test_incident import open_appeal_fill, type_fields, wait_for_screen
 
 LINK = "https://www.merciavale.police.uk/news/canal"
 
@@ -346,25 +346,14 @@ async def test_corporate_comms_override_lets_a_blocked_post_go(live_demo_home: P
 
 async def test_scenario_found_safe_retracts_the_appeal_then_offers_the_thank_you(
         session: Session) -> None:
-    from textual.widgets import Input
 
     from oncall.ui.screens.fill import FillScreen
 
     network = Network()
     app = make_app(session, adapter_for=network.adapter_for)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("down", "down", "down", "f")  # the appeal step
-        await wait_for_screen(pilot, FillScreen)
-        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
-                  "last_seen_place": "the canal towpath near Mill Lane",
-                  "description": "Slim, with long dark hair.",
-                  "appeal_url": "https://www.merciavale.police.uk/appeals/amy"}
-        for name, value in values.items():
-            app.screen.query_one(f"#f-{name}", Input).value = value
-        await settle(pilot)
+        await open_appeal_fill(pilot)
+        await type_fields(pilot, description="Slim, with long dark hair.")
         await pilot.press("f5")  # save the draft and compose from it
         await wait_for_screen(pilot, ComposeScreen)
         picker = app.screen.query_one("#compose-sites", SelectionList)

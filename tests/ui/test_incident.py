@@ -29,6 +29,28 @@ async def wait_for_screen(pilot, kind: type) -> None:  # type: ignore[no-untyped
     raise AssertionError(f"expected {kind.__name__}, on {type(pilot.app.screen).__name__}")
 
 
+APPEAL = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
+          "last_seen_place": "the canal towpath near Mill Lane",
+          "description": "She is 5ft 2in, slim, with long dark hair.",
+          "appeal_url": "https://www.merciavale.police.uk/appeals/amy"}
+
+
+async def type_fields(pilot, **changes: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill the appeal's fields on the fill screen (APPEAL, with `changes`) and settle."""
+    for name, value in {**APPEAL, **changes}.items():
+        pilot.app.screen.query_one(f"#f-{name}", Input).value = value
+    await settle(pilot)
+
+
+async def open_appeal_fill(pilot) -> None:  # type: ignore[no-untyped-def]
+    """From the dashboard of the live demo: open the incident, then the appeal step's form."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, IncidentScreen)
+    await pilot.press("down", "down", "down", "f")
+    await wait_for_screen(pilot, FillScreen)
+
+
 async def test_open_tick_two_steps_and_fill_the_appeal(demo_session: Session) -> None:
     app = make_app(demo_session)
     async with app.run_test(size=SIZE) as pilot:
@@ -68,13 +90,7 @@ async def test_open_tick_two_steps_and_fill_the_appeal(demo_session: Session) ->
         await wait_for_screen(pilot, FillScreen)
         fill_screen = app.screen
         assert "Appeal to find a missing person" in screen_text(app)
-        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
-                  "last_seen_place": "the canal towpath near Mill Lane",
-                  "description": "She is 5ft 2in, slim, with long dark hair.",
-                  "appeal_url": "https://www.merciavale.police.uk/appeals/amy"}
-        for name, value in values.items():
-            fill_screen.query_one(f"#f-{name}", Input).value = value
-        await settle(pilot)
+        await type_fields(pilot)
         echo = fill_screen.query_one("#m-last_seen_time", Static).render()
         assert "(GMT)" in str(echo) or "(BST)" in str(echo)
         assert "All fields complete" in screen_text(app)
@@ -99,11 +115,7 @@ async def test_fill_refuses_to_save_with_blank_required_fields(live_demo_home: P
     session = open_session(live_demo_home, "sokafor")
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("down", "down", "down", "f")
-        await wait_for_screen(pilot, FillScreen)
+        await open_appeal_fill(pilot)
         app.screen.query_one("#f-last_seen_time", Input).value = "A34"
         await settle(pilot)
         assert "✗" in str(app.screen.query_one("#m-last_seen_time", Static).render())
@@ -288,18 +300,9 @@ async def test_fill_shows_policy_findings_as_the_officer_types(live_demo_home: P
     session = open_session(live_demo_home, "sokafor")
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("down", "down", "down", "f")
-        await wait_for_screen(pilot, FillScreen)
-        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
-                  "last_seen_place": "the canal towpath near Mill Lane",
-                  "description": "Thanks to DC Liam Carver for the photo.",
-                  "appeal_url": "https://facebook.com/amy"}
-        for name, value in values.items():
-            app.screen.query_one(f"#f-{name}", Input).value = value
-        await settle(pilot)
+        await open_appeal_fill(pilot)
+        await type_fields(pilot, description="Thanks to DC Liam Carver for the photo.",
+                          appeal_url="https://facebook.com/amy")
         findings = str(app.screen.query_one(FindingsList).render())
         assert "✗ BLOCK This is an appeal: link to the appeal page" in findings
         assert "✗ BLOCK Names a colleague in a sensitive policing role: “Liam Carver”" in findings
@@ -323,18 +326,8 @@ async def test_blocking_check_overridden_and_warnings_acknowledged(
     manager = open_session(live_demo_home, "rellison")
     app = make_app(manager)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("down", "down", "down", "f")
-        await wait_for_screen(pilot, FillScreen)
-        values = {"name": "Amy Baxter", "age": "14", "last_seen_time": "21:00",
-                  "last_seen_place": "the canal towpath near Mill Lane",
-                  "description": "She was caught on CCTV. Call 07700 900123.",
-                  "appeal_url": "https://www.merciavale.police.uk/appeals/amy"}
-        for name, value in values.items():
-            app.screen.query_one(f"#f-{name}", Input).value = value
-        await settle(pilot)
+        await open_appeal_fill(pilot)
+        await type_fields(pilot, description="She was caught on CCTV. Call 07700 900123.")
         findings = str(app.screen.query_one(FindingsList).render())
         assert "✗ BLOCK Proceedings are active" in findings
         assert "! WARN  A phone number that is not the force's own" in findings
