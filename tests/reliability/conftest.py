@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,32 @@ def child_env() -> dict[str, str]:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+def run_together(script: str, target: Path, workers: int, per_worker: int,
+                 env: dict[str, str]) -> None:
+    """Run `workers` copies of `script` (argv: target, worker number, per_worker), each
+    waiting for "go" after printing "ready", released at once so their writes overlap.
+    Fails the test if any child fails; kills them all if anything goes wrong."""
+    children = [
+        subprocess.Popen([sys.executable, "-c", script, str(target), str(w), str(per_worker)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env, text=True)
+        for w in range(workers)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        for child in children:
+            _, err = child.communicate(timeout=120)
+            assert child.returncode == 0, err
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from oncall.actionlog import ActionLog
+from tests.reliability.conftest import run_together
 
 WORKERS = 4
 PER_WORKER = 250
@@ -30,26 +29,7 @@ for i in range(count):
 
 def test_concurrent_appends_form_one_chain(tmp_path: Path, child_env: dict[str, str]) -> None:
     logdir = tmp_path / "log"
-    children = [
-        subprocess.Popen([sys.executable, "-c", CHILD, str(logdir), str(w), str(PER_WORKER)],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env=child_env, text=True)
-        for w in range(WORKERS)
-    ]
-    try:
-        for child in children:
-            assert child.stdout.readline().strip() == "ready"
-        for child in children:  # release them together so their appends overlap
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        for child in children:
-            _, err = child.communicate(timeout=120)
-            assert child.returncode == 0, err
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+    run_together(CHILD, logdir, WORKERS, PER_WORKER, child_env)
 
     log = ActionLog(logdir)
     entries = list(log.entries())

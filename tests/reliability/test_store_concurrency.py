@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from oncall.store import SiteRepository, Store
+from tests.reliability.conftest import run_together
 
 WORKERS = 4
 PER_WORKER = 60
@@ -32,26 +31,7 @@ for i in range(count):
 
 def test_concurrent_writers_lose_nothing(tmp_path: Path, child_env: dict[str, str]) -> None:
     root = tmp_path / "data"
-    children = [
-        subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(w), str(PER_WORKER)],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env=child_env, text=True)
-        for w in range(WORKERS)
-    ]
-    try:
-        for child in children:
-            assert child.stdout.readline().strip() == "ready"
-        for child in children:  # start them together
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        for child in children:
-            _, err = child.communicate(timeout=120)
-            assert child.returncode == 0, err
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+    run_together(CHILD, root, WORKERS, PER_WORKER, child_env)
 
     sites = SiteRepository(Store(root)).all()
     ids = [s.id for s in sites]
