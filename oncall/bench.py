@@ -132,12 +132,13 @@ def bench_fanout(latency: float = 0.2) -> tuple[int, float]:
 
     import httpx
 
-    from oncall.crosspost import CrossPoster, demo_tokens
+    from oncall.crosspost import CrossPoster
     from oncall.demo import DEMO_USER, build_demo
     from oncall.platforms.registry import adapter_for
     from oncall.sandbox import Sandbox
     from oncall.sandbox.state import Fault
     from oncall.session import open_session
+    from oncall.vault import Vault
 
     with tempfile.TemporaryDirectory() as tmp, Sandbox(port=0) as sandbox:
         build_demo(Path(tmp))
@@ -150,7 +151,8 @@ def bench_fanout(latency: float = 0.2) -> tuple[int, float]:
 
         async def once() -> float:
             async with httpx.AsyncClient() as client:
-                poster = CrossPoster(session, client, demo_tokens(), adapter_for)
+                # The demo's vault holds no tokens: sandbox sites get the sandbox's own.
+                poster = CrossPoster(session, client, Vault.for_session(session), adapter_for)
                 start = time.perf_counter()
                 results = await poster.send(incident, "Bench post "
                                             "https://www.merciavale.police.uk/news", sites)

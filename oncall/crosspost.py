@@ -29,9 +29,7 @@ from oncall.platforms.base import (
     Image,
     PublishError,
     Rendition,
-    StaticTokens,
     TokenSource,
-    sandbox_token,
 )
 from oncall.session import Session
 from oncall.store import Repository
@@ -83,18 +81,6 @@ def is_live(owner: str) -> bool:
     except PermissionError:  # another officer's process on the same host: it exists
         return True
     return True
-
-
-def demo_tokens() -> TokenSource:
-    """Tokens for sites that point at the local sandbox; real sites need the vault."""
-
-    def token(site: Site) -> str:
-        if site.api_base.startswith(("http://127.0.0.1", "http://localhost")):
-            return sandbox_token(site)
-        raise PublishError(Failure.REJECTED, f"{site.name}: no API token stored for this "
-                           f"site (Web Communications: oncall vault set {site.id})")
-
-    return StaticTokens(default=token)
 
 
 AdapterFor = Callable[[Site, httpx.AsyncClient, TokenSource], Adapter]

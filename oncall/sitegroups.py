@@ -49,6 +49,12 @@ def groups(sites: list[Site], incident: Incident | None = None) -> list[SiteGrou
     return out
 
 
+def in_display_order(sites: list[Site]) -> list[Site]:
+    """Corporate first, then council, then local pages by area, name and network."""
+    order = {Tier.CORPORATE.value: 0, Tier.COUNCIL.value: 1}
+    return sorted(sites, key=lambda s: (order.get(s.tier, 2), s.area, s.name, s.platform))
+
+
 def rendition_for(site: Site, body: str, short: str) -> str:
     """The text `site` gets: the short version on X and Bluesky when there is one."""
     if site.platform in SHORT_PLATFORMS and short.strip():

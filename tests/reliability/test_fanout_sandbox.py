@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from oncall.crosspost import CrossPoster, DeliveryRepository, demo_tokens, unresolved
+from oncall.crosspost import CrossPoster, DeliveryRepository, unresolved
 from oncall.incidents import Incidents
 from oncall.model import Site
 from oncall.platforms.registry import adapter_for
@@ -24,6 +24,7 @@ from oncall.resources import shipped_dir
 from oncall.sandbox import Sandbox
 from oncall.sandbox.state import Fault
 from oncall.session import Session, open_session
+from oncall.vault import Vault
 
 LINK = "https://www.merciavale.police.uk/news/canal"
 TEXT = f"The canal towpath at Mill Lane is closed while officers carry out enquiries. {LINK}"
@@ -61,7 +62,7 @@ async def test_faults_then_retry_leave_exactly_one_post_per_site(
         sandbox.inject(slow, Fault("latency", seconds=0.3))
     timeout = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
     async with httpx.AsyncClient(timeout=timeout) as client:
-        poster = CrossPoster(demo_session, client, demo_tokens(), adapter_for)
+        poster = CrossPoster(demo_session, client, Vault.for_session(demo_session), adapter_for)
         first = {d.site: d for d in await poster.send(incident, TEXT, sites)}
         assert first["corp-x"].state == "sent"           # waited for Retry-After, then sent
         assert first["corp-fb"].state == "failed"        # a 500: safe to retry
@@ -88,7 +89,7 @@ async def test_retract_everywhere_removes_every_copy(demo_session: Session,
     sites = point_at(demo_session, sandbox)[:6]
     incident = open_incident(demo_session)
     async with httpx.AsyncClient() as client:
-        poster = CrossPoster(demo_session, client, demo_tokens(), adapter_for)
+        poster = CrossPoster(demo_session, client, Vault.for_session(demo_session), adapter_for)
         sent = await poster.send(incident, TEXT, sites)
         assert {d.state for d in sent} == {"sent"}
         assert len(sandbox.posts(live_only=True)) == len(sites)
@@ -99,7 +100,8 @@ async def test_retract_everywhere_removes_every_copy(demo_session: Session,
 
 CHILD = """
 import asyncio, sys, httpx
-from oncall.crosspost import CrossPoster, demo_tokens
+from oncall.crosspost import CrossPoster
+from oncall.vault import Vault
 from oncall.platforms.registry import adapter_for
 from oncall.session import open_session
 
@@ -109,7 +111,8 @@ sites = [s for s in session.sites.all() if s.platform != "youtube"]
 
 async def main():
     async with httpx.AsyncClient(timeout=30) as client:
-        await CrossPoster(session, client, demo_tokens(), adapter_for).send(incident, text, sites)
+        poster = CrossPoster(session, client, Vault.for_session(session), adapter_for)
+        await poster.send(incident, text, sites)
 
 asyncio.run(main())
 """

@@ -36,6 +36,7 @@ from oncall.sitegroups import (
     SHORT_PLATFORMS,
     SiteGroup,
     groups,
+    in_display_order,
     rendition_for,
     renditions,
 )
@@ -145,9 +146,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
 
     @work(thread=True, group="compose-load")
     def load_sites(self) -> None:
-        sites = sorted(self.app.session.sites.all(),
-                       key=lambda s: ({"corporate": 0, "council": 1}.get(s.tier, 2), s.area,
-                                      s.name, s.platform))
+        sites = in_display_order(self.app.session.sites.all())
         posts = PostRepository(self.app.session.store).all(self.incident.id)
         self.last_sites = tuple(posts[-1].sites) if posts else ()
         deliveries = (self.poster.for_post(self.incident.id, self.post.id)

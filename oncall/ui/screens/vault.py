@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from oncall.access import AccessDecision, decide, first_line_holders
 from oncall.model import Site
 from oncall.secret import Secret
+from oncall.sitegroups import in_display_order
 from oncall.textsafe import printable
 from oncall.timeutil import utcnow
 from oncall.totp import seconds_left, totp
@@ -77,9 +78,7 @@ class VaultScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="vault-load")
     def load(self) -> None:
         """Read the sites and which secrets are stored (keyring calls, off the loop)."""
-        sites = sorted(self.app.session.sites.all(),
-                       key=lambda s: ({"corporate": 0, "council": 1}.get(s.tier, 2), s.area,
-                                      s.name, s.platform))
+        sites = in_display_order(self.app.session.sites.all())
         stored: dict[str, str] = {}
         problem = ""
         try:
