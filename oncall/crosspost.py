@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from oncall.model import Delivery, DeliveryState, PostRecord, Site
+from oncall.model import Delivery, DeliveryState, Incident, PostRecord, Site
 from oncall.platforms.base import (
     Adapter,
     Failure,
@@ -302,13 +302,13 @@ class CrossPoster:
             return delivery
 
 
-def unresolved(session: Session) -> list[Delivery]:
-    """Deliveries a crash or a dropped session left undecided, across open incidents:
-    queued/sending/waiting with no live owner, and every `unknown`. Shown at start so
-    nothing is re-sent without the officer's say."""
+def unresolved(session: Session, incidents: list[Incident] | None = None) -> list[Delivery]:
+    """Deliveries a crash or a dropped session left undecided, across open incidents
+    (pass them if already read): queued/sending/waiting with no live owner, and every
+    `unknown`. Shown at start so nothing is re-sent without the officer's say."""
     repo = DeliveryRepository(session.store)
     out = []
-    for incident in session.incidents.open_incidents():
+    for incident in session.incidents.open_incidents() if incidents is None else incidents:
         for d in repo.all(incident.id):
             if d.state in DECIDE_STATES or (d.state in OPEN_STATES and not is_live(d.owner)):
                 out.append(d)

@@ -75,4 +75,4 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
     from oncall.crosspost import unresolved
 
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    check, problems, progress, len(unresolved(session)))
+                    check, problems, progress, len(unresolved(session, incidents)))

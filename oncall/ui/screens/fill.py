@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
-from oncall.model import Draft, Incident, Template
+from oncall.model import Draft, Incident, Site, Template
 from oncall.policy import Finding, Post, check
 from oncall.templates import Filled, approval, fill
 from oncall.textsafe import printable
@@ -48,6 +48,7 @@ class FillScreen(PolicyMarks, Screen[None]):
         self.filled: Filled | None = None
         self.findings: list[Finding] = []
         self.override_reasons: dict[str, str] = {}
+        self._check_sites: list[Site] | None = None
         # rule -> hash of the text it was given for: an edit makes the officer look again.
         self.overrides: dict[str, str] = {}
         self.acks: dict[str, str] = {}
@@ -145,8 +146,10 @@ class FillScreen(PolicyMarks, Screen[None]):
         """Check the body on the corporate Facebook-style sites and the short text on X and
         Bluesky, off the event loop; the compose screen checks the officer's real choice."""
         session = self.app.session
-        sites = [s for s in session.sites.all() if s.tier == "corporate"
-                 and s.platform != "youtube"]
+        if self._check_sites is None:  # read once, not on every keystroke
+            self._check_sites = [s for s in session.sites.all() if s.tier == "corporate"
+                                 and s.platform != "youtube"]
+        sites = self._check_sites
         short = {s.id: filled.short for s in sites if s.platform in ("x", "bluesky")}
         post = Post(text=filled.body, sites=sites, renditions=short, incident=self.incident,
                     template=self.template, people=list(session.directory.people.values()),
