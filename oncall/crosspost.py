@@ -32,18 +32,25 @@ from oncall.platforms.base import (
     TokenSource,
 )
 from oncall.session import Session
-from oncall.store import Repository
+from oncall.store import Conflict, Repository, StoreError
 from oncall.timeutil import fmt_time, utcnow
 
 S = DeliveryState
-# A 429 asking us to wait longer than this is reported as failed rather than waited out.
+# Rate limits are waited out up to this much in all, and this many times; then the delivery
+# fails and is handed to the officer, so a site that keeps answering 429 cannot hold a
+# fan-out for ever.
 MAX_RATE_LIMIT_WAIT = timedelta(minutes=20)
+RATE_LIMIT_RETRIES = 5
 SERVER_RETRIES = 3
 # Enough for a force-wide cross-post at once (the slowest site sets the pace), but bounded
 # so a mistake in a site list cannot open hundreds of connections.
 CONCURRENCY = 32
 OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value}
 DECIDE_STATES = {S.UNKNOWN.value}
+# Sending may claim these at any time: nothing of them reached the network.
+CLAIMABLE = {S.FAILED.value}
+# ... and these once no live work owns them (a crash between queue and request).
+IDLE_STATES = {S.QUEUED.value, S.WAITING.value}
 
 
 class PostRepository(Repository[PostRecord]):
@@ -62,18 +69,41 @@ class DeliveryRepository(Repository[Delivery]):
         return obj.incident if obj else None
 
 
+# Owner tokens of the deliveries this process is working on right now. A delivery's
+# owner is "host:pid#token": another process checks the pid, this one checks the token,
+# so a second task in the same process can tell a live send from a finished one.
+_ACTIVE: set[str] = set()
+
+
 def this_process() -> str:
     """host:pid of this process, recorded on deliveries it is working on."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def new_owner() -> str:
+    """A fresh owner token for one piece of work on one delivery (see is_live)."""
+    token = f"{this_process()}#{secrets.token_hex(4)}"
+    _ACTIVE.add(token)
+    return token
+
+
+def release(owner: str) -> None:
+    """The work behind `owner` has ended (done, failed, or left for a decision)."""
+    _ACTIVE.discard(owner)
+
+
 def is_live(owner: str) -> bool:
-    """True if `owner` (host:pid) is a process still running on this host.
+    """True if `owner` (host:pid#token) is work still going on.
 
     A delivery owned by another host is assumed live: we cannot see its processes."""
-    host, _, pid = owner.rpartition(":")
+    if not owner:
+        return False
+    process, _, token = owner.partition("#")
+    host, _, pid = process.rpartition(":")
     if host != socket.gethostname():
-        return bool(owner)
+        return True
+    if pid == str(os.getpid()):
+        return not token or owner in _ACTIVE
     try:
         os.kill(int(pid), 0)
     except (ValueError, ProcessLookupError):
@@ -83,11 +113,30 @@ def is_live(owner: str) -> bool:
     return True
 
 
+class DeliveryConflict(Exception):
+    """Someone else (another officer, or another task) changed the delivery first."""
+
+    def __init__(self, current: Delivery | None) -> None:
+        who = f" by {current.updated_by}" if current and current.updated_by else ""
+        state = current.state if current else "gone"
+        super().__init__(f"already changed{who}: now {state}")
+        self.current = current
+
+
+class StorageFault(Exception):
+    """A record could not be written (disk full, read-only, home gone): says what is safe."""
+
+
 AdapterFor = Callable[[Site, httpx.AsyncClient, TokenSource], Adapter]
 
 
 class CrossPoster:
-    """Sends posts and keeps their deliveries, for one session."""
+    """Sends posts and keeps their deliveries, for one session.
+
+    Every change of a delivery is a compare-and-set (`_swap`): the expected state and
+    owner in, the new state out, under the deliveries file's lock. Sending first claims
+    a delivery (queued or failed -> sending, with an owner token of its own), so two
+    processes, or two tasks of one, never send the same delivery twice."""
 
     def __init__(self, session: Session, client: httpx.AsyncClient, tokens: TokenSource,
                  adapter_for: AdapterFor, *, on_change: Callable[[Delivery], None] | None = None,
@@ -107,18 +156,38 @@ class CrossPoster:
         self._adapters: dict[str, Adapter] = {}
         self._sites: dict[str, Site] = {}
         self._posts: dict[str, PostRecord] = {}
-        self._owner = this_process()
 
     # --- recording --------------------------------------------------------------------
 
-    async def _save(self, delivery: Delivery, **changes: object) -> Delivery:
-        """Persist a delivery's new state (off the event loop) and tell the watcher."""
-        updated = replace(delivery, **changes, updated_at=self.clock(),  # type: ignore[arg-type]
-                          updated_by=self.session.user.login)
-        await asyncio.to_thread(self.deliveries.put, updated)
-        if self.on_change is not None:
-            self.on_change(updated)
+    def _swap_now(self, delivery: Delivery, expect: Callable[[Delivery], bool],
+                  changes: dict[str, object]) -> Delivery:
+        def update(current: Delivery | None) -> Delivery:
+            if current is None or not expect(current):
+                raise Conflict("delivery changed", current)
+            return replace(current, **changes, updated_at=self.clock(),  # type: ignore[arg-type]
+                           updated_by=self.session.user.login)
+
+        try:
+            return self.deliveries.swap(delivery.id, update, delivery.incident)
+        except Conflict as exc:
+            raise DeliveryConflict(exc.current) from None  # type: ignore[arg-type]
+        except (StoreError, OSError) as exc:
+            raise StorageFault(_fault(exc)) from None
+
+    async def _swap(self, delivery: Delivery, expect: Callable[[Delivery], bool] | None = None,
+                    **changes: object) -> Delivery:
+        """Change a delivery only if it is still as we last saw it (state and owner), or
+        as `expect` says; tell the watcher. Raises DeliveryConflict or StorageFault."""
+        if expect is None:
+            def expect(d: Delivery) -> bool:
+                return d.state == delivery.state and d.owner == delivery.owner
+        updated = await asyncio.to_thread(self._swap_now, delivery, expect, changes)
+        self._changed(updated)
         return updated
+
+    def _changed(self, delivery: Delivery) -> None:
+        if self.on_change is not None:
+            self.on_change(delivery)
 
     async def _log(self, action: str, delivery: Delivery, **details: object) -> None:
         site = self._site(delivery.site)
@@ -137,89 +206,170 @@ class CrossPoster:
 
     # --- sending ----------------------------------------------------------------------
 
+    def new_post_id(self, incident: str) -> str:
+        """A post id that no other process will choose."""
+        return f"{incident}-{self.clock():%H%M%S}-{secrets.token_hex(3)}"
+
     async def send(self, incident: str, body: str, sites: list[Site], *,
                    renditions: dict[str, str] | None = None, short: str = "",
                    template: str = "", draft: str = "", review_at: datetime | None = None,
                    overrides: dict[str, str] | None = None,
                    acknowledged: dict[str, str] | None = None,
-                   attachments: list[dict[str, object]] | None = None) -> list[Delivery]:
-        """Record a post and one queued delivery per site, then publish them all."""
+                   attachments: list[dict[str, object]] | None = None,
+                   post_id: str | None = None,
+                   override_notes: dict[str, str] | None = None) -> list[Delivery]:
+        """Record a post and one queued delivery per site, then publish them all.
+
+        Callers other than the send path (oncall.sending) should not call this: it checks
+        nothing. Raises StorageFault, with nothing sent, if the queued records cannot be
+        written."""
         renditions = renditions or {}
         now = self.clock()
-        post = PostRecord(id=f"{incident}-{now:%H%M%S}-{secrets.token_hex(2)}",
+        post = PostRecord(id=post_id or self.new_post_id(incident),
                           incident=incident, author=self.session.user.login, created_at=now,
                           body=body, short=short, template=template, draft=draft,
                           sites=[s.id for s in sites], review_at=review_at,
                           overrides=dict(overrides or {}), acknowledged=dict(acknowledged or {}),
-                          attachments=list(attachments or []))
+                          attachments=list(attachments or []),
+                          override_notes=dict(override_notes or {}))
         self._posts[post.id] = post
         queued = [Delivery(id=f"{post.id}.{site.id}", post=post.id, incident=incident,
                            site=site.id, platform=site.platform,
                            text=renditions.get(site.id, body),
-                           key=secrets.token_hex(12), updated_at=now, owner=self._owner,
+                           key=secrets.token_hex(12), updated_at=now,
                            updated_by=self.session.user.login) for site in sites]
-        await asyncio.to_thread(self.posts.put, post)
-        await asyncio.to_thread(self.deliveries.put_many, queued)
-        await asyncio.to_thread(self.session.record, "post.queued", incident=incident,
-                                subject=template or "free text",
-                                details={"post": post.id, "sites": post.sites})
+        try:
+            await asyncio.to_thread(self.posts.put, post)
+            await asyncio.to_thread(self.deliveries.put_many, queued)
+            await asyncio.to_thread(self.session.record, "post.queued", incident=incident,
+                                    subject=template or "free text",
+                                    details={"post": post.id, "sites": post.sites})
+        except (StoreError, OSError) as exc:
+            raise StorageFault(f"{_fault(exc)}: nothing was sent.") from None
         return await self.run(queued, sites)
 
     async def run(self, deliveries: Iterable[Delivery], sites: Iterable[Site]) -> list[Delivery]:
-        """Publish deliveries concurrently; returns them in their final states."""
+        """Publish deliveries concurrently; returns them in their final states. A delivery
+        someone else has claimed meanwhile is returned as it now is, not sent."""
         self._sites.update({s.id: s for s in sites})
         results = await asyncio.gather(*(self._deliver(d) for d in deliveries))
         return list(results)
 
+    async def _claim(self, delivery: Delivery, owner: str) -> Delivery:
+        def claimable(d: Delivery) -> bool:
+            return d.state in CLAIMABLE or (d.state in IDLE_STATES and not is_live(d.owner))
+
+        return await self._swap(delivery, claimable, state=S.SENDING.value, reason="",
+                                attempts=delivery.attempts + 1, owner=owner, retry_at=None)
+
     async def _deliver(self, delivery: Delivery) -> Delivery:
+        owner = new_owner()
+        try:
+            return await self._deliver_owned(delivery, owner)
+        except DeliveryConflict as exc:
+            current = exc.current or delivery
+            self._changed(current)
+            return current
+        except StorageFault as exc:
+            # What is stored says what happened before the fault: a claim never written
+            # means nothing was sent; a result never written leaves the delivery
+            # `sending` with a finished owner, which the outbox lists for a decision.
+            unrecorded = replace(delivery, reason=str(exc), unrecorded=True)
+            self._changed(unrecorded)
+            return unrecorded
+        finally:
+            release(owner)
+
+    async def _deliver_owned(self, delivery: Delivery, owner: str) -> Delivery:
         site = self._sites[delivery.site]
-        adapter = self._adapter(site)
-        server_failures = 0
+        server_failures = rate_limits = 0
+        waited = 0.0
+        first = True
         while True:
             async with self._limit:
-                delivery = await self._save(delivery, state=S.SENDING.value, reason="",
-                                            attempts=delivery.attempts + 1, owner=self._owner,
-                                            retry_at=None)
-                await self._log("post.sending", delivery, attempt=delivery.attempts)
+                if first:
+                    delivery = await self._claim(delivery, owner)
+                    first = False
+                else:
+                    delivery = await self._swap(delivery, state=S.SENDING.value, reason="",
+                                                attempts=delivery.attempts + 1, retry_at=None)
+                try:
+                    await self._log("post.sending", delivery, attempt=delivery.attempts)
+                except OSError as exc:
+                    reason = f"Not sent: the action log could not be written ({_fault(exc)})."
+                    return await self._end(delivery, S.FAILED, reason, "", log=False)
                 try:
                     rendition = await self._rendition(site, delivery)
-                    remote = await adapter.publish(rendition)
+                    remote = await self._adapter(site).publish(rendition)
                 except PublishError as exc:
                     error = exc
+                except (asyncio.CancelledError, KeyboardInterrupt):
+                    raise
+                except Exception as exc:  # an adapter bug or odd input: this site only
+                    error = _unexpected(site, exc)
                 else:
-                    delivery = await self._save(delivery, state=S.SENT.value,
+                    delivery = await self._swap(delivery, state=S.SENT.value,
                                                 remote_id=remote.id, url=remote.url, owner="")
-                    await self._log("post.sent", delivery, url=remote.url)
+                    await self._log_quietly("post.sent", delivery, url=remote.url)
                     return delivery
             # Decide outside the concurrency slot, so a wait does not hold up other sites.
-            if error.kind == Failure.RATE_LIMITED and error.retry_after is not None and \
-                    timedelta(seconds=error.retry_after) <= MAX_RATE_LIMIT_WAIT:
-                retry_at = self.clock() + timedelta(seconds=error.retry_after)
-                delivery = await self._save(
-                    delivery, state=S.WAITING.value, retry_at=retry_at, raw=error.raw,
-                    reason=f"{error.reason.rstrip('.')}; oncall sends it again at "
-                           f"{fmt_time(retry_at)}.")
-                await self._log("post.waiting", delivery, retry_at=retry_at.isoformat())
-                await self.sleep(error.retry_after)
-                continue
+            if error.kind == Failure.RATE_LIMITED and error.retry_after is not None:
+                rate_limits += 1
+                wait = max(float(error.retry_after), 0.0)
+                if rate_limits <= RATE_LIMIT_RETRIES and \
+                        timedelta(seconds=waited + wait) <= MAX_RATE_LIMIT_WAIT:
+                    waited += wait
+                    retry_at = self.clock() + timedelta(seconds=wait)
+                    delivery = await self._swap(
+                        delivery, state=S.WAITING.value, retry_at=retry_at, raw=error.raw,
+                        reason=f"{error.reason.rstrip('.')}; oncall sends it again at "
+                               f"{fmt_time(retry_at)}.")
+                    await self._log_quietly("post.waiting", delivery,
+                                            retry_at=retry_at.isoformat())
+                    await self.sleep(wait)
+                    continue
+                if rate_limits > 1:
+                    error = PublishError(
+                        Failure.RATE_LIMITED,
+                        f"{error.reason.rstrip('.')}; still limited after {rate_limits} tries "
+                        f"over {_minutes(waited)}: oncall stopped. Retry later.",
+                        status=error.status, raw=error.raw)
             if error.kind == Failure.SERVER and server_failures + 1 < SERVER_RETRIES and (
-                    adapter.idempotent or error.status in (502, 503, 504)):
+                    self._adapter(site).idempotent or error.status in (502, 503, 504)):
                 server_failures += 1
+                delivery = await self._swap(delivery, state=S.WAITING.value,
+                                            reason=error.reason, raw=error.raw)
                 await self.sleep(2.0 ** server_failures)
                 continue
-            if error.kind == Failure.UNKNOWN and adapter.idempotent and \
+            if error.kind == Failure.UNKNOWN and self._adapter(site).idempotent and \
                     delivery.attempts < SERVER_RETRIES:
+                delivery = await self._swap(delivery, state=S.WAITING.value,
+                                            reason=error.reason, raw=error.raw)
                 await self.sleep(1.0)
                 continue  # the same key makes a repeat harmless on this network
             state = {Failure.UNKNOWN: S.UNKNOWN, Failure.NOT_APPLICABLE: S.NOT_APPLICABLE}.get(
                 error.kind, S.FAILED)
-            delivery = await self._save(delivery, state=state.value, reason=error.reason,
-                                        raw=error.raw, owner="")
+            return await self._end(delivery, state, error.reason, error.raw,
+                                   kind=error.kind.value, status=error.status)
+
+    async def _end(self, delivery: Delivery, state: S, reason: str, raw: str, *,
+                   log: bool = True, **details: object) -> Delivery:
+        delivery = await self._swap(delivery, state=state.value, reason=reason, raw=raw,
+                                    owner="")
+        if log:
             action = {S.UNKNOWN: "post.unknown", S.NOT_APPLICABLE: "post.not_applicable"}.get(
                 state, "post.failed")
-            await self._log(action, delivery, reason=error.reason, kind=error.kind.value,
-                            status=error.status)
-            return delivery
+            await self._log_quietly(action, delivery, reason=reason, **details)
+        return delivery
+
+    async def _log_quietly(self, action: str, delivery: Delivery, **details: object) -> None:
+        """Log a result already recorded in the store. If the log cannot be written, the
+        store still says what happened; the delivery's reason says the entry is missing."""
+        try:
+            await self._log(action, delivery, **details)
+        except OSError as exc:
+            note = f"{delivery.reason} (action log entry missing: {_fault(exc)})".strip()
+            self._changed(replace(delivery, reason=note))
 
     async def _rendition(self, site: Site, delivery: Delivery) -> Rendition:
         """The request's content: the delivery's text and its post's photos or video."""
@@ -244,9 +394,11 @@ class CrossPoster:
         return [d for d in self.deliveries.all(incident) if d.post == post_id]
 
     async def retry_failed(self, incident: str, post_id: str, sites: list[Site]) -> list[Delivery]:
-        """Send again only the deliveries that failed; sent and unknown ones are left alone."""
+        """Send again only the deliveries that failed (or were never started); sent and
+        unknown ones are left alone. Each is claimed first, so a second retry running at
+        the same moment, here or in another process, sends none of them again."""
         failed = [d for d in await asyncio.to_thread(self.for_post, incident, post_id)
-                  if d.state == S.FAILED.value]
+                  if d.state in CLAIMABLE or (d.state in IDLE_STATES and not is_live(d.owner))]
         if not failed:
             return []
         await asyncio.to_thread(self.session.record, "post.retry", incident=incident,
@@ -255,9 +407,15 @@ class CrossPoster:
 
     async def decide(self, delivery: Delivery, posted: bool, note: str = "") -> Delivery:
         """The officer's decision on an unknown or interrupted delivery: it did go out
-        (now `sent`), or it did not (now `failed`, so Retry failed may send it)."""
+        (now `sent`), or it did not (now `failed`, so Retry failed may send it). Raises
+        DeliveryConflict if it changed since the officer looked, or is being sent now."""
         state = S.SENT if posted else S.FAILED
-        updated = await self._save(delivery, state=state.value, owner="",
+
+        def undecided(d: Delivery) -> bool:
+            return d.state == delivery.state and not is_live(d.owner) and \
+                d.state in DECIDE_STATES | IDLE_STATES | {S.SENDING.value}
+
+        updated = await self._swap(delivery, undecided, state=state.value, owner="",
                                    reason=note or ("confirmed posted by the officer" if posted
                                                    else "confirmed not posted by the officer"))
         await self._log("post.confirmed_posted" if posted else "post.confirmed_not_posted",
@@ -265,14 +423,20 @@ class CrossPoster:
         return updated
 
     async def cancel(self, delivery: Delivery, note: str = "") -> Delivery:
-        """Do not send a queued or interrupted delivery after all."""
-        updated = await self._save(delivery, state=S.CANCELLED.value, owner="", reason=note)
+        """Do not send a queued, failed or interrupted delivery after all."""
+        def not_started(d: Delivery) -> bool:
+            return d.state == delivery.state and not is_live(d.owner) and \
+                d.state in DECIDE_STATES | IDLE_STATES | CLAIMABLE | {S.SENDING.value}
+
+        updated = await self._swap(delivery, not_started, state=S.CANCELLED.value, owner="",
+                                   reason=note)
         await self._log("post.cancelled", updated, note=note)
         return updated
 
     async def retract_everywhere(self, incident: str, post_id: str, sites: list[Site],
                                  reason: str) -> list[Delivery]:
-        """Delete every sent copy of a post, site by site, reporting each."""
+        """Delete every sent copy of a post, site by site, reporting each. Each copy is
+        claimed (sent -> retracting) first, so two retractions never both delete it."""
         self._sites.update({s.id: s for s in sites})
         live = [d for d in await asyncio.to_thread(self.for_post, incident, post_id)
                 if d.state in (S.SENT.value, S.RETRACT_FAILED.value) and d.remote_id]
@@ -286,20 +450,68 @@ class CrossPoster:
         return list(results)
 
     async def _retract(self, delivery: Delivery) -> Delivery:
+        owner = new_owner()
+        try:
+            return await self._retract_owned(delivery, owner)
+        except DeliveryConflict as exc:
+            current = exc.current or delivery
+            self._changed(current)
+            return current
+        except StorageFault as exc:
+            unrecorded = replace(delivery, reason=str(exc), unrecorded=True)
+            self._changed(unrecorded)
+            return unrecorded
+        finally:
+            release(owner)
+
+    async def _retract_owned(self, delivery: Delivery, owner: str) -> Delivery:
         site = self._sites[delivery.site]
         async with self._limit:
-            delivery = await self._save(delivery, state=S.RETRACTING.value, owner=self._owner)
+            delivery = await self._swap(
+                delivery, lambda d: d.state in (S.SENT.value, S.RETRACT_FAILED.value),
+                state=S.RETRACTING.value, owner=owner)
             try:
                 await self._adapter(site).retract(delivery.remote_id)
             except PublishError as exc:
-                delivery = await self._save(delivery, state=S.RETRACT_FAILED.value,
-                                            reason=exc.reason, raw=exc.raw, owner="")
-                await self._log("post.retract_failed", delivery, reason=exc.reason)
+                error = exc
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                error = _unexpected(site, exc)
+            else:
+                delivery = await self._swap(delivery, state=S.RETRACTED.value, owner="",
+                                            reason="")
+                await self._log_quietly("post.retracted", delivery, url=delivery.url)
                 return delivery
-            delivery = await self._save(delivery, state=S.RETRACTED.value, owner="",
-                                        reason="")
-            await self._log("post.retracted", delivery, url=delivery.url)
+            delivery = await self._swap(delivery, state=S.RETRACT_FAILED.value,
+                                        reason=error.reason, raw=error.raw, owner="")
+            await self._log_quietly("post.retract_failed", delivery, reason=error.reason)
             return delivery
+
+
+def _fault(exc: BaseException) -> str:
+    """One line for a storage failure, without a traceback: what could not be saved."""
+    if isinstance(exc, OSError):
+        what = exc.strerror or type(exc).__name__
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"oncall could not save its records: {what}{where}"
+    return f"oncall could not save its records: {exc}"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def _unexpected(site: Site, exc: Exception) -> PublishError:
+    """Any other exception while sending to one site, as that site's failure. Never the
+    exception's text: it may quote a token. An encoding error happens before the request
+    leaves, so nothing was posted; anything else might have happened after it left."""
+    if isinstance(exc, UnicodeError):
+        return PublishError(Failure.REJECTED, f"{site.name}: its token or address holds a "
+                            "character that cannot be sent in a request; store it again "
+                            "(oncall vault set). Nothing was posted.")
+    return PublishError(Failure.UNKNOWN, f"{site.name}: oncall failed while sending "
+                        f"({type(exc).__name__}); it may have posted: check the site.")
 
 
 def unresolved(session: Session, incidents: list[Incident] | None = None) -> list[Delivery]:

@@ -187,6 +187,12 @@ class Draft(Record):
     overrides: dict[str, str] = field(default_factory=dict)
     acknowledged: dict[str, str] = field(default_factory=dict)
     attachments: list[dict[str, object]] = field(default_factory=list)
+    override_notes: dict[str, str] = field(default_factory=dict)
+    # Set when sending claims the draft, so a second officer is told who sent it.
+    post: str = ""
+    sent_by: str = ""
+    sent_at: datetime | None = None
+    owner: str = ""
 
 
 @dataclass
@@ -320,6 +326,9 @@ class PostRecord(Record):
     # Photos and videos: kind, path, alt, third_party, source, permission, purpose,
     # key_message (what the procedure needs recorded about each).
     attachments: list[dict[str, object]] = field(default_factory=list)
+    # rule -> who overrode it and how, e.g. approval given by phone and recorded by the
+    # press officer, shown with the post.
+    override_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -342,6 +351,8 @@ class Delivery(Record):
     retry_at: datetime | None = None
     updated_at: datetime | None = None
     updated_by: str = ""
-    # host:pid of the process working on it, so another process can tell a live send
+    # host:pid#token of the work on it, so another process can tell a live send
     # from one that a crash or a dropped SSH session left behind.
     owner: str = ""
+    # Set only on an in-memory copy: its latest state could not be written to the store.
+    unrecorded: bool = False

@@ -32,6 +32,15 @@ class StoreError(Exception):
     """The store could not be read or written; names the file."""
 
 
+class Conflict(Exception):
+    """A compare-and-set found the record other than expected (another officer, or another
+    task of this one, changed it first). Carries the record as it is now, or None."""
+
+    def __init__(self, message: str, current: object = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class AtomicJSONStorage(Storage):
     """A TinyDB storage that never leaves a torn file (see fsio.atomic_write)."""
 
@@ -181,6 +190,27 @@ class Repository(Generic[R]):
             mutate(obj)
             table.update(obj.to_dict(), doc_ids=[found.doc_id])
         return obj
+
+    def swap(self, key: str, update: Callable[[R | None], R],
+             partition: str | None = None) -> R:
+        """Compare-and-set one record under the file's exclusive lock.
+
+        `update` gets the record as stored now (None if there is none) and returns the
+        new record, or raises `Conflict` when it is not in the state the caller expected:
+        then nothing is written. Two processes doing this at once are serialised by the
+        lock, so exactly one sees the expected state."""
+        with self.store.table(self.kind, partition, write=True) as table:
+            found = table.get(lambda doc: doc.get(self.key) == key)
+            current = self.record.from_dict(dict(found)) if isinstance(found, dict) else None
+            new = update(current)
+            data = new.to_dict()
+            if data[self.key] != key:
+                raise ValueError(f"swap of {key!r} returned a record keyed {data[self.key]!r}")
+            if isinstance(found, dict):
+                table.update(data, doc_ids=[found.doc_id])
+            else:
+                table.insert(data)
+        return new
 
     def delete(self, key: str, partition: str | None = None) -> bool:
         """Remove the record; True if there was one."""
