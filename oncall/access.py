@@ -221,3 +221,67 @@ def decide(person: Person, site: Site, directory: Directory, now: datetime) -> A
         return refuse("refused.no_role", "You have no role in the staff directory.")
     return refuse("refused.not_entitled",
                   f"Your role ({person.role_label}) gives no access to this site's credentials.")
+
+
+# --- posting and changing the registry (the procedure's content paragraphs) -----------
+
+@dataclass(frozen=True)
+class Right:
+    """Whether someone may do one thing to one site, and the sentence saying why."""
+
+    allowed: bool
+    rule: str
+    explanation: str
+
+
+# Corporate Communications own the corporate sites and content; press officers and Web
+# Communications run them during critical incidents and on call.
+POST_ANYWHERE = (Role.PRESS_OFFICER, Role.WEB_COMMS, Role.CORPORATE_COMMS)
+
+
+def _local_people(site: Site, sites: Iterable[Site]) -> set[str]:
+    """The owners and local communications officers of the pages in `site`'s area: the
+    procedure makes neighbourhoods responsible for their local sites' content."""
+    area = [s for s in sites if s.area and s.area == site.area and s.tier == Tier.LOCAL]
+    return {login for s in [site, *area] for login in (s.owner, s.local_comms) if login}
+
+
+def may_post(person: Person, site: Site, sites: Iterable[Site] = ()) -> Right:
+    """May `person` publish on (or retract from) `site`? Press officers, Web
+    Communications and Corporate Communications anywhere; a local page's owner and
+    local communications officer on the local pages of that area; Professional
+    Standards never (they monitor, read-only)."""
+    for role in POST_ANYWHERE:
+        if person.has(role):
+            return Right(True, f"post.{role.value}", f"You may post on every site as "
+                         f"{role.label}.")
+    if site.tier == Tier.LOCAL and person.login in _local_people(site, sites):
+        return Right(True, "post.local", f"You look after {site.area or 'this'} area's "
+                     "local pages, so you may post on them.")
+    if person.has(Role.PROFESSIONAL_STANDARDS):
+        return Right(False, "refused.professional_standards",
+                     "Professional Standards monitor the sites read-only and never post.")
+    if site.tier == Tier.LOCAL:
+        return Right(False, "refused.not_local",
+                     f"{site.name} is a local page you do not look after: ask its owner, its "
+                     "local communications officer or the press office.")
+    return Right(False, "refused.corporate",
+                 f"{site.name} is a {site.tier} site: only press officers, Web Communications "
+                 "and Corporate Communications post there.")
+
+
+def may_manage(person: Person, site: Site | None) -> Right:
+    """May `person` change a site's credentials or its registry entry (`site` None: the
+    registry as a whole, e.g. an import)? Web Communications hold the usernames and
+    passwords; a local page's owner or its local communications officer may change that
+    page's own; nobody else, Professional Standards included."""
+    if person.has(Role.WEB_COMMS):
+        return Right(True, "manage.web_comms", "Web Communications hold the sites' "
+                     "credentials and registry.")
+    if site is not None and site.tier == Tier.LOCAL and person.login in (site.owner,
+                                                                        site.local_comms):
+        return Right(True, "manage.local", f"You look after {site.name}, so you may change "
+                     "its own credentials.")
+    what = f"{site.name}'s credentials or registry entry" if site else "the site registry"
+    return Right(False, "refused.manage", f"Only Web Communications (or, for a local page, "
+                 f"its owner or local communications officer) may change {what}.")

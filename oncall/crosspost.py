@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from oncall.faults import describe
 from oncall.model import Delivery, DeliveryState, Incident, PostRecord, Site
 from oncall.platforms.base import (
     Adapter,
@@ -491,11 +492,7 @@ class CrossPoster:
 
 def _fault(exc: BaseException) -> str:
     """One line for a storage failure, without a traceback: what could not be saved."""
-    if isinstance(exc, OSError):
-        what = exc.strerror or type(exc).__name__
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"oncall could not save its records: {what}{where}"
-    return f"oncall could not save its records: {exc}"
+    return describe(exc)
 
 
 def _minutes(seconds: float) -> str:

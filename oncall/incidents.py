@@ -13,12 +13,22 @@ from datetime import datetime, timedelta
 from oncall.cadence import Cadence, load_rruleset, parse_duration
 from oncall.model import Draft, Incident, IncidentStatus, LogEntry, Playbook, Step, StepTick
 from oncall.session import Session
-from oncall.store import Repository
-from oncall.timeutil import local, utcnow
+from oncall.store import Conflict, Repository
+from oncall.timeutil import fmt_time, local, utcnow
 
 
 class IncidentError(Exception):
     """An incident action that cannot be done, in words for the officer."""
+
+
+class DraftSent(IncidentError):
+    """The draft was sent (or is being sent) and can no longer be edited."""
+
+    def __init__(self, draft: Draft) -> None:
+        super().__init__(f"this draft was sent by {draft.sent_by or 'someone'}"
+                         f"{' at ' + fmt_time(draft.sent_at) if draft.sent_at else ''}: "
+                         "start a new post to change the wording")
+        self.draft = draft
 
 
 class TickRepository(Repository[StepTick]):
@@ -98,6 +108,19 @@ class Incidents:
                             details={"playbook": playbook.id, "location": incident.location,
                                      "reference": incident.reference})
         return incident
+
+    def save_draft(self, draft: Draft) -> Draft:
+        """Save a draft being edited, unless it has been sent meanwhile (by anyone):
+        then raise DraftSent naming who, and leave what was sent as it is."""
+        def update(current: Draft | None) -> Draft:
+            if current is not None and current.status != "draft":
+                raise Conflict("draft sent", current)
+            return draft
+
+        try:
+            return self.drafts.swap(draft.id, update, draft.incident)
+        except Conflict as exc:
+            raise DraftSent(exc.current) from None  # type: ignore[arg-type]
 
     def _change(self, incident_id: str, apply: Callable[[Incident], None]) -> Incident:
         try:

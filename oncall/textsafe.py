@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, and the C1 range (which includes CSI 0x9b).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, and the C1 range (which includes CSI 0x9b);
+# the bidi embedding, override and isolate controls and marks, which can make text read
+# backwards or hide where it ends; and the line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      r"\u2066-\u2069\u2028\u2029]")
 
 
 def printable(text: str, *, single_line: bool = False) -> str:
@@ -20,6 +23,8 @@ def printable(text: str, *, single_line: bool = False) -> str:
         ch = match.group(0)
         if ch == "\x1b":
             return "␛"
+        if ord(ch) > 0xFF:
+            return f"<U+{ord(ch):04X}>"
         return f"\\x{ord(ch):02x}"
 
     out = _CONTROL.sub(show, text)

@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 import httpx
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from oncall.actionlog import VerifyResult
-from oncall.crosspost import AdapterFor
-from oncall.incidents import Incidents
-from oncall.model import Site
+from oncall.crosspost import AdapterFor, CrossPoster, DeliveryConflict, StorageFault
+from oncall.faults import describe
+from oncall.incidents import IncidentError, Incidents
+from oncall.model import Delivery, Site
 from oncall.platforms.base import DEFAULT_TIMEOUT, Adapter, TokenSource
 from oncall.playbooks import Library, load_library
+from oncall.sending import SendPath, SendRefused
 from oncall.session import Session
+from oncall.store import StoreError
+from oncall.textsafe import printable
 from oncall.ui.clipboard import Clipboard
 from oncall.ui.dialogs.help import HelpDialog, key_label
 from oncall.ui.screens.dashboard import DashboardScreen
 from oncall.ui.themes import load_themes, stylesheet
 from oncall.vault import Vault
+
+# Failures that are a state, not a crash: see OncallApp._handle_exception.
+EXPECTED_FAULTS = (OSError, StoreError, StorageFault, IncidentError, SendRefused,
+                   DeliveryConflict)
 
 THEME_ORDER = ("corporate", "high-contrast", "mono")
 
@@ -92,6 +102,12 @@ class OncallApp(App[int]):
             if isinstance(screen, DashboardScreen):
                 screen.show_library(library)
 
+    def send_path(self, on_change: Callable[[Delivery], None] | None = None) -> SendPath:
+        """The core's one send path, for a screen: it judges, refuses or sends."""
+        poster = CrossPoster(self.session, self.http, self.tokens, self.adapter_for,
+                             on_change=on_change)
+        return SendPath(self.session, poster, self.library.templates)
+
     def on_ready(self) -> None:
         self.first_paint_seconds = time.perf_counter() - self._started
 
@@ -104,6 +120,29 @@ class OncallApp(App[int]):
         current = THEME_ORDER.index(self.theme) if self.theme in THEME_ORDER else -1
         self.theme = THEME_ORDER[(current + 1) % len(THEME_ORDER)]
         self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification, from every screen, shown literally: its text often holds
+        a site name, a network's error or a URL from outside, so it is never parsed as
+        markup and its control characters are made visible. `markup` is ignored."""
+        super().notify(printable(str(message)), title=printable(title, single_line=True),
+                       severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # The one place worker errors end up. A storage fault or a refusal from the core
+        # ends only the action it hit, with one line; anything else is a bug and still
+        # stops the app so that it is seen.
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, EXPECTED_FAULTS):
+            self.report_fault(cause)
+            return
+        super()._handle_exception(error)
+
+    def report_fault(self, error: BaseException) -> None:
+        """Tell the officer, in one line, what could not be done; the app keeps running."""
+        self.notify(describe(error), title="Not done", severity="error", timeout=12)
+        self.bell()
 
     async def action_quit(self) -> None:
         self.exit(0)

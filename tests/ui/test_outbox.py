@@ -7,8 +7,8 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from oncall.crosspost import DeliveryRepository
-from oncall.model import Delivery
+from oncall.crosspost import DeliveryRepository, PostRepository
+from oncall.model import Delivery, PostRecord
 from oncall.session import open_session
 from oncall.ui.app import make_app
 from oncall.ui.dialogs.choose import ChooseDialog
@@ -24,12 +24,16 @@ async def test_interrupted_and_unknown_deliveries_wait_for_the_officer(
     session = open_session(live_demo_home, "sokafor")
     [incident] = session.incidents.all()
     repo = DeliveryRepository(session.store)
+    text = "Road reopened: https://www.merciavale.police.uk/news/1"
+    PostRepository(session.store).put(PostRecord(
+        id="p", incident=incident.id, author="sokafor", created_at=incident.opened_at,
+        body=text, sites=["corp-fb", "corp-x"]))
     dead = f"{socket.gethostname()}:999999"
     repo.put(Delivery(id="p.corp-fb", post="p", incident=incident.id, site="corp-fb",
-                      platform="facebook", text="Appeal text", key="k1", state="sending",
+                      platform="facebook", text=text, key="k1", state="sending",
                       owner=dead))
     repo.put(Delivery(id="p.corp-x", post="p", incident=incident.id, site="corp-x",
-                      platform="x", text="Appeal text", key="k2", state="unknown",
+                      platform="x", text=text, key="k2", state="unknown",
                       reason="Mercia Vale Police (X): no reply in time"))
     network = Network()
     app = make_app(session, adapter_for=network.adapter_for)
@@ -39,15 +43,15 @@ async def test_interrupted_and_unknown_deliveries_wait_for_the_officer(
         assert "! OUTBOX: 2 to decide (o)" in status
         await pilot.press("o")
         await wait_for_screen(pilot, OutboxScreen)
-        text = screen_text(app)
-        assert "INTERRUPTED while sending" in text and "UNKNOWN: may have posted" in text
+        shown = screen_text(app)
+        assert "INTERRUPTED while sending" in shown and "UNKNOWN: may have posted" in shown
         assert network.posted == []  # shown, not sent
         await pilot.press("enter")  # first row: the interrupted Facebook post
         await wait_for_screen(pilot, ChooseDialog)
         await pilot.press("down", "enter")  # "It is NOT on ... : send it now"
         await wait_for_screen(pilot, OutboxScreen)
         await settle(pilot)
-        assert network.posted == [("corp-fb", "Appeal text")]
+        assert network.posted == [("corp-fb", text)]
         await pilot.press("enter")  # now the X one
         await wait_for_screen(pilot, ChooseDialog)
         await pilot.press("enter")  # "It IS on ...": mark it sent
@@ -56,7 +60,7 @@ async def test_interrupted_and_unknown_deliveries_wait_for_the_officer(
         assert "Nothing to decide." in screen_text(app)
         await pilot.press("escape")
         await wait_for_screen(pilot, DashboardScreen)
-    assert network.posted == [("corp-fb", "Appeal text")]
+    assert network.posted == [("corp-fb", text)]
     actions = [e.action for e in session.log.entries()]
     assert "post.confirmed_not_posted" in actions and "post.confirmed_posted" in actions
     assert {d.state for d in repo.all(incident.id)} == {"sent"}

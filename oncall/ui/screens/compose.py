@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,8 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from oncall.cadence import parse_duration
-from oncall.crosspost import CrossPoster, PostRepository
+from oncall.crosspost import PostRepository
 from oncall.model import (
     Delivery,
     DeliveryState,
@@ -31,18 +29,18 @@ from oncall.model import (
     Site,
     Template,
 )
-from oncall.policy import Attachment, Finding, Post, check, verdict
+from oncall.policy import Attachment, Finding
+from oncall.sending import AlreadySent, Judgement, Outgoing, SendRefused
 from oncall.sitegroups import (
     SHORT_PLATFORMS,
     SiteGroup,
     groups,
     in_display_order,
     rendition_for,
-    renditions,
 )
 from oncall.textlength import measure
 from oncall.textsafe import printable
-from oncall.timeutil import fmt_time, local, utcnow
+from oncall.timeutil import fmt_time, utcnow
 from oncall.ui.dialogs.attach import AttachDialog
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
@@ -112,6 +110,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         self.overrides: dict[str, str] = dict(self.draft.overrides)
         self.acks: dict[str, str] = dict(self.draft.acknowledged)
         self.override_reasons: dict[str, str] = {}
+        self.override_notes: dict[str, str] = dict(self.draft.override_notes)
         self.post_id: str | None = post.id if post else None
         self.deliveries: dict[str, Delivery] = {}
         self.last_sites: tuple[str, ...] = ()
@@ -139,8 +138,8 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         self.sub_title = printable(self.incident.title, single_line=True)
         if self.post is not None:
             self.sub_title += f" · post of {fmt_time(self.post.created_at)}"
-        self.poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
-                                  self.app.adapter_for, on_change=self._delivery_changed)
+        self.sender = self.app.send_path(on_change=self._delivery_changed)
+        self.poster = self.sender.poster
         self._show_media()
         self.load_sites()
 
@@ -230,30 +229,27 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         body, short = self._texts()
         self.run_checks(body, short, self._chosen())
 
+    def _outgoing(self, body: str, short: str, sites: list[Site]) -> Outgoing:
+        return Outgoing(self.incident.id, body, tuple(s.id for s in sites), short=short,
+                        template=self.draft.template, draft=self.draft.id,
+                        overrides=dict(self.overrides), acknowledged=dict(self.acks),
+                        override_notes=dict(self.override_notes),
+                        attachments=list(self.attachments))
+
     @work(thread=True, exclusive=True, group="compose-checks")
     def run_checks(self, body: str, short: str, sites: list[Site]) -> None:
-        session = self.app.session
-        post = Post(text=body, sites=sites, renditions=renditions(sites, body, short),
-                    incident=self.incident, template=self.template,
-                    people=list(session.directory.people.values()),
-                    force=session.settings.force, policy=session.settings.policy,
-                    review_at=self.review_at(), today=local(utcnow()).date(),
-                    attachments=[as_attachment(a) for a in self.attachments])
-        findings = check(post) if body.strip() and sites else []
-        self.app.call_from_thread(self._checked, findings)
+        # The same judgement the send path makes, so what is shown is what will be enforced.
+        try:
+            judged = self.sender.judge(self._outgoing(body, short, sites))
+        except SendRefused as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        self.app.call_from_thread(self._checked, judged.findings)
 
     @property
     def template(self) -> Template | None:
         return self.app.library.templates.get(self.draft.template) if self.draft.template \
             else None
-
-    def review_at(self) -> datetime | None:
-        """When the post should be reviewed or removed: its template's review_after from
-        now (an appeal goes stale); None for free text, which the checks then ask about."""
-        template = self.template
-        if template is None or not template.review_after:
-            return None
-        return utcnow() + parse_duration(template.review_after)
 
     def _checked(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -290,7 +286,8 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         draft.created_by = draft.created_by or self.app.session.user.login
         draft.overrides, draft.acknowledged = dict(self.overrides), dict(self.acks)
         draft.attachments = list(self.attachments)
-        self.app.incidents.drafts.put(draft)
+        draft.override_notes = dict(self.override_notes)
+        self.app.incidents.save_draft(draft)
 
     # --- sending ----------------------------------------------------------------------
 
@@ -306,34 +303,46 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         if not sites:
             self.notify("Tick at least one site (Space, or ^T for a group).", severity="error")
             return
-        judged = verdict(self.findings, self._current(self.overrides), self._current(self.acks))
-        if judged.blocking:
-            self.notify(f"Blocked: {judged.blocking[0].message}", severity="error", timeout=8)
-            return
-        if judged.unacknowledged:
-            self.notify("Acknowledge the warnings first (^G): "
-                        f"{judged.unacknowledged[0].message}", severity="warning", timeout=8)
-            return
-        lines = [f"Send to {len(sites)} site(s):"]
-        for site in sites:
-            variant = "short" if site.platform in SHORT_PLATFORMS and short.strip() else "text"
-            lines.append(f"  • {site.name} ({site.platform_label}, {variant})")
+        self._confirm_send(self._outgoing(body, short, sites))
+
+    @work(thread=True, exclusive=True, group="compose-confirm")
+    def _confirm_send(self, out: Outgoing) -> None:
+        """Ask the send path what would happen, then show exactly that before asking."""
+        judged = self.sender.judge(out)
+        self.sender.enforce(judged)  # a refusal ends here, shown by the app in one line
+        self.app.call_from_thread(self._ask_send, out, judged)
+
+    def _ask_send(self, out: Outgoing, judged: Judgement) -> None:
+        lines = [f"Send to {len(judged.sites)} site(s):"]
+        for site in judged.sites:
+            variant = "short" if site.platform in SHORT_PLATFORMS and out.short.strip() \
+                else "text"
+            lines.append(f"  • {printable(site.name, single_line=True)} "
+                         f"({site.platform_label}, {variant})")
+        if judged.skipped:
+            lines.append("Not sent to (video only): " + ", ".join(
+                printable(s.name, single_line=True) for s in judged.skipped))
         self.app.push_screen(ConfirmDialog("Send now?", "\n".join(lines), yes="send"),
-                             lambda ok: self._send(body, short, sites) if ok else None)
+                             lambda ok: self._send(out) if ok else None)
 
     @work(group="compose-send")
-    async def _send(self, body: str, short: str, sites: list[Site]) -> None:
+    async def _send(self, out: Outgoing) -> None:
         self.post_id = "pending"
-        results = await self.poster.send(
-            self.incident.id, body, sites, renditions=renditions(sites, body, short),
-            short=short, template=self.draft.template, draft=self.draft.id,
-            review_at=self.review_at(), overrides=dict(self.overrides),
-            acknowledged=dict(self.acks), attachments=list(self.attachments))
-        if results:
-            self.post_id = results[0].post
+        try:
+            result = await self.sender.send(out)
+        except AlreadySent as exc:
+            self.post_id = exc.draft.post
             self.draft.status = "sent"
-            await asyncio.to_thread(self.app.incidents.drafts.put, self.draft)
-        self._report(results)
+            self.deliveries = {d.site: d for d in await asyncio.to_thread(
+                self.poster.for_post, self.incident.id, exc.draft.post)}
+            self.refresh_checks()
+            raise
+        except BaseException:
+            self.post_id = None
+            raise
+        self.post_id = result.post
+        self.draft.status = "sent"
+        self._report(result.deliveries)
 
     def _report(self, results: list[Delivery]) -> None:
         counts: dict[str, int] = {}
@@ -364,8 +373,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
     @work(group="compose-send")
     async def _retry(self) -> None:
         assert self.post_id is not None
-        self._report(await self.poster.retry_failed(self.incident.id, self.post_id,
-                                                    self.sites))
+        self._report(await self.sender.retry_failed(self.incident.id, self.post_id))
 
     def _highlighted(self) -> Site | None:
         picker = self.query_one("#compose-sites", SelectionList)
@@ -386,7 +394,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
 
     @work(group="compose-send")
     async def _decide(self, delivery: Delivery, posted: bool) -> None:
-        await self.poster.decide(delivery, posted)
+        await self.sender.decide(delivery, posted)
 
     def action_retract(self) -> None:
         live = [d for d in self.deliveries.values() if d.state == S.SENT]
@@ -413,8 +421,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
     @work(group="compose-send")
     async def _retract(self, reason: str) -> None:
         assert self.post_id is not None
-        results = await self.poster.retract_everywhere(self.incident.id, self.post_id,
-                                                       self.sites, reason)
+        results = await self.sender.retract_everywhere(self.incident.id, self.post_id, reason)
         done = sum(d.state == S.RETRACTED for d in results)
         self.notify(f"Retracted from {done} of {len(results)} site(s).",
                     severity="information" if done == len(results) else "error")
@@ -499,12 +506,3 @@ class ComposeScreen(PolicyMarks, Screen[None]):
             self.save_draft()
         self.app.pop_screen()
 
-
-def as_attachment(data: dict[str, object]) -> Attachment:
-    """A stored attachment as the policy checks see it."""
-    return Attachment(str(data.get("kind", "photo")), Path(str(data.get("path", ""))).name,
-                      third_party=bool(data.get("third_party")),
-                      source=str(data.get("source", "")),
-                      permission=str(data.get("permission", "")),
-                      purpose=str(data.get("purpose", "")),
-                      key_message=str(data.get("key_message", "")))

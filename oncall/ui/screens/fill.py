@@ -194,7 +194,7 @@ class FillScreen(PolicyMarks, Screen[None]):
                       body=filled.body, short=filled.short,
                       override_reason=self.override_reason, overrides=dict(self.overrides),
                       acknowledged=dict(self.acks))
-        self.app.incidents.drafts.put(draft)
+        self.app.incidents.save_draft(draft)
         self.app.session.record("template.filled", incident=self.incident.id,
                                 subject=self.template.title,
                                 details={"template": self.template.id, "draft": draft.id})

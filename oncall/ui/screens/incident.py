@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -217,12 +216,7 @@ class IncidentScreen(Screen[None]):
     def _offer_stand_down(self, incident: Incident, st: StepState) -> None:
         """Standing down (found safe): offer to take every live appeal down at once, then
         the step's thank-you template. Runs in the tick's worker thread."""
-        from oncall.crosspost import PostRepository
-
-        library = self.app.library
-        appeals = [p for p in PostRepository(self.app.session.store).all(incident.id)
-                   if p.retracted_at is None and p.template in library.templates
-                   and library.templates[p.template].purpose == "appeal"]
+        appeals = self.app.send_path().live_appeals(incident.id)
         self.app.call_from_thread(self._ask_stand_down, incident, st, appeals)
 
     def _ask_stand_down(self, incident: Incident, st: StepState,
@@ -246,14 +240,10 @@ class IncidentScreen(Screen[None]):
     @work(group="incident-retract")
     async def _retract_appeals(self, incident: Incident, appeals: list[PostRecord],
                                then: Callable[[], None]) -> None:
-        from oncall.crosspost import CrossPoster
-
-        poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
-                             self.app.adapter_for)
-        sites = await asyncio.to_thread(self.app.session.sites.all)
+        sender = self.app.send_path()
         done = total = 0
         for post in appeals:
-            results = await poster.retract_everywhere(incident.id, post.id, sites,
+            results = await sender.retract_everywhere(incident.id, post.id,
                                                       f"stand-down: {incident.title}")
             total += len(results)
             done += sum(r.state == "retracted" for r in results)

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from oncall.crosspost import CrossPoster, unresolved
+from oncall.crosspost import unresolved
 from oncall.model import Delivery, DeliveryState
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
@@ -58,8 +58,7 @@ class OutboxScreen(Screen[None]):
         table.add_column("State", width=28)
         table.add_column("Since", width=18)
         self.rows: list[Delivery] = []
-        self.poster = CrossPoster(self.app.session, self.app.http, self.app.tokens,
-                                  self.app.adapter_for)
+        self.sender = self.app.send_path()
         self.load()
 
     @work(thread=True, exclusive=True, group="outbox-load")
@@ -124,17 +123,17 @@ class OutboxScreen(Screen[None]):
     @work(group="outbox-act")
     async def _act(self, delivery: Delivery, choice: str) -> None:
         site = self.sites.get(delivery.site)
-        if choice == "posted":
-            await self.poster.decide(delivery, posted=True)
-        elif choice == "cancel":
-            await self.poster.cancel(delivery, "cancelled from the outbox")
-        elif site is not None:
-            if choice == "not-posted":
-                delivery = await self.poster.decide(delivery, posted=False)
-            [result] = await self.poster.run([delivery], [site])
-            self.notify(f"{site.name}: {result.state}"
-                        + (f" ({result.reason})" if result.reason else ""))
-        self.load()
+        try:
+            if choice == "posted":
+                await self.sender.decide(delivery, posted=True)
+            elif choice == "cancel":
+                await self.sender.cancel(delivery, "cancelled from the outbox")
+            elif site is not None:
+                result = await self.sender.resend(delivery)
+                self.notify(f"{site.name}: {result.state}"
+                            + (f" ({result.reason})" if result.reason else ""))
+        finally:
+            self.load()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,0 +1,363 @@
+"""The one path by which a post leaves oncall: checked, permitted, claimed, then sent.
+
+Compose, the outbox, retraction, `oncall post` and every later caller (scheduled
+posts, inbox replies) come through here, so the procedure's checks, the sender's
+rights and "exactly once" hold whoever calls. Each action re-reads what it depends
+on (the incident's current state, the registry, the draft) and judges the exact
+text each site will get; a refusal is a typed error naming the rule, raised before
+anything is recorded or sent. No UI here: screens ask `judge` what would happen and
+show it; they never decide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from oncall.access import Right, may_post
+from oncall.cadence import parse_duration
+from oncall.crosspost import (
+    CLAIMABLE,
+    IDLE_STATES,
+    CrossPoster,
+    StorageFault,
+    is_live,
+    new_owner,
+    release,
+)
+from oncall.incidents import DraftRepository
+from oncall.model import Delivery, Draft, Incident, IncidentStatus, PostRecord, Site, Template
+from oncall.overrides import still_valid
+from oncall.policy import Attachment, Finding, Post, Verdict, check, verdict
+from oncall.session import Session
+from oncall.sitegroups import in_display_order, renditions
+from oncall.store import Conflict, StoreError
+from oncall.timeutil import fmt_time, local, utcnow
+
+
+class SendRefused(Exception):
+    """Nothing was recorded or sent. `rule` names why; the message is for the officer."""
+
+    def __init__(self, rule: str, message: str, findings: tuple[Finding, ...] = ()) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.findings = findings
+
+
+class Blocked(SendRefused):
+    """The procedure's checks stop the text: a block not overridden, or a warning not
+    acknowledged."""
+
+
+class NotAllowed(SendRefused):
+    """The sender may not post there, or the incident no longer allows it."""
+
+
+class AlreadySent(SendRefused):
+    """Someone (perhaps this officer, in another window) has already sent the draft."""
+
+    def __init__(self, draft: Draft) -> None:
+        when = fmt_time(draft.sent_at) if draft.sent_at else "just now"
+        super().__init__("draft.already_sent",
+                         f"This draft was already sent by {draft.sent_by or 'someone'} at "
+                         f"{when} (post {draft.post}): open that post to see each site.")
+        self.draft = draft
+
+
+@dataclass
+class Outgoing:
+    """What an officer asks to send: the text, the sites, and the marks given for it."""
+
+    incident: str
+    body: str
+    site_ids: tuple[str, ...]
+    short: str = ""
+    template: str = ""
+    draft: str = ""
+    overrides: dict[str, str] = field(default_factory=dict)
+    acknowledged: dict[str, str] = field(default_factory=dict)
+    override_notes: dict[str, str] = field(default_factory=dict)
+    attachments: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass
+class Judgement:
+    """What would happen if `Outgoing` were sent now."""
+
+    incident: Incident
+    sites: list[Site]            # the destinations that will get the post, in display order
+    skipped: list[Site]          # ticked, but the post does not apply (text to YouTube)
+    renditions: dict[str, str]   # site id -> the exact text it gets
+    findings: list[Finding]
+    verdict: Verdict
+    refused: list[tuple[Site, Right]]
+    review_at: datetime | None
+    overridden: set[str]
+    acknowledged: set[str]
+
+    @property
+    def may_send(self) -> bool:
+        return self.verdict.may_send and not self.refused and bool(self.sites)
+
+
+def marked_text(body: str, short: str) -> str:
+    """The text overrides and acknowledgements are tied to (both variants)."""
+    return f"{body}\n\n{short}"
+
+
+def as_attachment(data: Mapping[str, object]) -> Attachment:
+    """A stored attachment as the policy checks see it."""
+    return Attachment(str(data.get("kind", "photo")), Path(str(data.get("path", ""))).name,
+                      third_party=bool(data.get("third_party")),
+                      source=str(data.get("source", "")),
+                      permission=str(data.get("permission", "")),
+                      purpose=str(data.get("purpose", "")),
+                      key_message=str(data.get("key_message", "")))
+
+
+@dataclass(frozen=True)
+class SendResult:
+    post: str
+    deliveries: list[Delivery]
+
+
+class SendPath:
+    """Judge, refuse or send, for one session. `templates` is the playbook library's."""
+
+    def __init__(self, session: Session, poster: CrossPoster,
+                 templates: Mapping[str, Template],
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.session = session
+        self.poster = poster
+        self.templates = templates
+        self.clock = clock
+        self.drafts = DraftRepository(session.store)
+
+    # --- judging (blocking I/O: call from a worker thread) -------------------------------
+
+    def judge(self, out: Outgoing) -> Judgement:
+        """The checks, the rights and the destinations for `out` as things stand now.
+        Raises NotAllowed for what no mark can change: an incident that is gone or
+        closed, an unknown site or template."""
+        incident = self.session.incidents.get(out.incident)
+        if incident is None:
+            raise NotAllowed("incident.unknown", f"There is no incident {out.incident}.")
+        if incident.status == IncidentStatus.CLOSED.value:
+            raise NotAllowed("incident.closed", f"Incident {incident.id} is closed: nothing "
+                             "more is posted for it. Reopen it or open a new one.")
+        registry = self.session.sites.all()
+        by_id = {s.id: s for s in registry}
+        unknown = [i for i in out.site_ids if i not in by_id]
+        if unknown:
+            raise NotAllowed("site.unknown", f"No such site: {', '.join(unknown)}.")
+        template = None
+        if out.template:
+            template = self.templates.get(out.template)
+            if template is None:
+                raise NotAllowed("template.unknown", f"No template {out.template!r} in the "
+                                 "playbooks: it may have been withdrawn.")
+        chosen = in_display_order([by_id[i] for i in dict.fromkeys(out.site_ids)])
+        texts = renditions(chosen, out.body, out.short)
+        now = self.clock()
+        review_at = now + parse_duration(template.review_after) \
+            if template and template.review_after else None
+        post = Post(text=out.body, sites=chosen, renditions=texts, incident=incident,
+                    template=template, people=list(self.session.directory.people.values()),
+                    force=self.session.settings.force, policy=self.session.settings.policy,
+                    review_at=review_at, today=local(now).date(),
+                    attachments=[as_attachment(a) for a in out.attachments])
+        findings = check(post) if out.body.strip() and chosen else []
+        marked = marked_text(out.body, out.short)
+        body = template.body if template else ""
+        overridden = still_valid(out.overrides, marked, body)
+        acknowledged = still_valid(out.acknowledged, marked, body)
+        has_video = any(a.get("kind") == "video" for a in out.attachments)
+        skipped = [s for s in chosen if s.platform == "youtube" and not has_video]
+        sites = [s for s in chosen if s not in skipped]
+        refused = [(s, r) for s in sites
+                   if not (r := may_post(self.session.user, s, registry)).allowed]
+        return Judgement(incident, sites, skipped, texts, findings,
+                         verdict(findings, overridden, acknowledged), refused, review_at,
+                         overridden, acknowledged)
+
+    @staticmethod
+    def enforce(judged: Judgement) -> None:
+        """Raise the refusal `judged` calls for, if any."""
+        if judged.refused:
+            right = judged.refused[0][1]
+            names = ", ".join(s.name for s, _ in judged.refused)
+            raise NotAllowed(right.rule, f"You may not post on {names}: {right.explanation}")
+        if not judged.sites:
+            raise NotAllowed("site.none", "No site would get this post: tick at least one.")
+        if judged.verdict.blocking:
+            first = judged.verdict.blocking[0]
+            raise Blocked(first.rule, f"Blocked by {first.rule}: {first.message}",
+                          tuple(judged.verdict.blocking))
+        if judged.verdict.unacknowledged:
+            first = judged.verdict.unacknowledged[0]
+            raise Blocked(first.rule, f"Acknowledge the warning {first.rule} first: "
+                          f"{first.message}", tuple(judged.verdict.unacknowledged))
+
+    # --- sending ---------------------------------------------------------------------
+
+    async def send(self, out: Outgoing) -> SendResult:
+        """Judge `out` as it is now, claim its draft, then post to every site.
+
+        Raises SendRefused (Blocked, NotAllowed, AlreadySent) with nothing sent, or
+        StorageFault if the post could not be recorded (nothing sent either)."""
+        if not out.body.strip():
+            raise NotAllowed("post.empty", "Nothing to send: write the text first.")
+        judged = await asyncio.to_thread(self.judge, out)
+        self.enforce(judged)
+        post_id = self.poster.new_post_id(out.incident)
+        owner = new_owner()
+        try:
+            if out.draft:
+                await asyncio.to_thread(self._claim_draft, out, post_id, owner)
+            try:
+                results = await self.poster.send(
+                    out.incident, out.body, judged.sites,
+                    renditions={s.id: judged.renditions[s.id] for s in judged.sites},
+                    short=out.short, template=out.template, draft=out.draft,
+                    review_at=judged.review_at,
+                    overrides={r: h for r, h in out.overrides.items() if r in judged.overridden},
+                    acknowledged={r: h for r, h in out.acknowledged.items()
+                                  if r in judged.acknowledged},
+                    attachments=list(out.attachments), post_id=post_id,
+                    override_notes={r: n for r, n in out.override_notes.items()
+                                    if r in judged.overridden})
+            except StorageFault:
+                if out.draft:
+                    await asyncio.to_thread(self._finish_draft, out, post_id, "draft")
+                raise
+            if out.draft:
+                await asyncio.to_thread(self._finish_draft, out, post_id, "sent")
+        finally:
+            release(owner)
+        return SendResult(post_id, results)
+
+    def _claim_draft(self, out: Outgoing, post_id: str, owner: str) -> Draft:
+        """draft -> sending, with the post id, under the drafts file's lock. A draft left
+        `sending` by a process that died before recording any post may be claimed again."""
+        posts = self.poster.posts
+        now = self.clock()
+        login = self.session.user.login
+
+        def claim(current: Draft | None) -> Draft:
+            if current is not None and current.status != "draft":
+                stale = current.status == "sending" and not is_live(current.owner) and \
+                    posts.get(current.post, out.incident) is None
+                if not stale:
+                    raise Conflict("draft already sent", current)
+            base = current or Draft(id=out.draft, incident=out.incident, created_by=login,
+                                    created_at=now, updated_at=now, template=out.template)
+            return replace(base, body=out.body, short=out.short, status="sending",
+                           post=post_id, sent_by=login, sent_at=now, owner=owner,
+                           updated_at=now, overrides=dict(out.overrides),
+                           acknowledged=dict(out.acknowledged),
+                           attachments=list(out.attachments))
+
+        try:
+            return self.drafts.swap(out.draft, claim, out.incident)
+        except Conflict as exc:
+            raise AlreadySent(exc.current) from None  # type: ignore[arg-type]
+        except (StoreError, OSError) as exc:
+            raise StorageFault(f"The draft could not be saved ({exc.__class__.__name__}): "
+                               "nothing was sent.") from None
+
+    def _finish_draft(self, out: Outgoing, post_id: str, status: str) -> None:
+        """sending -> sent once the post is recorded; back to draft if it never was.
+        Best effort: a stale claim is recognised later (see _claim_draft)."""
+        def finish(current: Draft | None) -> Draft:
+            if current is None or current.post != post_id:
+                raise Conflict("draft changed", current)
+            if status == "draft":
+                return replace(current, status="draft", post="", sent_by="", sent_at=None,
+                               owner="")
+            return replace(current, status=status, owner="")
+
+        with contextlib.suppress(Conflict, StoreError, OSError):
+            self.drafts.swap(out.draft, finish, out.incident)
+
+    # --- following up a post ---------------------------------------------------------
+
+    def _post(self, incident: str, post_id: str) -> PostRecord:
+        post = self.poster.posts.get(post_id, incident)
+        if post is None:
+            raise NotAllowed("post.unknown", f"There is no post {post_id}.")
+        return post
+
+    def _follow_up(self, incident: str, post_id: str,
+                   site_ids: list[str]) -> tuple[PostRecord, Judgement]:
+        """A post's text judged again, now, for the sites it would go to again."""
+        post = self._post(incident, post_id)
+        out = Outgoing(incident, post.body, tuple(site_ids), short=post.short,
+                       template=post.template, overrides=dict(post.overrides),
+                       acknowledged=dict(post.acknowledged),
+                       attachments=list(post.attachments))
+        return post, self.judge(out)
+
+    async def retry_failed(self, incident: str, post_id: str) -> list[Delivery]:
+        """Send again the deliveries that failed, judged again as things stand now (the
+        incident may have become proceedings active since). Each is claimed first."""
+        pending = [d for d in await asyncio.to_thread(self.poster.for_post, incident, post_id)
+                   if d.state in CLAIMABLE or (d.state in IDLE_STATES and not is_live(d.owner))]
+        if not pending:
+            return []
+        _, judged = await asyncio.to_thread(self._follow_up, incident, post_id,
+                                            [d.site for d in pending])
+        self.enforce(judged)
+        return await self.poster.retry_failed(incident, post_id, judged.sites)
+
+    async def resend(self, delivery: Delivery) -> Delivery:
+        """Send one interrupted or failed delivery again (the outbox), after the checks."""
+        _, judged = await asyncio.to_thread(self._follow_up, delivery.incident, delivery.post,
+                                            [delivery.site])
+        self.enforce(judged)
+        if delivery.state not in CLAIMABLE | IDLE_STATES:
+            # unknown, or interrupted mid-request: the officer has checked it is not there
+            delivery = await self.decide(delivery, posted=False)
+        [result] = await self.poster.run([delivery], judged.sites)
+        return result
+
+    async def _rights_for(self, incident: str, site_ids: list[str]) -> list[Site]:
+        registry = await asyncio.to_thread(self.session.sites.all)
+        sites = [s for s in registry if s.id in site_ids]
+        refused = [(s, r) for s in sites
+                   if not (r := may_post(self.session.user, s, registry)).allowed]
+        if refused:
+            names = ", ".join(s.name for s, _ in refused)
+            raise NotAllowed(refused[0][1].rule,
+                             f"You may not act on {names}: {refused[0][1].explanation}")
+        return sites
+
+    async def decide(self, delivery: Delivery, posted: bool, note: str = "") -> Delivery:
+        """Record the officer's finding on an unknown or interrupted delivery."""
+        await self._rights_for(delivery.incident, [delivery.site])
+        return await self.poster.decide(delivery, posted, note)
+
+    async def cancel(self, delivery: Delivery, note: str = "") -> Delivery:
+        """Do not send a delivery after all."""
+        await self._rights_for(delivery.incident, [delivery.site])
+        return await self.poster.cancel(delivery, note)
+
+    async def retract_everywhere(self, incident: str, post_id: str,
+                                 reason: str) -> list[Delivery]:
+        """Delete every sent copy of a post; the sender needs the right on every site."""
+        if not reason.strip():
+            raise NotAllowed("retract.no_reason", "Say why the post is retracted.")
+        post = await asyncio.to_thread(self._post, incident, post_id)
+        sites = await self._rights_for(incident, post.sites)
+        return await self.poster.retract_everywhere(incident, post_id, sites, reason)
+
+    def live_appeals(self, incident: str) -> list[PostRecord]:
+        """Posts of `incident` made from an appeal template and not yet retracted: what a
+        stand-down should take down everywhere."""
+        return [p for p in self.poster.posts.all(incident)
+                if p.retracted_at is None and p.template in self.templates
+                and self.templates[p.template].purpose == "appeal"]
