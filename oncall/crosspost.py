@@ -125,7 +125,12 @@ class DeliveryConflict(Exception):
 
 
 class StorageFault(Exception):
-    """A record could not be written (disk full, read-only, home gone): says what is safe."""
+    """A record could not be written (disk full, read-only, home gone): says what is safe.
+    `recorded` is True when the post itself was recorded (it waits in the outbox)."""
+
+    def __init__(self, message: str, *, recorded: bool = False) -> None:
+        super().__init__(message)
+        self.recorded = recorded
 
 
 AdapterFor = Callable[[Site, httpx.AsyncClient, TokenSource], Adapter]
@@ -157,6 +162,8 @@ class CrossPoster:
         self._adapters: dict[str, Adapter] = {}
         self._sites: dict[str, Site] = {}
         self._posts: dict[str, PostRecord] = {}
+        # Owner tokens of posts this poster has queued and is about to send.
+        self._mine: set[str] = set()
 
     # --- recording --------------------------------------------------------------------
 
@@ -234,20 +241,32 @@ class CrossPoster:
                           attachments=list(attachments or []),
                           override_notes=dict(override_notes or {}))
         self._posts[post.id] = post
+        queue_owner = new_owner()  # until each delivery is claimed, nobody else takes it
+        self._mine.add(queue_owner)
         queued = [Delivery(id=f"{post.id}.{site.id}", post=post.id, incident=incident,
                            site=site.id, platform=site.platform,
                            text=renditions.get(site.id, body),
-                           key=secrets.token_hex(12), updated_at=now,
+                           key=secrets.token_hex(12), updated_at=now, owner=queue_owner,
                            updated_by=self.session.user.login) for site in sites]
         try:
-            await asyncio.to_thread(self.posts.put, post)
-            await asyncio.to_thread(self.deliveries.put_many, queued)
-            await asyncio.to_thread(self.session.record, "post.queued", incident=incident,
-                                    subject=template or "free text",
-                                    details={"post": post.id, "sites": post.sites})
-        except (StoreError, OSError) as exc:
-            raise StorageFault(f"{_fault(exc)}: nothing was sent.") from None
-        return await self.run(queued, sites)
+            try:
+                await asyncio.to_thread(self.posts.put, post)
+                await asyncio.to_thread(self.deliveries.put_many, queued)
+            except (StoreError, OSError) as exc:
+                raise StorageFault(f"{_fault(exc)}: nothing was sent.") from None
+            try:
+                await asyncio.to_thread(self.session.record, "post.queued", incident=incident,
+                                        subject=template or "free text",
+                                        details={"post": post.id, "sites": post.sites})
+            except OSError as exc:
+                # Recorded but not logged: it must not go out unlogged. It waits in the
+                # outbox (queued, never sent) for an officer once space returns.
+                raise StorageFault(f"{_fault(exc)}: the post was not sent; it waits in the "
+                                   "outbox.", recorded=True) from None
+            return await self.run(queued, sites)
+        finally:
+            self._mine.discard(queue_owner)
+            release(queue_owner)
 
     async def run(self, deliveries: Iterable[Delivery], sites: Iterable[Site]) -> list[Delivery]:
         """Publish deliveries concurrently; returns them in their final states. A delivery
@@ -258,7 +277,8 @@ class CrossPoster:
 
     async def _claim(self, delivery: Delivery, owner: str) -> Delivery:
         def claimable(d: Delivery) -> bool:
-            return d.state in CLAIMABLE or (d.state in IDLE_STATES and not is_live(d.owner))
+            return d.state in CLAIMABLE or (d.state in IDLE_STATES and (
+                not is_live(d.owner) or d.owner in self._mine))
 
         return await self._swap(delivery, claimable, state=S.SENDING.value, reason="",
                                 attempts=delivery.attempts + 1, owner=owner, retry_at=None)

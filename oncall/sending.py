@@ -29,6 +29,7 @@ from oncall.crosspost import (
     new_owner,
     release,
 )
+from oncall.faults import describe
 from oncall.incidents import DraftRepository
 from oncall.model import Delivery, Draft, Incident, IncidentStatus, PostRecord, Site, Template
 from oncall.overrides import still_valid
@@ -231,9 +232,12 @@ class SendPath:
                     attachments=list(out.attachments), post_id=post_id,
                     override_notes={r: n for r, n in out.override_notes.items()
                                     if r in judged.overridden})
-            except StorageFault:
+            except StorageFault as exc:
                 if out.draft:
-                    await asyncio.to_thread(self._finish_draft, out, post_id, "draft")
+                    # Not recorded: the draft is the officer's again. Recorded: the post
+                    # waits in the outbox, and the draft must not make a second one.
+                    await asyncio.to_thread(self._finish_draft, out, post_id,
+                                            "sent" if exc.recorded else "draft")
                 raise
             if out.draft:
                 await asyncio.to_thread(self._finish_draft, out, post_id, "sent")
@@ -243,15 +247,18 @@ class SendPath:
 
     def _claim_draft(self, out: Outgoing, post_id: str, owner: str) -> Draft:
         """draft -> sending, with the post id, under the drafts file's lock. A draft left
-        `sending` by a process that died before recording any post may be claimed again."""
-        posts = self.poster.posts
+        `sending` by a process that died before recording any delivery may be claimed
+        again."""
+        deliveries = self.poster.deliveries
         now = self.clock()
         login = self.session.user.login
 
         def claim(current: Draft | None) -> Draft:
             if current is not None and current.status != "draft":
+                # Stale: its sender ended before any delivery was recorded, so nothing of
+                # it can have gone out (a delivery is recorded before its request).
                 stale = current.status == "sending" and not is_live(current.owner) and \
-                    posts.get(current.post, out.incident) is None
+                    not any(d.post == current.post for d in deliveries.all(out.incident))
                 if not stale:
                     raise Conflict("draft already sent", current)
             base = current or Draft(id=out.draft, incident=out.incident, created_by=login,
@@ -267,7 +274,7 @@ class SendPath:
         except Conflict as exc:
             raise AlreadySent(exc.current) from None  # type: ignore[arg-type]
         except (StoreError, OSError) as exc:
-            raise StorageFault(f"The draft could not be saved ({exc.__class__.__name__}): "
+            raise StorageFault(f"{describe(exc)}: the draft could not be claimed, so "
                                "nothing was sent.") from None
 
     def _finish_draft(self, out: Outgoing, post_id: str, status: str) -> None:
