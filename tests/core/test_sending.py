@@ -51,7 +51,7 @@ def actions(session: Session) -> list[str]:
 
 
 async def test_sends_and_claims_the_draft(demo_session: Session, incident_id: str) -> None:
-    sender, h = path_for(demo_session)
+    sender, _ = path_for(demo_session)
     result = await sender.send(Outgoing(incident_id, TEXT, CORPORATE, draft="d1"))
     assert [d.state for d in result.deliveries] == ["sent"] * 4
     draft = DraftRepository(demo_session.store).get("d1", incident_id)
@@ -112,7 +112,7 @@ async def test_a_sender_without_the_right_is_refused(demo_home: Path, login: str
 async def test_a_local_owner_posts_on_their_own_area(demo_home: Path) -> None:
     session = open_session(demo_home, "thale")
     incident = Incidents(session).open(LIBRARY.playbooks["missing-high-risk"], "Collision")
-    sender, h = path_for(session)
+    sender, _ = path_for(session)
     text = TEXT + " Report crime on 101, or 999 in an emergency."
     result = await sender.send(Outgoing(incident.id, text, ("brk-north-fb", "brk-south-fb")))
     assert {d.state for d in result.deliveries} == {"sent"}
