@@ -1,8 +1,9 @@
 """Command line: `oncall` starts the console; subcommands script the rest.
 
 Exit codes: 0 success, 1 a check failed (e.g. `log verify`), 2 the input or
-set-up is wrong (bad config, unknown user); errors are one clear message on
-stderr, never a traceback.
+set-up is wrong (bad config, unknown user, disk full), 4 the procedure refuses
+this person the action (logged); `oncall post` adds 3 for a text the checks
+block. Errors are one clear message on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 class UsageError(Exception):
     """A problem the user can fix; printed without a traceback, exit 2."""
+
+
+class RefusedError(Exception):
+    """The procedure does not let this person do this (already logged); exit 4."""
 
 
 def _home(args: argparse.Namespace) -> Path:
@@ -95,12 +100,13 @@ def _demo_vault(home: Path) -> None:
     """Made-up passwords for the demo's sites, in this process's memory only."""
     import secrets
 
+    from oncall.keystore import KeyStore
     from oncall.secret import Secret
     from oncall.session import open_session
-    from oncall.vault import Vault
 
+    # Setting up the fictional force, not an officer's action: straight to the store.
     session = open_session(home, "mkowalski")
-    vault = Vault.for_session(session)
+    vault = KeyStore(session.settings.vault, home)
     words = ("heron", "copper", "lantern", "meadow", "quarry", "thistle", "harbour", "ember")
     for site in session.sites.all():
         made_up = "-".join(secrets.choice(words) for _ in range(3))
@@ -140,9 +146,15 @@ def cmd_log_tail(args: argparse.Namespace) -> int:
 
 def cmd_sites_import(args: argparse.Namespace) -> int:
     """Load a site registry file into the store (replacing sites with the same id)."""
+    from oncall.access import may_manage
     from oncall.registry import load_sites
 
     session = _open(args)
+    right = may_manage(session.user, None)
+    if not right.allowed:
+        session.record("site.registry.refused", details={"rule": right.rule,
+                                                         "source": Path(args.file).name})
+        raise RefusedError(right.explanation)
     sites = load_sites(Path(args.file))
     session.sites.put_many(sites)
     session.record("site.registry.imported", details={"sites": len(sites),
@@ -202,11 +214,13 @@ def _vault_command(run: Callable[[argparse.Namespace, object], int]) -> Handler:
     """A vault subcommand: a vault problem (no keyring, locked, no answer) is exit 2."""
 
     def handler(args: argparse.Namespace) -> int:
-        from oncall.vault import VaultError
+        from oncall.vault import AccessRefused, VaultError
 
         session = _open(args)
         try:
             return run(args, session)
+        except AccessRefused as exc:
+            raise RefusedError(str(exc)) from None
         except VaultError as exc:
             raise UsageError(str(exc)) from None
 
@@ -231,6 +245,7 @@ def cmd_vault_set(args: argparse.Namespace, session) -> int:
     site = _site(session, args.site)
     label = KIND_LABELS[args.kind]
     vault = _vault(session, need_key=True)  # a wrong passphrase fails before the typing
+    vault.require_change(site, args.kind, "store")  # and so does a refusal (logged)
     if sys.stdin.isatty():
         import getpass
 
@@ -239,9 +254,7 @@ def cmd_vault_set(args: argparse.Namespace, session) -> int:
         value = sys.stdin.read().rstrip("\r\n")
     if not value.strip():
         raise UsageError(f"nothing stored: the {label} is empty")
-    vault.set(site, args.kind, Secret(value))
-    session.record("credential.stored", subject=site.name,
-                   details={"site": site.id, "kind": args.kind})
+    vault.set(site, args.kind, Secret(value))  # checked and logged by the vault
     print(f"stored the {label} of {site_label(site)} in the vault ({vault.backend_label})")
     if not vault.persistent:
         print("oncall: [vault] backend is \"memory\": this is forgotten when the command "
@@ -260,8 +273,6 @@ def cmd_vault_delete(args: argparse.Namespace, session) -> int:
     if not _vault(session, need_key=True).delete(site, args.kind):
         print(f"no {label} was stored for {site_label(site)}")
         return 0
-    session.record("credential.deleted", subject=site.name,
-                   details={"site": site.id, "kind": args.kind})
     print(f"deleted the {label} of {site_label(site)}")
     return 0
 
@@ -493,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `oncall` command."""
     args = build_parser().parse_args(argv)
+    from oncall.session import IdentityRefused
     from oncall.staff import UnknownUser
     from oncall.store import StoreError
     from oncall.tomlfile import TomlError
@@ -504,13 +516,21 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"oncall: {problem}", file=sys.stderr)
         return 2
-    except (UnknownUser, UsageError, StoreError) as exc:
+    except (UnknownUser, UsageError, StoreError, IdentityRefused) as exc:
         print(f"oncall: {exc}", file=sys.stderr)
         return 2
+    except RefusedError as exc:
+        print(f"oncall: refused: {exc}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `oncall vault list | head`: the reader went away, not an error
         return 0
+    except OSError as exc:
+        from oncall.faults import describe
+
+        print(f"oncall: {describe(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -83,6 +83,15 @@ class VaultSettings:
 
 
 @dataclass(frozen=True)
+class IdentitySettings:
+    """Who an officer is. Normally their Unix login and nothing else, so the log names
+    the person really at the keyboard. A demo or test home may let anyone act as one of
+    its (fictional) staff with --user or ONCALL_USER; the log then records both logins."""
+
+    allow_login_override: bool = False
+
+
+@dataclass(frozen=True)
 class PathSettings:
     playbooks: str = ""
 
@@ -120,6 +129,7 @@ class Settings:
     vault: VaultSettings = field(default_factory=VaultSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
 
     def playbooks_dir(self) -> Path:
         """The playbooks directory: `ONCALL_PLAYBOOKS`, then config, then shipped."""
@@ -137,6 +147,7 @@ _SECTIONS: dict[str, type] = {
     "vault": VaultSettings,
     "paths": PathSettings,
     "policy": PolicySettings,
+    "identity": IdentitySettings,
 }
 
 

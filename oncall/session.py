@@ -6,6 +6,7 @@ that holds in a test holds for the officer too.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from oncall.actionlog import ActionLog
 from oncall.config import Paths, Settings, load_settings
 from oncall.model import LogEntry, Person
-from oncall.staff import Directory, current_login, load_directory
+from oncall.staff import Directory, load_directory, unix_login
 from oncall.store import IncidentRepository, SiteRepository, Store
 
 
@@ -29,25 +30,43 @@ class Session:
     log: ActionLog
     sites: SiteRepository
     incidents: IncidentRepository
+    # The Unix login behind a demo or test session acting as someone else; "" otherwise.
+    acting_for: str = ""
 
     def record(self, action: str, *, incident: str | None = None, subject: str | None = None,
                details: dict[str, Any] | None = None) -> LogEntry:
         """Write an action by the current user to the action log."""
+        if self.acting_for:
+            details = {**(details or {}), "unix_login": self.acting_for}
         return self.log.append(self.user.login, self.user.role_label, action,
                                incident=incident, subject=subject, details=details)
+
+
+class IdentityRefused(Exception):
+    """Asked to act as someone else in a home that does not allow it."""
 
 
 def open_session(home: Path, login: str | None = None) -> Session:
     """Open the home at `home` as `login` (default: the current login).
 
-    Raises TomlError for a bad config.toml or people.toml and UnknownUser for a
-    login that is not in the staff directory; both say which file to fix.
+    Raises TomlError for a bad config.toml or people.toml, UnknownUser for a login that
+    is not in the staff directory (both say which file to fix), and IdentityRefused
+    when `login` or ONCALL_USER names someone else in a home that does not allow it.
     """
     paths = Paths(Path(home))
     paths.ensure()
     settings = load_settings(paths.config)
     directory: Directory = load_directory(paths.people)
-    user = directory.person(login or current_login())
+    real = unix_login()
+    wanted = login or os.environ.get("ONCALL_USER") or real
+    if wanted != real and not settings.identity.allow_login_override:
+        how = "--user" if login else "ONCALL_USER"
+        raise IdentityRefused(
+            f"{how} asks to act as {wanted!r}, but in this home each officer is their own "
+            f"Unix login ({real!r}); [identity] allow_login_override in {paths.config} is "
+            "for demo and test homes only")
+    user = directory.person(wanted)
     store = Store(paths.data)
     return Session(paths, settings, directory, user, store, ActionLog(paths.log),
-                   SiteRepository(store), IncidentRepository(store))
+                   SiteRepository(store), IncidentRepository(store),
+                   acting_for=real if wanted != real else "")

@@ -85,8 +85,14 @@ class Directory:
 
 
 def current_login() -> str:
-    """The login oncall acts as: `ONCALL_USER` (demo and tests) or the Unix login."""
-    return os.environ.get("ONCALL_USER") or getpass.getuser()
+    """The login oncall would act as: `ONCALL_USER` if set, else the Unix login. Whether
+    a home lets ONCALL_USER count is `session.open_session`'s decision."""
+    return os.environ.get("ONCALL_USER") or unix_login()
+
+
+def unix_login() -> str:
+    """The login of the person running this process."""
+    return getpass.getuser()
 
 
 _PERSON_FIELDS: dict[str, type | tuple[type, ...]] = {

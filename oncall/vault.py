@@ -1,407 +1,193 @@
-"""The credential vault: site passwords and API tokens in keyring, never in oncall's files.
+"""The credential vault: the one door to the sites' passwords and tokens, with the
+procedure's access rules enforced on every read and write.
 
-Each secret is stored with keyring as service = the site's `keyring_key` (else
-"oncall/<site id>") and username = its kind. `[vault] backend` in config.toml picks
-the keyring backend: "" (keyring's default, minus the file backends that would prompt
-on the terminal or keep plain text), "memory" (this process only: tests and the demo),
-"cryptfile" (keyrings.cryptfile's encrypted `<home>/vault.cfg`, unlocked with a
-passphrase) or a backend class path such as "keyring.backends.SecretService.Keyring".
-
-Every keyring call runs on a small pool of daemon threads and the caller waits at most
-`[vault] timeout_seconds` (a locked Secret Service can hang for ever). Daemon threads,
-not a ThreadPoolExecutor: Python joins an executor's threads at exit, so one stuck
-call would stop oncall from quitting. No error message ever contains a secret.
+Reading a credential (to copy, reveal or make a two-factor code) follows
+`access.decide`: first-line holders, break-glass with a reason, Professional
+Standards never. Changing one follows `access.may_manage`: Web Communications,
+or a local page's owner or local communications officer for that page. Every use
+and every refusal is written to the action log, and the log entry is written
+before the secret is handed over: if it cannot be logged, it is not given. The
+store behind it (keyring, with a timeout) is `oncall.keystore.KeyStore`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
-from keyring.errors import KeyringLocked, NoKeyringError, PasswordDeleteError
 
-from oncall.config import VaultSettings
-from oncall.model import Platform, Site
-from oncall.platforms.base import Failure, PublishError, one_line, redact, sandbox_token, site_label
-from oncall.secret import Secret
-from oncall.vault_backends import (
+from oncall.access import AccessDecision, Right, decide, may_manage, may_post
+from oncall.keystore import (
+    KIND_LABELS,
+    KINDS,
     PROCESS_MEMORY,
     VAULT_FILE,
+    KeyStore,
     MemoryKeyring,
     VaultError,
     VaultLocked,
     VaultTimeout,
     VaultUnavailable,
-    default_backend,
-    explicit_backend,
     headless_fix,
-    is_encrypted,
+    is_sandbox,
+    service_for,
+    token_kind,
 )
-
-__all__ = [
-    "KINDS", "KIND_LABELS", "PROCESS_MEMORY", "VAULT_FILE", "MemoryKeyring", "Vault", "VaultError",
-    "VaultLocked", "VaultTimeout", "VaultUnavailable", "headless_fix", "is_sandbox",
-    "service_for", "token_kind",
-]
+from oncall.model import Site
+from oncall.platforms.base import Failure, PublishError, site_label
+from oncall.secret import Secret
+from oncall.timeutil import utcnow
 
 if TYPE_CHECKING:
     from oncall.session import Session
 
-KINDS = ("password", "token", "app_password", "totp_seed")
-"""What can be stored for a site: its login password, its API token for posting, a
-Bluesky app password (Bluesky's API token) and a TOTP seed for two-factor sign-in."""
+__all__ = [
+    "KINDS", "KIND_LABELS", "PROCESS_MEMORY", "VAULT_FILE", "AccessRefused", "KeyStore",
+    "MemoryKeyring", "Vault", "VaultError", "VaultLocked", "VaultTimeout", "VaultUnavailable",
+    "headless_fix", "is_sandbox", "service_for", "token_kind",
+]
 
-KIND_LABELS = {"password": "password", "token": "API token", "app_password": "app password",
-               "totp_seed": "TOTP seed"}
-WORKERS = 4  # keyring calls at once; also bounds the Argon2 memory of the encrypted file
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-T = TypeVar("T")
-_LOCKED = "the vault is locked: unlock it with its passphrase first"
+# What a credential was taken for, as logged: credential.copied, .revealed, .code_copied.
+PURPOSES = ("copied", "revealed", "code_copied")
 
 
-def service_for(site: Site) -> str:
-    """The keyring service name of a site's secrets."""
-    return site.keyring_key or f"oncall/{site.id}"
+class AccessRefused(VaultError):
+    """The procedure does not let this person do this; `rule` says which part. Logged."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
-def token_kind(site: Site) -> str:
-    """The kind that holds a site's API credential: Bluesky signs in with an app password."""
-    return "app_password" if site.platform == Platform.BLUESKY else "token"
+class Vault(KeyStore):
+    """The KeyStore as one officer may use it. Built by `for_session`, so it always knows
+    who is asking; the raw, unchecked reads and writes are the KeyStore's alone."""
 
-
-def is_sandbox(site: Site) -> bool:
-    """Whether the site points at the local sandbox (loopback), not a real network."""
-    try:
-        return (urlsplit(site.api_base).hostname or "") in _LOOPBACK
-    except ValueError:
-        return False
-
-
-def _kind(kind: str) -> str:
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
-    return kind
-
-
-class _Workers:
-    """A few daemon threads running keyring calls, shared by every Vault in the process."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = \
-            queue.SimpleQueue()
-        self._started = False
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        with self._lock:
-            if not self._started:
-                for n in range(self._size):
-                    threading.Thread(target=self._run, name=f"oncall-vault-{n}",
-                                     daemon=True).start()
-                self._started = True
-        future: Future[T] = Future()
-        self._jobs.put((future, fn))
-        return future
-
-    def _run(self) -> None:
-        while True:
-            future, fn = self._jobs.get()
-            if not future.set_running_or_notify_cancel():
-                continue  # its caller gave up before it started
-            try:
-                result = fn()
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
-            del future, fn
-
-
-_POOL = _Workers(WORKERS)
-
-
-class Vault:
-    """Per-site secrets in keyring, behind a timeout. Also the posting engine's TokenSource.
-
-    Sync methods block the calling thread for at most `timeout` seconds: call them from
-    a worker thread or the CLI, never on the event loop. The `a...` methods are the same
-    for async code. Each raises VaultUnavailable, VaultLocked or VaultTimeout.
-    """
-
-    def __init__(self, settings: VaultSettings, home: Path, *,
-                 backend: KeyringBackend | None = None, timeout: float | None = None) -> None:
-        self.home = Path(home)
-        self.timeout = float(settings.timeout_seconds if timeout is None else timeout)
-        self._backend = backend
-        self._problem: VaultError | None = None
-        self._resolve_lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._unlocked = False
-        choice = settings.backend.strip()
-        if backend is None and choice:
-            try:
-                self._backend = explicit_backend(choice, self.home)
-            except VaultError as exc:
-                self._problem = exc
+    def __init__(self, session: Session, *, backend: KeyringBackend | None = None,
+                 timeout: float | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(session.settings.vault, session.paths.home, backend=backend,
+                         timeout=timeout)
+        self.session = session
+        self.clock = clock
 
     @classmethod
     def for_session(cls, session: Session) -> Vault:
-        """The vault configured in the session's home."""
-        return cls(session.settings.vault, session.paths.home)
+        """The vault configured in the session's home, for the session's officer."""
+        return cls(session)
 
-    # --- state ---------------------------------------------------------------------------
+    # --- the rules -----------------------------------------------------------------------
 
-    @property
-    def needs_passphrase(self) -> bool:
-        """Whether this backend is an encrypted file that `unlock` opens."""
-        return is_encrypted(self._backend)
+    def access(self, site: Site) -> AccessDecision:
+        """May this officer reach `site`'s credential now, and on what footing."""
+        return decide(self.session.user, site, self.session.directory, self.clock())
 
-    @property
-    def locked(self) -> bool:
-        """True until `unlock` succeeds, for a backend that needs a passphrase."""
-        return self.needs_passphrase and not self._unlocked
+    def _refuse(self, site: Site | None, rule: str, message: str, what: str) -> AccessRefused:
+        self.session.record("credential.refused", subject=site.name if site else "registry",
+                            details={"site": site.id if site else "", "rule": rule,
+                                     "wanted": what})
+        return AccessRefused(rule, message)
 
-    @property
-    def file(self) -> Path | None:
-        """The encrypted file, for the cryptfile backend."""
-        path = getattr(self._backend, "file_path", None) if self.needs_passphrase else None
-        return Path(path) if path else None
+    def _check_read(self, site: Site, kind: str, purpose: str, reason: str) -> AccessDecision:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown purpose {purpose!r}")
+        decision = self.access(site)
+        if not decision.allowed:
+            raise self._refuse(site, decision.rule, decision.explanation, f"{kind} {purpose}")
+        if decision.needs_reason and not reason.strip():
+            raise self._refuse(site, "reason.required", "Give a reason: it goes in the action "
+                               "log with who, which site and when.", f"{kind} {purpose}")
+        return decision
 
-    @property
-    def initialised(self) -> bool:
-        """False while the encrypted file does not exist yet: the first `unlock` creates it
-        and sets its passphrase, so ask for that passphrase twice."""
-        return self.file is None or self.file.exists()
+    def require_change(self, site: Site, kind: str, what: str) -> Right:
+        """Raise AccessRefused (logged) unless this officer may change the credential."""
+        right = may_manage(self.session.user, site)
+        if not right.allowed:
+            raise self._refuse(site, right.rule, right.explanation, f"{kind} {what}")
+        return right
 
-    @property
-    def persistent(self) -> bool:
-        """False for the memory backend, whose secrets end with the process."""
-        return not isinstance(self._backend, MemoryKeyring)
+    # --- reading -------------------------------------------------------------------------
 
-    @property
-    def backend_label(self) -> str:
-        """The backend in words, e.g. "encrypted file /srv/oncall/vault.cfg"."""
-        if self._problem is not None:
-            return "unavailable"
-        if self.file is not None:
-            return f"encrypted file {self.file}"
-        if self._backend is None:
-            return "keyring default"
-        return "memory (this process only)" if isinstance(self._backend, MemoryKeyring) \
-            else type(self._backend).__name__
+    def take(self, site: Site, kind: str = "password", *, purpose: str = "copied",
+             reason: str = "") -> Secret | None:
+        """The stored secret for this officer, if the rules allow, logged as
+        credential.<purpose> before it is returned; None if none is stored (not logged).
+        Raises AccessRefused (logged) or a VaultError."""
+        decision = self._check_read(site, kind, purpose, reason)
+        secret = self._wait(self._get(site, kind))
+        if secret is not None:
+            self._log_use(site, kind, purpose, reason, decision)
+        return secret
 
-    def lock(self) -> None:
-        """Forget the passphrase (the encrypted file stays as it is)."""
-        if self.needs_passphrase:
-            with contextlib.suppress(Exception):
-                del self._backend.keyring_key  # type: ignore[union-attr]
-        self._unlocked = False
+    async def atake(self, site: Site, kind: str = "password", *, purpose: str = "copied",
+                    reason: str = "") -> Secret | None:
+        """`take` for async code (the checks and the log run in a thread)."""
+        decision = await asyncio.to_thread(self._check_read, site, kind, purpose, reason)
+        secret = await self._await(self._get(site, kind))
+        if secret is not None:
+            await asyncio.to_thread(self._log_use, site, kind, purpose, reason, decision)
+        return secret
 
-    # --- running keyring calls -----------------------------------------------------------
-
-    def _resolved(self) -> KeyringBackend:
-        if self._problem is not None:
-            raise self._problem
-        with self._resolve_lock:
-            if self._backend is None:
-                self._backend = default_backend(self.home)
-            return self._backend
-
-    def _job(self, fn: Callable[[KeyringBackend], T], *secrets: str,
-             while_locked: bool = False) -> Callable[[], T]:
-        """`fn` on the backend, with keyring's errors turned into VaultErrors."""
-        def job() -> T:
-            backend = self._resolved()
-            if self.locked and not while_locked:
-                raise VaultLocked(_LOCKED)
-            try:
-                return fn(backend)
-            except VaultError:
-                raise
-            except KeyringLocked:
-                raise VaultLocked("the keyring is locked: unlock it and try again") from None
-            except NoKeyringError:
-                raise VaultUnavailable(headless_fix(self.home)) from None
-            except Exception as exc:
-                raise VaultError(f"the keyring failed ({type(exc).__name__}: "
-                                 f"{one_line(redact(str(exc), *secrets), 160)})") from None
-        return job
-
-    def _timed_out(self, write: bool) -> VaultTimeout:
-        after = " The change may still be saved when it answers." if write else ""
-        return VaultTimeout(
-            f"the keyring did not answer within {self.timeout:g} s; is it locked? Unlock "
-            "it (or the desktop keyring) and try again; if it is only slow, Web "
-            f"Communications can raise [vault] timeout_seconds in config.toml.{after}")
-
-    def _wait(self, job: Callable[[], T], write: bool = False) -> T:
-        future = _POOL.submit(job)
-        try:
-            return future.result(timeout=self.timeout)
-        except TimeoutError:
-            future.cancel()
-            raise self._timed_out(write) from None
-
-    async def _await(self, job: Callable[[], T], write: bool = False) -> T:
-        future = _POOL.submit(job)
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
-        except TimeoutError:
-            future.cancel()
-            raise self._timed_out(write) from None
-
-    # --- the jobs ------------------------------------------------------------------------
-
-    def _get(self, site: Site, kind: str) -> Callable[[], Secret | None]:
-        service, kind = service_for(site), _kind(kind)
-
-        def run(backend: KeyringBackend) -> Secret | None:
-            value = backend.get_password(service, kind)
-            return Secret(value) if value else None
-        return self._job(run)
-
-    def _set(self, site: Site, kind: str, value: Secret) -> Callable[[], None]:
-        service, kind = service_for(site), _kind(kind)
-        if not isinstance(value, Secret):
-            raise TypeError("store a Secret, not plain text")
-        text = value.reveal()
-        if not text.strip():
-            raise ValueError(f"refusing to store an empty {KIND_LABELS[kind]}")
-
-        def run(backend: KeyringBackend) -> None:
-            with self._write_lock:
-                backend.set_password(service, kind, text)
-        return self._job(run, text)
-
-    def _delete(self, site: Site, kind: str) -> Callable[[], bool]:
-        service, kind = service_for(site), _kind(kind)
-
-        def run(backend: KeyringBackend) -> bool:
-            with self._write_lock:
-                try:
-                    backend.delete_password(service, kind)
-                except PasswordDeleteError:
-                    return False
-                return True
-        return self._job(run)
-
-    def _status(self, site: Site, kinds: tuple[str, ...]) -> Callable[[], dict[str, bool]]:
-        service = service_for(site)
-        kinds = tuple(_kind(k) for k in kinds)
-
-        def run(backend: KeyringBackend) -> dict[str, bool]:
-            if hasattr(backend, "has_entry"):  # the encrypted file: no passphrase needed
-                return {k: backend.has_entry(service, k) for k in kinds}
-            if self.locked:
-                raise VaultLocked(_LOCKED)
-            return {k: bool(backend.get_password(service, k)) for k in kinds}
-        return self._job(run, while_locked=True)
-
-    def _unlock(self, passphrase: Secret) -> Callable[[], None]:
-        text = passphrase.reveal()
-
-        def run(backend: KeyringBackend) -> None:
-            if not is_encrypted(backend):
-                return  # nothing to unlock
-            if not text.strip():
-                raise VaultLocked("an empty passphrase cannot unlock the vault")
-            try:
-                backend.keyring_key = text  # type: ignore[attr-defined]
-            except ValueError as exc:
-                # CryptFileKeyring keeps a wrong key set after failing: forget it.
-                with contextlib.suppress(Exception):
-                    del backend.keyring_key  # type: ignore[attr-defined]
-                self._unlocked = False
-                if "MAC check failed" in str(exc) or "Incorrect Password" in str(exc):
-                    raise VaultLocked("wrong passphrase") from None
-                raise VaultUnavailable(f"the vault file {self.file} could not be opened "
-                                       f"({one_line(redact(str(exc), text), 160)})") from None
-            self._unlocked = True
-        return self._job(run, text, while_locked=True)
-
-    # --- sync API (CLI, worker threads) --------------------------------------------------
+    def _log_use(self, site: Site, kind: str, purpose: str, reason: str,
+                 decision: AccessDecision) -> None:
+        self.session.record(f"credential.{purpose}", subject=site.name, details={
+            "site": site.id, "kind": kind, "reason": reason.strip(), "rule": decision.rule,
+            "break_glass": not decision.first_line})
 
     def get(self, site: Site, kind: str = "password") -> Secret | None:
-        """The stored secret, or None if none is stored."""
-        return self._wait(self._get(site, kind))
-
-    def set(self, site: Site, kind: str, value: Secret) -> None:
-        """Store `value` (ValueError if empty, TypeError if not a Secret)."""
-        self._wait(self._set(site, kind, value), write=True)
-
-    def delete(self, site: Site, kind: str) -> bool:
-        """Remove a secret; False if none was stored."""
-        return self._wait(self._delete(site, kind), write=True)
-
-    def has(self, site: Site, kind: str) -> bool:
-        """Whether a secret of `kind` is stored (the encrypted file answers while locked)."""
-        return self._wait(self._status(site, (kind,)))[kind]
-
-    def status(self, site: Site) -> dict[str, bool]:
-        """Which kinds are stored for `site`: {kind: bool} for every kind in KINDS."""
-        return self._wait(self._status(site, KINDS))
-
-    def unlock(self, passphrase: Secret) -> None:
-        """Open the encrypted file (creating it, with this passphrase, if it does not
-        exist). VaultLocked("wrong passphrase") if it does not match. No-op for backends
-        without a passphrase."""
-        self._wait(self._unlock(passphrase))
-
-    # --- async API (UI, posting engine) --------------------------------------------------
+        """Refused: say what the secret is for (`take`), so that it is logged."""
+        raise AccessRefused("vault.get", "Use Vault.take(site, kind, purpose=..., reason=...): "
+                            "every read of a credential is checked and logged.")
 
     async def aget(self, site: Site, kind: str = "password") -> Secret | None:
-        """`get` for async code."""
-        return await self._await(self._get(site, kind))
+        """Refused: see `get`."""
+        return self.get(site, kind)
+
+    # --- changing ------------------------------------------------------------------------
+
+    def set(self, site: Site, kind: str, value: Secret) -> None:
+        """Store `value` if this officer may change the site's credentials; logged."""
+        self.require_change(site, kind, "store")
+        super().set(site, kind, value)
+        self.session.record("credential.stored", subject=site.name,
+                            details={"site": site.id, "kind": kind})
 
     async def aset(self, site: Site, kind: str, value: Secret) -> None:
         """`set` for async code."""
-        await self._await(self._set(site, kind, value), write=True)
+        await asyncio.to_thread(self._check_change, site, kind, "store")
+        await super().aset(site, kind, value)
+        await asyncio.to_thread(self.session.record, "credential.stored", subject=site.name,
+                                details={"site": site.id, "kind": kind})
+
+    def delete(self, site: Site, kind: str) -> bool:
+        """Remove a secret if this officer may change the site's credentials; logged."""
+        self.require_change(site, kind, "delete")
+        removed = super().delete(site, kind)
+        if removed:
+            self.session.record("credential.deleted", subject=site.name,
+                                details={"site": site.id, "kind": kind})
+        return removed
 
     async def adelete(self, site: Site, kind: str) -> bool:
         """`delete` for async code."""
-        return await self._await(self._delete(site, kind), write=True)
+        await asyncio.to_thread(self._check_change, site, kind, "delete")
+        removed = await super().adelete(site, kind)
+        if removed:
+            await asyncio.to_thread(self.session.record, "credential.deleted",
+                                    subject=site.name, details={"site": site.id, "kind": kind})
+        return removed
 
-    async def ahas(self, site: Site, kind: str) -> bool:
-        """`has` for async code."""
-        return (await self._await(self._status(site, (kind,))))[kind]
-
-    async def astatus(self, site: Site) -> dict[str, bool]:
-        """`status` for async code."""
-        return await self._await(self._status(site, KINDS))
-
-    async def aunlock(self, passphrase: Secret) -> None:
-        """`unlock` for async code."""
-        await self._await(self._unlock(passphrase))
+    # --- posting ---------------------------------------------------------------------------
 
     async def token_for(self, site: Site) -> Secret:
-        """The site's API credential for posting (TokenSource).
-
-        The stored "token" ("app_password" for Bluesky). A site on the local sandbox gets
-        the sandbox's demo token when none is stored or the vault cannot be read.
-        PublishError(REJECTED) when none is stored; PublishError(UNREACHABLE) when the
-        vault is locked, unavailable or slow (nothing was sent)."""
-        kind = token_kind(site)
-        try:
-            secret = await self.aget(site, kind)
-        except VaultError as exc:
-            if is_sandbox(site):
-                return Secret(sandbox_token(site))
-            raise PublishError(Failure.UNREACHABLE, f"{site_label(site)}: could not read the "
-                               f"{KIND_LABELS[kind]} from the vault ({exc}); nothing was "
-                               "sent") from None
-        if secret is not None:
-            return secret
-        if is_sandbox(site):
-            return Secret(sandbox_token(site))
-        raise PublishError(Failure.REJECTED, f"{site_label(site)}: no {KIND_LABELS[kind]} "
-                           f"stored; Web Communications: oncall vault set {site.id} "
-                           f"--kind {kind}")
+        """The site's API token, for posting as this officer: only where they may post
+        (the send path has checked it; this holds for any other caller too)."""
+        registry = await asyncio.to_thread(self.session.sites.all)
+        right = may_post(self.session.user, site, registry)
+        if not right.allowed:
+            raise PublishError(Failure.REJECTED, f"{site_label(site)}: {right.explanation} "
+                               "Nothing was sent.")
+        return await super().token_for(site)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,12 @@ import pytest
 
 from oncall.demo import DEMO_USER, build_demo
 from oncall.session import Session, open_session
+
+
+def acting(details: dict[str, object]) -> dict[str, object]:
+    """A log entry's details as written by a test session: tests act as a demo officer,
+    and the log records the Unix login behind them too."""
+    return {**details, "unix_login": getpass.getuser()}
 
 
 @pytest.fixture(autouse=True)

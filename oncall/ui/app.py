@@ -10,6 +10,7 @@ import httpx
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import WorkerFailed
@@ -120,6 +121,11 @@ class OncallApp(App[int]):
         current = THEME_ORDER.index(self.theme) if self.theme in THEME_ORDER else -1
         self.theme = THEME_ORDER[(current + 1) % len(THEME_ORDER)]
         self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header: titles hold incident and playbook names, shown literally."""
+        return super().format_title(printable(title, single_line=True),
+                                    printable(sub_title, single_line=True))
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:

@@ -52,11 +52,15 @@ def test_sites_list_and_import(demo_home: Path, tmp_path: Path,
     extra = tmp_path / "extra.toml"
     extra.write_text('[[site]]\nid = "new-fb"\nplatform = "facebook"\nname = "New page"\n'
                      'handle = "NewPage"\ntier = "corporate"\n')
-    code, out, _ = run(capsys, "--home", str(demo_home), "sites", "import", str(extra))
+    code, _, err = run(capsys, "--home", str(demo_home), "sites", "import", str(extra))
+    assert code == 4 and "Only Web Communications" in err  # a press officer may not
+    code, out, _ = run(capsys, "--home", str(demo_home), "--user", "mkowalski", "sites",
+                       "import", str(extra))
     assert (code, out.strip()) == (0, f"imported 1 sites from {extra}")
-    code, out, _ = run(capsys, "--home", str(demo_home), "log", "tail", "-n", "1", "--json")
-    entry = json.loads(out)
-    assert entry["action"] == "site.registry.imported" and entry["actor"] == "sokafor"
+    code, out, _ = run(capsys, "--home", str(demo_home), "log", "tail", "-n", "2", "--json")
+    refused, imported = (json.loads(line) for line in out.splitlines())
+    assert refused["action"] == "site.registry.refused" and refused["actor"] == "sokafor"
+    assert imported["action"] == "site.registry.imported" and imported["actor"] == "mkowalski"
 
 
 def test_bad_registry_names_line(demo_home: Path, tmp_path: Path,
@@ -64,7 +68,8 @@ def test_bad_registry_names_line(demo_home: Path, tmp_path: Path,
     bad = tmp_path / "bad.toml"
     bad.write_text('[[site]]\nid = "a"\nplatform = "myspace"\nname = "A"\nhandle = "a"\n'
                    'tier = "local"\n')
-    code, _, err = run(capsys, "--home", str(demo_home), "sites", "import", str(bad))
+    code, _, err = run(capsys, "--home", str(demo_home), "--user", "mkowalski", "sites",
+                       "import", str(bad))
     assert code == 2
     assert f"{bad}:3: unknown platform 'myspace'" in err
     assert f"{bad}:1: a local site needs its owning officer" in err

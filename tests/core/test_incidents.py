@@ -15,6 +15,7 @@ from oncall.model import CadencePhase, Playbook, Step, StepTick
 from oncall.playbooks import load_library
 from oncall.resources import shipped_dir
 from oncall.session import Session, open_session
+from tests.conftest import acting
 
 NOW = datetime(2026, 11, 26, 2, 47, tzinfo=UTC)
 CADENCE = (CadencePhase("30m", "4h"), CadencePhase("1h"))
@@ -71,8 +72,8 @@ def test_open_is_logged(incidents: Incidents, playbook: Playbook,
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.actor, entry.role, entry.incident, entry.subject) == (
         "incident.opened", "sokafor", "Press Officer", inc.id, "Missing girl, 14")
-    assert entry.details == {"playbook": "missing-high-risk", "location": "Mill Lane",
-                             "reference": "123"}
+    assert entry.details == acting({"playbook": "missing-high-risk", "location": "Mill Lane",
+                                    "reference": "123"})
 
 
 @pytest.mark.parametrize("title", ["", "   ", "\n\t"])
@@ -149,7 +150,7 @@ def test_tick_and_untick_are_logged_and_shown(incidents: Incidents, playbook: Pl
                             done_by="sokafor")
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.incident, entry.subject, entry.details) == (
-        "playbook.step.done", inc.id, step.title, {"step": step.id})
+        "playbook.step.done", inc.id, step.title, acting({"step": step.id}))
 
     # Another officer on the same home sees the tick and who made it.
     other = Incidents(open_session(demo_session.paths.home, "dpritchard"))
@@ -161,7 +162,7 @@ def test_tick_and_untick_are_logged_and_shown(incidents: Incidents, playbook: Pl
     other.untick(inc, step)
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.actor, entry.details) == (
-        "playbook.step.undone", "dpritchard", {"step": step.id})
+        "playbook.step.undone", "dpritchard", acting({"step": step.id}))
     assert incidents.checklist(inc, playbook)[0].tick is None
 
 
@@ -262,11 +263,11 @@ def test_proceedings_active_and_ended_are_logged(incidents: Incidents, playbook:
     assert incidents.get(inc.id).status_label == "PROCEEDINGS ACTIVE"
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.incident, entry.details) == (
-        "incident.proceedings_active", inc.id, {"reason": "man charged, court tomorrow"})
+        "incident.proceedings_active", inc.id, acting({"reason": "man charged, court tomorrow"}))
     assert incidents.set_proceedings_active(inc.id, False, "case dropped").status == "open"
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.details) == ("incident.proceedings_ended",
-                                             {"reason": "case dropped"})
+                                             acting({"reason": "case dropped"}))
 
 
 def test_close_is_logged_and_a_second_close_refused(incidents: Incidents, playbook: Playbook,
@@ -278,7 +279,7 @@ def test_close_is_logged_and_a_second_close_refused(incidents: Incidents, playbo
     assert incidents.get(inc.id) == closed
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.incident, entry.details) == (
-        "incident.closed", inc.id, {"note": "found safe"})
+        "incident.closed", inc.id, acting({"note": "found safe"}))
     before = actions(demo_session)
     with pytest.raises(IncidentError, match="already closed"):
         incidents.close(inc.id, now=NOW + timedelta(hours=3))
@@ -293,7 +294,7 @@ def test_close_without_note_logs_no_details(incidents: Incidents, playbook: Play
                                             demo_session: Session) -> None:
     inc = incidents.open(playbook, "Missing girl", now=NOW)
     incidents.close(inc.id, now=NOW)
-    assert demo_session.log.tail(1)[0].details == {}
+    assert demo_session.log.tail(1)[0].details == acting({})
 
 
 def test_update_changes_title_and_location(incidents: Incidents, playbook: Playbook,
@@ -307,7 +308,7 @@ def test_update_changes_title_and_location(incidents: Incidents, playbook: Playb
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.incident, entry.details) == (
         "incident.updated", inc.id,
-        {"title": "Missing girl, 14, found?", "location": "Mill Lane, Brackenford"})
+        acting({"title": "Missing girl, 14, found?", "location": "Mill Lane, Brackenford"}))
 
 
 def test_update_refuses_other_fields_and_a_blank_title(incidents: Incidents,

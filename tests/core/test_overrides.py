@@ -16,6 +16,7 @@ from oncall.overrides import (
     who_can_override,
 )
 from oncall.session import Session, open_session
+from tests.conftest import acting
 
 TEXT = "APPEAL: Have you seen Zebedee Quintrell, 14? Last seen 21:00 on Wednesday 25 November."
 SHA = hashlib.sha256(TEXT.encode("utf-8")).hexdigest()
@@ -50,9 +51,9 @@ def test_corporate_comms_override_is_logged_with_hash_not_text(demo_home: Path) 
     assert (entry.action, entry.actor, entry.role, entry.incident, entry.subject) == (
         "policy.overridden", "rellison", "Corporate Communications", "20261126-01",
         "mp-appeal")
-    assert entry.details == {"rule": "template.out_of_review",
-                             "reason": "child at risk, approved wording lapsed yesterday",
-                             "text_sha256": SHA}
+    assert entry.details == acting({"rule": "template.out_of_review",
+                                    "reason": "child at risk, approved wording lapsed yesterday",
+                                    "text_sha256": SHA})
     # The overridden text itself is nowhere in the log, not even in part.
     raw = log_text(session)
     assert "Zebedee Quintrell" not in raw and "Quintrell" not in raw

@@ -26,6 +26,7 @@ from oncall.tomlfile import TomlError
 from oncall.vault import (
     KINDS,
     PROCESS_MEMORY,
+    KeyStore,
     MemoryKeyring,
     Vault,
     VaultError,
@@ -70,8 +71,8 @@ def getpass_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(getpass, "getpass", refuse)
 
 
-def memory_vault(home: Path, **kwargs: float) -> Vault:
-    return Vault(VaultSettings(backend="memory"), home, **kwargs)
+def memory_vault(home: Path, **kwargs: float) -> KeyStore:
+    return KeyStore(VaultSettings(backend="memory"), home, **kwargs)
 
 
 # --- the memory backend --------------------------------------------------------------------
@@ -186,7 +187,7 @@ async def test_token_for_without_a_token_says_who_fixes_it(home: Path) -> None:
 
 
 async def test_token_for_when_the_vault_cannot_be_read(home: Path, cheap_kdf: None) -> None:
-    vault = Vault(VaultSettings(backend="cryptfile"), home)
+    vault = KeyStore(VaultSettings(backend="cryptfile"), home)
     assert vault.locked
     with pytest.raises(PublishError, match="nothing was sent") as caught:
         await vault.token_for(FB)
@@ -197,7 +198,7 @@ async def test_token_for_when_the_vault_cannot_be_read(home: Path, cheap_kdf: No
 # --- the encrypted file (headless hosts) -------------------------------------------------
 
 def test_cryptfile_unlock_set_get(home: Path, cheap_kdf: None, getpass_forbidden: None) -> None:
-    vault = Vault(VaultSettings(backend="cryptfile"), home)
+    vault = KeyStore(VaultSettings(backend="cryptfile"), home)
     assert vault.needs_passphrase and vault.locked and not vault.initialised
     assert vault.file == home / "vault.cfg"
     with pytest.raises(VaultLocked, match="locked"):
@@ -217,7 +218,7 @@ def test_cryptfile_unlock_set_get(home: Path, cheap_kdf: None, getpass_forbidden
     with pytest.raises(VaultLocked):
         vault.get(FB, "password")
 
-    again = Vault(VaultSettings(backend="cryptfile"), home)
+    again = KeyStore(VaultSettings(backend="cryptfile"), home)
     with pytest.raises(VaultLocked, match="wrong passphrase") as caught:
         again.unlock(Secret("wrong horse"))
     assert "wrong horse" not in str(caught.value)
@@ -230,7 +231,7 @@ def test_cryptfile_unlock_set_get(home: Path, cheap_kdf: None, getpass_forbidden
 
 
 def test_cryptfile_refuses_an_empty_passphrase(home: Path, cheap_kdf: None) -> None:
-    vault = Vault(VaultSettings(backend="cryptfile"), home)
+    vault = KeyStore(VaultSettings(backend="cryptfile"), home)
     with pytest.raises(VaultLocked, match="empty"):
         vault.unlock(Secret(" "))
     assert not (home / "vault.cfg").exists()
@@ -247,7 +248,7 @@ def _assert_fix_it(exc: VaultError, home: Path) -> None:
 
 
 def test_fail_backend_by_name_explains_the_fix(home: Path) -> None:
-    vault = Vault(VaultSettings(backend="keyring.backends.fail.Keyring"), home)
+    vault = KeyStore(VaultSettings(backend="keyring.backends.fail.Keyring"), home)
     with pytest.raises(VaultUnavailable) as caught:
         vault.get(FB, "password")
     _assert_fix_it(caught.value, home)
@@ -258,7 +259,7 @@ def test_fail_backend_by_name_explains_the_fix(home: Path) -> None:
 def test_default_fail_or_plaintext_backend_is_unavailable(
         home: Path, monkeypatch: pytest.MonkeyPatch, default: type[KeyringBackend]) -> None:
     monkeypatch.setattr(keyring, "get_keyring", default)
-    vault = Vault(VaultSettings(), home)
+    vault = KeyStore(VaultSettings(), home)
     with pytest.raises(VaultUnavailable) as caught:
         vault.status(FB)
     _assert_fix_it(caught.value, home)
@@ -268,13 +269,13 @@ def test_default_backend_is_used_when_it_works(home: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     store = Recording()
     monkeypatch.setattr(keyring, "get_keyring", lambda: store)
-    Vault(VaultSettings(), home).set(FB, "token", Secret("t"))
+    KeyStore(VaultSettings(), home).set(FB, "token", Secret("t"))
     assert store.items == {("oncall/corp-fb", "token"): "t"}
 
 
 def test_an_unknown_backend_name_is_unavailable(home: Path) -> None:
     with pytest.raises(VaultUnavailable, match="could not be loaded"):
-        Vault(VaultSettings(backend="no.such.Backend"), home).get(FB, "password")
+        KeyStore(VaultSettings(backend="no.such.Backend"), home).get(FB, "password")
 
 
 class Recording(KeyringBackend):
@@ -299,7 +300,7 @@ class Leaky(Recording):
 
 
 def test_keyring_errors_never_carry_the_secret(home: Path) -> None:
-    vault = Vault(VaultSettings(), home, backend=Leaky())
+    vault = KeyStore(VaultSettings(), home, backend=Leaky())
     with pytest.raises(VaultError) as caught:
         vault.set(FB, "password", Secret(LEAK))
     assert "RuntimeError" in str(caught.value) and LEAK not in str(caught.value)
@@ -329,7 +330,7 @@ class Hanging(Recording):
 async def test_a_hanging_keyring_times_out(home: Path) -> None:
     release = threading.Event()
     hanging = Hanging(release)
-    vault = Vault(VaultSettings(), home, backend=hanging, timeout=0.2)
+    vault = KeyStore(VaultSettings(), home, backend=hanging, timeout=0.2)
     try:
         with pytest.raises(VaultTimeout, match=r"did not answer within 0\.2 s; is it locked"):
             vault.get(FB, "password")
@@ -357,7 +358,7 @@ def test_timeout_comes_from_config(home: Path) -> None:
     Paths(home).config.write_text('[vault]\nbackend = "memory"\ntimeout_seconds = 9\n')
     settings = load_settings(Paths(home).config)
     assert settings.vault == VaultSettings(backend="memory", timeout_seconds=9)
-    assert Vault(settings.vault, home).timeout == 9
+    assert KeyStore(settings.vault, home).timeout == 9
     Paths(home).config.write_text("[vault]\ntimeout_seconds = 0\n")
     with pytest.raises(TomlError, match="at least 1"):
         load_settings(Paths(home).config)
@@ -395,6 +396,7 @@ def test_cli_kinds_match_the_vault() -> None:
 
 def test_cli_set_list_check_delete(vault_home: Path, capsys: pytest.CaptureFixture[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONCALL_USER", "mkowalski")  # Web Communications
     h = ("--home", str(vault_home))
     code, _, err = run(capsys, monkeypatch, *h, "vault", "check")
     assert code == 1 and "20 site(s) without a password" in err
@@ -431,7 +433,7 @@ def test_cli_check_passes_when_every_site_has_a_password(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from oncall.session import open_session
 
-    session = open_session(vault_home)
+    session = open_session(vault_home, "mkowalski")
     vault = Vault.for_session(session)
     for site in session.sites.all():
         vault.set(site, "password", Secret("pw"))
@@ -442,6 +444,7 @@ def test_cli_check_passes_when_every_site_has_a_password(
 
 def test_cli_refusals(vault_home: Path, capsys: pytest.CaptureFixture[str],
                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONCALL_USER", "mkowalski")  # Web Communications
     h = ("--home", str(vault_home))
     code, _, err = run(capsys, monkeypatch, *h, "vault", "set", "corp-fb", stdin="\n")
     assert code == 2 and "empty" in err
@@ -450,6 +453,41 @@ def test_cli_refusals(vault_home: Path, capsys: pytest.CaptureFixture[str],
     with pytest.raises(SystemExit):
         main([*h, "vault", "set", "corp-fb", "--kind", "pin"])
     assert PROCESS_MEMORY.get_password("oncall/corp-fb", "password") is None
+
+
+@pytest.mark.parametrize(("login", "site"), [
+    ("gmercer", "corp-fb"),        # Professional Standards: never
+    ("sokafor", "corp-fb"),        # a press officer reads on call, but does not change
+    ("thale", "corp-fb"),          # a local page's owner, on a corporate site
+    ("thale", "wren-fb"),          # ... and on someone else's local page
+    ("rellison", "brk-north-fb"),  # Corporate Communications
+])
+@pytest.mark.parametrize("verb", ["set", "delete"])
+def test_cli_refuses_and_logs_who_may_not_change_a_credential(
+        vault_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        login: str, site: str, verb: str) -> None:
+    PROCESS_MEMORY.set_password(f"oncall/{site}", "password", "kept")
+    monkeypatch.setenv("ONCALL_USER", login)
+    argv = ["--home", str(vault_home), "vault", verb, site]
+    argv += ["--kind", "password"] if verb == "delete" else []
+    code, _, err = run(capsys, monkeypatch, *argv, stdin="overwritten")
+    assert code == 4 and "refused" in err and "Web Communications" in err
+    assert PROCESS_MEMORY.get_password(f"oncall/{site}", "password") == "kept"
+    from oncall.actionlog import ActionLog
+
+    last = ActionLog(vault_home / "log").tail(1)[0]
+    assert (last.action, last.actor, last.details["site"]) == ("credential.refused", login,
+                                                              site)
+
+
+def test_cli_a_local_owner_may_change_their_own_page(
+        vault_home: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONCALL_USER", "thale")
+    code, _, _ = run(capsys, monkeypatch, "--home", str(vault_home), "vault", "set",
+                     "brk-north-fb", stdin="mine")
+    assert code == 0 and PROCESS_MEMORY.get_password("oncall/brk-north-fb", "password") \
+        == "mine"
 
 
 def test_cli_headless_host_exit_2_with_the_fix(demo_home: Path,
@@ -465,6 +503,7 @@ def test_cli_headless_host_exit_2_with_the_fix(demo_home: Path,
 def test_cli_cryptfile_takes_the_passphrase_from_the_environment(
         demo_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         cheap_kdf: None, getpass_forbidden: None) -> None:
+    monkeypatch.setenv("ONCALL_USER", "mkowalski")  # Web Communications
     use_backend(demo_home, "cryptfile")
     h = ("--home", str(demo_home))
     monkeypatch.delenv("ONCALL_VAULT_PASSPHRASE", raising=False)
@@ -485,6 +524,7 @@ def test_cli_cryptfile_takes_the_passphrase_from_the_environment(
 
 async def test_a_secret_never_leaks(vault_home: Path, capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONCALL_USER", "mkowalski")  # Web Communications
     h = ("--home", str(vault_home))
     outputs: list[str] = []
     for argv, stdin in ((("vault", "set", "corp-fb"), LEAK),
@@ -501,7 +541,7 @@ async def test_a_secret_never_leaks(vault_home: Path, capsys: pytest.CaptureFixt
         await vault.token_for(FB)
     outputs += [str(missing.value), repr(missing.value), missing.value.raw]
     with pytest.raises(VaultError) as leaky:
-        Vault(VaultSettings(), vault_home, backend=Leaky()).set(FB, "token", Secret(LEAK))
+        KeyStore(VaultSettings(), vault_home, backend=Leaky()).set(FB, "token", Secret(LEAK))
     outputs += [str(leaky.value), repr(leaky.value)]
     assert all(LEAK not in text for text in outputs)
     assert any("credential.stored" in text for text in outputs)
@@ -518,6 +558,7 @@ class Terminal(io.StringIO):
 def test_cli_at_a_terminal_prompts_hidden_and_confirms_a_new_passphrase(
         demo_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         cheap_kdf: None) -> None:
+    monkeypatch.setenv("ONCALL_USER", "mkowalski")  # Web Communications
     import getpass
 
     use_backend(demo_home, "cryptfile")
@@ -535,6 +576,6 @@ def test_cli_at_a_terminal_prompts_hidden_and_confirms_a_new_passphrase(
     out, err = capsys.readouterr()
     assert "differ" in err and "creates" in err and LEAK not in out + err
     assert prompts[-1] == "password for Mercia Vale Police (Facebook) (not shown): "
-    vault = Vault(VaultSettings(backend="cryptfile"), demo_home)
+    vault = KeyStore(VaultSettings(backend="cryptfile"), demo_home)
     vault.unlock(Secret("pass phrase"))
     assert vault.get(FB, "password") == Secret(LEAK)

@@ -14,6 +14,7 @@ from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.dashboard import DashboardScreen
 from oncall.ui.screens.fill import FillScreen
 from oncall.ui.screens.incident import IncidentScreen
+from tests.conftest import acting
 from tests.ui.conftest import SIZE, screen_text, settle
 
 
@@ -174,7 +175,7 @@ async def test_proceedings_active_and_close_are_logged(live_demo_home: Path) -> 
         await wait_for_screen(pilot, DashboardScreen)
     assert actions(session)[-2:] == ["incident.proceedings_active", "incident.closed"]
     entry = list(session.log.entries())[-2]
-    assert entry.details == {"reason": "man charged, court tomorrow"}
+    assert entry.details == acting({"reason": "man charged, court tomorrow"})
 
 
 @pytest.fixture
@@ -291,7 +292,7 @@ async def test_edit_incident_changes_only_what_changed(live_demo_home: Path) -> 
         assert "Mill Lane lock, Brackenford" in screen_text(app)
     last = list(session.log.entries())[-1]
     assert last.action == "incident.updated"
-    assert last.details == {"location": "Mill Lane lock, Brackenford"}
+    assert last.details == acting({"location": "Mill Lane lock, Brackenford"})
 
 
 async def test_fill_shows_policy_findings_as_the_officer_types(live_demo_home: Path) -> None:

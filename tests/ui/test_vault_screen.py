@@ -15,7 +15,7 @@ from oncall.session import Session, open_session
 from oncall.ui.app import make_app
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.vault import VaultScreen
-from oncall.vault import PROCESS_MEMORY, Vault
+from oncall.vault import PROCESS_MEMORY, KeyStore, Vault
 from tests.ui.conftest import SIZE, screen_text, settle
 from tests.ui.test_incident import wait_for_screen
 
@@ -26,7 +26,7 @@ SECRET = "Xq7!canal-heron-2291"
 def session(demo_home: Path) -> Session:
     PROCESS_MEMORY.clear()
     officer = open_session(demo_home, "sokafor")
-    vault = Vault.for_session(officer)
+    vault = KeyStore(officer.settings.vault, officer.paths.home)  # set-up, not an action
     for site in officer.sites.all():
         vault.set(site, "password", Secret(SECRET if site.id == "brk-north-fb"
                                            else f"other-{site.id}"))
@@ -103,7 +103,10 @@ async def test_professional_standards_cannot_reach_a_secret(demo_home: Path,
         await pilot.press("r")
         await settle(pilot)
         assert "other-corp-fb" not in screen_text(app)
-    assert not [e for e in watcher.log.entries() if e.action.startswith("credential.")]
+    # Each attempt is refused by the vault, and the refusal is logged; nothing was used.
+    used = [(e.action, e.actor) for e in watcher.log.entries()
+            if e.action.startswith("credential.")]
+    assert used == [("credential.refused", "gmercer")] * 2
 
 
 class Hanging(KeyringBackend):
@@ -130,7 +133,7 @@ async def test_a_hanging_keyring_times_out_and_the_app_stays_responsive(
         session: Session) -> None:
     hanging = Hanging()
     app = make_app(session)
-    app.vault = Vault(session.settings.vault, session.paths.home, backend=hanging,
+    app.vault = Vault(session, backend=hanging,
                       timeout=0.3)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -152,7 +155,7 @@ async def test_two_factor_code_is_copied_not_the_seed(session: Session, demo_hom
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     seed = base64.b32encode(b"12345678901234567890").decode()
     site = next(s for s in session.sites.all() if s.id == "corp-fb")
-    Vault.for_session(session).set(site, "totp_seed", Secret(seed))
+    KeyStore(session.settings.vault, session.paths.home).set(site, "totp_seed", Secret(seed))
     monkeypatch.delenv("TMUX", raising=False)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from oncall.textsafe import printable
+from oncall.ui.safe import shown
 
 
 class ChooseDialog(ModalScreen[str | None]):
@@ -29,7 +30,7 @@ class ChooseDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
-            box.border_title = self._title
+            box.border_title = shown(self._title, single_line=True)
             yield OptionList(*[Option(Text(printable(label)), id=key)
                                for key, label in self._options], id="choose-list")
             yield Static("↑/↓ then Enter · Esc: cancel", classes="hint")

@@ -11,6 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from oncall.ui.safe import shown
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """`y` or Enter confirms, `n` or Esc cancels. The body is shown literally."""
@@ -28,9 +30,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
-            box.border_title = self._title
+            box.border_title = shown(self._title, single_line=True)
             with VerticalScroll(id="confirm-body"):
-                yield Static(Text(self._body))
+                yield Static(shown(self._body))
             yield Static(Text(f"y / Enter: {self._yes}    n / Esc: cancel", style="bold"),
                          classes="hint")
 

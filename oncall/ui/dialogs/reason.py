@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from oncall.ui.safe import shown
+
 
 class ReasonDialog(ModalScreen[str | None]):
     """Returns the typed reason, or None if cancelled. An empty reason is refused when required."""
@@ -29,8 +31,8 @@ class ReasonDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
-            box.border_title = self._title
-            yield Static(Text(self._explanation))
+            box.border_title = shown(self._title, single_line=True)
+            yield Static(shown(self._explanation))
             yield Input(placeholder=self._placeholder, id="reason-input", classes="compact")
             yield Static("Enter: confirm · Esc: cancel", id="reason-hint", classes="hint")
 

@@ -25,6 +25,7 @@ from oncall.timeutil import utcnow
 from oncall.totp import seconds_left, totp
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.dialogs.unlock import UnlockDialog
+from oncall.ui.safe import shown
 from oncall.vault import is_sandbox, token_kind
 
 if TYPE_CHECKING:
@@ -146,11 +147,8 @@ class VaultScreen(Screen[None]):
         if site is None:
             return
         d = self._decision(site)
-        if not d.allowed:
-            self.notify(d.explanation, severity="error", timeout=10)
-            return
-        if not d.needs_reason:
-            then(site, d, "")
+        if not d.needs_reason or not d.allowed:
+            then(site, d, "")  # a refusal is the vault's to make, and to log
             return
         self.app.push_screen(
             ReasonDialog(f"Reason to {what}", f"{d.explanation}\nWhy do you need it now?",
@@ -178,7 +176,7 @@ class VaultScreen(Screen[None]):
     @work(group="vault-secret")
     async def _fetch(self, site: Site, decision: AccessDecision, reason: str, how: str) -> None:
         vault = self.app.vault
-        if vault.locked:
+        if vault.locked and decision.allowed:
             passphrase = await self.app.push_screen_wait(UnlockDialog(
                 "" if vault.initialised else "No vault file yet: the passphrase you type "
                 "now creates it. Keep it with Web Communications."))
@@ -190,9 +188,11 @@ class VaultScreen(Screen[None]):
                 self.notify(str(exc), severity="error")
                 return
         kind = "totp_seed" if how == "code" else "password"
+        purpose = {"code": "code_copied", "copy": "copied"}.get(how, "revealed")
         try:
-            secret = await vault.aget(site, kind)
-        except Exception as exc:  # timeout, locked, unavailable: say so, stay responsive
+            # The vault checks the rules and logs the use before it hands anything over.
+            secret = await vault.atake(site, kind, purpose=purpose, reason=reason)
+        except Exception as exc:  # refused, timeout, locked: say so, stay responsive
             self.notify(str(exc), severity="error", timeout=12)
             return
         if secret is None:
@@ -200,8 +200,6 @@ class VaultScreen(Screen[None]):
             self.notify(f"No {what} stored for {site.name}. Web Communications: "
                         f"oncall vault set {site.id} --kind {kind}", severity="warning")
             return
-        details = {"kind": kind, "reason": reason, "rule": decision.rule,
-                   "break_glass": not decision.first_line, "site": site.id}
         if how == "code":
             now = utcnow()
             try:
@@ -210,26 +208,18 @@ class VaultScreen(Screen[None]):
                 self.notify(f"{site.name}: {exc}", severity="error")
                 return
             message = self.app.copier.copy(code, secret=True)
-            await self._log("credential.code_copied", site, details)
             self.notify(f"Two-factor code for {site.name} (valid {seconds_left(now)} s more): "
                         f"{message}")
         elif how == "copy":
             message = self.app.copier.copy(secret.reveal(), secret=True)
-            await self._log("credential.copied", site, details)
             self.notify(f"Password of {site.name}: {message}")
         else:
-            await self._log("credential.revealed", site, details)
             self._reveal(site, secret)
-
-    async def _log(self, action: str, site: Site, details: dict[str, object]) -> None:
-        import asyncio
-
-        await asyncio.to_thread(self.app.session.record, action, subject=site.name,
-                                details=details)
 
     def _reveal(self, site: Site, secret: Secret) -> None:
         panel = self.query_one("#vault-secret", Static)
-        panel.border_title = f"Password of {site.name} (hides in {REVEAL_SECONDS} s)"
+        panel.border_title = shown(f"Password of {site.name} (hides in {REVEAL_SECONDS} s)",
+                                   single_line=True)
         panel.update(Text(secret.reveal()))
         panel.display = True
         if self._hide_timer is not None:
