@@ -21,6 +21,12 @@ class IncidentError(Exception):
     """An incident action that cannot be done, in words for the officer."""
 
 
+# Who may record protected names (the procedure's content owners and the press office).
+PROTECT_ROLES = ("press_officer", "corporate_comms")
+PROTECTIONS = {"sexual_offence": "a sexual offence (the victim has anonymity for life)",
+               "child_proceedings": "a child in proceedings (must not be identified)"}
+
+
 class DraftSent(IncidentError):
     """The draft was sent (or is being sent) and can no longer be edited."""
 
@@ -167,6 +173,44 @@ class Incidents:
         self.session.record("incident.proceedings_active" if active
                             else "incident.proceedings_ended",
                             incident=incident_id, details={"reason": reason.strip()})
+        return incident
+
+    def protect(self, incident_id: str, *, kind: str = "", name: str = "") -> Incident:
+        """Mark the incident as involving a sexual offence or a child in proceedings,
+        and/or add a name that must never be published for it. Press officers and
+        Corporate Communications only. The log records that a name was added, never
+        the name itself."""
+        if not any(self.session.user.has(r) for r in PROTECT_ROLES):
+            self.session.record("incident.protect_refused", incident=incident_id)
+            raise IncidentError("only a press officer or Corporate Communications can "
+                                "record protected names")
+        if kind and kind not in PROTECTIONS:
+            raise IncidentError(f"unknown protection {kind!r}; choose "
+                                f"{' or '.join(PROTECTIONS)}")
+        name = " ".join(name.split())
+        if name and not any(len(part) >= 2 for part in name.split()):
+            raise IncidentError("give the name as it could appear, e.g. 'Jane Doe'")
+        if not (kind or name):
+            raise IncidentError("give a protection or a name")
+        added = False
+
+        def apply(inc: Incident) -> None:
+            nonlocal added
+            if not inc.is_open:
+                raise IncidentError("the incident is closed")
+            if kind:
+                inc.protection = kind
+            if name and name.casefold() not in {n.casefold() for n in inc.protected_names}:
+                inc.protected_names = [*inc.protected_names, name]
+                added = True
+
+        incident = self._change(incident_id, apply)
+        details: dict[str, object] = {"protected_names": len(incident.protected_names)}
+        if kind:
+            details["protection"] = kind
+        self.session.record("incident.protected_name_added" if added
+                            else "incident.protection_set", incident=incident_id,
+                            details=details)
         return incident
 
     def close(self, incident_id: str, note: str = "", now: datetime | None = None) -> Incident:

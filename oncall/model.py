@@ -145,8 +145,10 @@ class Incident(Record):
     cadence_label: str = ""
     closed_by: str = ""
     # Names that must never be published for this incident (e.g. a victim of a sexual
-    # offence, who has anonymity for life).
+    # offence, who has anonymity for life). Kept in the store, never in the log.
     protected_names: list[str] = field(default_factory=list)
+    # Why names are protected: "sexual_offence" or "child_proceedings" ("" if neither).
+    protection: str = ""
 
     @property
     def is_open(self) -> bool:

@@ -35,20 +35,52 @@ def who_can_override(session: Session, roles: frozenset[str] = OVERRIDE_ROLES) -
     return [p for p in session.directory.people.values() if can_override(p, roles)]
 
 
+# Who may record an approval that Corporate Communications gave elsewhere (at night, by
+# phone): the press officer on the incident.
+RECORD_FOR_ROLES = frozenset({Role.PRESS_OFFICER.value})
+
+
 def record_override(session: Session, rule: str, reason: str, text: str, *,
-                    incident: str | None = None, subject: str | None = None) -> str:
-    """Log an override of `rule` for `text`; returns the text hash. Raises OverrideRefused."""
+                    incident: str | None = None, subject: str | None = None,
+                    given_by: str = "") -> str:
+    """Log an override of `rule` for `text`; returns the text hash. Raises OverrideRefused.
+
+    With `given_by` (a login), the override was given by that person (who must hold an
+    override role) and is recorded by the current user on their behalf, e.g. an
+    approval by phone at night; `reason` then says how and when it was given."""
     roles = frozenset(session.settings.policy.override_roles)
-    if not can_override(session.user, roles):
-        names = ", ".join(p.name for p in who_can_override(session, roles)) or \
-            "Corporate Communications"
-        raise OverrideRefused(f"only Corporate Communications can override this ({names})")
+    names = ", ".join(p.name for p in who_can_override(session, roles)) or \
+        "Corporate Communications"
+    details: dict[str, object] = {"rule": rule}
+    if given_by:
+        giver = session.directory.people.get(given_by)
+        if giver is None or not can_override(giver, roles):
+            raise OverrideRefused(f"{given_by} cannot give this override: only {names} can")
+        if not (can_override(session.user, roles) or
+                any(session.user.has(r) for r in RECORD_FOR_ROLES)):
+            raise OverrideRefused("only a press officer can record an approval given by "
+                                  "Corporate Communications")
+        details["given_by"] = given_by
+    elif not can_override(session.user, roles):
+        raise OverrideRefused(f"only Corporate Communications can override this ({names}); "
+                              "a press officer can record an approval they gave by phone")
     if not reason.strip():
         raise OverrideRefused("an override needs a reason")
     digest = text_hash(text)
-    session.record("policy.overridden", incident=incident, subject=subject,
-                   details={"rule": rule, "reason": reason.strip(), "text_sha256": digest})
+    details.update(reason=reason.strip(), text_sha256=digest)
+    session.record("policy.overridden", incident=incident, subject=subject, details=details)
     return digest
+
+
+def override_note(session: Session, reason: str, given_by: str = "") -> str:
+    """How an override is shown with its post: who gave it, how, and who recorded it."""
+    people = session.directory.people
+    me = session.user.name
+    if not given_by:
+        return f"overridden by {me}: {reason.strip()}"
+    giver = people[given_by].name if given_by in people else given_by
+    return f"approved by {giver} (Corporate Communications), {reason.strip()}; " \
+        f"recorded by {me}"
 
 
 def still_valid(marks: dict[str, str], text: str, template_body: str = "") -> set[str]:

@@ -40,7 +40,8 @@ CITES: dict[str, str] = {
     "court": "Photographs and footage that could compromise an operation or jeopardise a "
              "court case must not be posted.",
     "anonymity": "Victims of sexual offences have anonymity for life (Sexual Offences "
-                 "(Amendment) Act 1992); posts must not identify them.",
+                 "(Amendment) Act 1992), and children in proceedings must not be identified; "
+                 "posts must not identify them.",
     "opsec": "Photographs and footage that could compromise an operation ... must not be "
              "posted.",
     "personal": "It is the responsibility of the officer posting to ensure it complies with "
@@ -215,14 +216,31 @@ def rule_court(post: Post, text: str, sites: tuple[str, ...]) -> list[Finding]:
                         f"Proceedings are active: this {what} (“{text[span[0]:span[1]]}”) and "
                         "could prejudice the trial. State the charge and court facts only.",
                         CITES["court"], span, sites))
-    for name in incident.protected_names if incident else []:
-        for span in _spans(_phrase(name), text):
+    if incident and incident.protected_names:
+        why = {"child_proceedings": "a child in proceedings must not be identified"}.get(
+            incident.protection, "a victim of a sexual offence has anonymity for life")
+        for span in _protected_spans(incident.protected_names, text):
+            # The finding names the rule, never the name: it is shown and may be copied.
             out.append(Finding(
                 "court.victim_named", BLOCK,
-                f"Names “{text[span[0]:span[1]]}”, whose identity is protected in this "
-                "incident (a victim of a sexual offence has anonymity for life).",
+                f"Names a person whose identity is protected in this incident ({why}). "
+                "Remove the name, any part of it and anything that points to them.",
                 CITES["anonymity"], span, sites, overridable=False))
     return out
+
+
+def _protected_spans(names: Iterable[str], text: str) -> list[tuple[int, int]]:
+    """Where any protected name, or any part of one of two or more letters, appears as a
+    whole word (any case, across line breaks, possessives included): the surname alone
+    identifies a person as surely as the full name."""
+    found: list[tuple[int, int]] = []
+    for name in names:
+        needles = [name, *(p for p in name.split() if len(p.strip(".'-")) >= 2)]
+        for needle in needles:
+            for span in _spans(_phrase(needle), text):
+                if not any(a <= span[0] < b for a, b in found):
+                    found.append(span)
+    return sorted(found)
 
 
 def rule_opsec(post: Post, text: str, sites: tuple[str, ...]) -> list[Finding]:

@@ -11,6 +11,7 @@ import pytest
 from oncall.overrides import (
     OverrideRefused,
     can_override,
+    override_note,
     record_override,
     text_hash,
     who_can_override,
@@ -33,8 +34,38 @@ def test_press_officer_is_refused_and_told_who_can(demo_session: Session) -> Non
     with pytest.raises(OverrideRefused) as info:
         record_override(demo_session, "template.out_of_review", "urgent appeal", TEXT)
     assert str(info.value) == ("only Corporate Communications can override this "
-                               "(Ruth Ellison)")
+                               "(Ruth Ellison); a press officer can record an approval they "
+                               "gave by phone")
     assert len(list(demo_session.log.entries())) == before
+
+
+def test_press_officer_records_an_approval_given_by_corporate_comms(
+        demo_session: Session) -> None:
+    digest = record_override(demo_session, "appeal.local_needs_corporate",
+                             "by phone 02:55", TEXT, given_by="rellison")
+    entry = demo_session.log.tail(1)[0]
+    assert (entry.action, entry.actor) == ("policy.overridden", "sokafor")
+    assert entry.details == acting({"rule": "appeal.local_needs_corporate",
+                                    "given_by": "rellison", "reason": "by phone 02:55",
+                                    "text_sha256": digest})
+    assert override_note(demo_session, "by phone 02:55", "rellison") == (
+        "approved by Ruth Ellison (Corporate Communications), by phone 02:55; recorded by "
+        "Sarah Okafor")
+
+
+@pytest.mark.parametrize(("login", "given_by"), [
+    ("sokafor", "dpritchard"),  # a press officer cannot be named as the approver
+    ("sokafor", "nobody"),
+    ("thale", "rellison"),      # only a press officer records on someone's behalf
+    ("gmercer", "rellison"),
+])
+def test_approval_on_behalf_is_refused_unless_from_and_by_the_right_people(
+        demo_home: Path, login: str, given_by: str) -> None:
+    session = open_session(demo_home, login)
+    with pytest.raises(OverrideRefused):
+        record_override(session, "appeal.local_needs_corporate", "by phone", TEXT,
+                        given_by=given_by)
+    assert not [e for e in session.log.entries() if e.action == "policy.overridden"]
 
 
 def test_only_ruth_ellison_can_override_in_the_demo(demo_session: Session) -> None:

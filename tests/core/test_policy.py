@@ -141,6 +141,37 @@ def test_court_victim_named() -> None:
     assert f.severity == BLOCK and not f.overridable
 
 
+@pytest.mark.parametrize("text", [
+    "Ms Doe was assaulted.",               # the surname alone
+    "We are supporting Jane tonight.",     # the first name alone
+    "DOE'S family thank you.",             # a possessive, any case
+    "Doe’s neighbours were spoken to.",    # a typographic apostrophe
+    "Our thoughts are with Jane\nDoe.",    # across a line break
+])
+def test_court_victim_named_by_any_part(text: str) -> None:
+    protected = incident(kind="sexual_offence", protection="sexual_offence",
+                         protected_names=["Jane Doe"])
+    found = rules(post(f"{text} {LINK}", incident=protected))["court.victim_named"]
+    assert len(found) == 1
+    # The finding names the rule, never the name: it is shown, logged and copied.
+    assert "Jane" not in found[0].message and "Doe" not in found[0].message.replace(
+        "Remove", "")
+
+
+@pytest.mark.parametrize("text", ["Does anyone have information?", "Janet was there.",
+                                  "Jan Doerr spoke to us."])
+def test_court_victim_named_only_whole_words(text: str) -> None:
+    protected = incident(protection="sexual_offence", protected_names=["Jane Doe"])
+    assert "court.victim_named" not in rules(post(f"{text} {LINK}", incident=protected))
+
+
+def test_child_in_proceedings_names_its_reason() -> None:
+    protected = incident(protection="child_proceedings", protected_names=["Sam Blake"])
+    [f] = rules(post(f"Blake, 15, appeared in court. {LINK}", incident=protected))[
+        "court.victim_named"]
+    assert "a child in proceedings" in f.message
+
+
 def test_opsec_words() -> None:
     assert "opsec.words" not in rules(post(f"Officers are in the area. {LINK}"))
     [f] = rules(post(f"A planned raid will take place at dawn. {LINK}"))["opsec.words"]

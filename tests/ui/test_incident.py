@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from oncall.session import Session, open_session
 from oncall.ui.app import make_app
+from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.new_incident import NewIncidentDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.dashboard import DashboardScreen
@@ -242,10 +243,14 @@ async def test_out_of_review_template_needs_corporate_comms_override(
         app.screen.query_one("#f-place", Input).value = "Mill Lane"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        await pilot.press("ctrl+o")  # a press officer may not override
+        await pilot.press("ctrl+o")  # a press officer may not override on their own...
+        await wait_for_screen(pilot, ChooseDialog)  # ...only record who approved it
+        assert "Who in Corporate Communications approved it?" in screen_text(app)
+        await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, FillScreen)
     assert "template.filled" not in actions(officer)
+    assert "policy.overridden" not in actions(officer)
 
     manager = open_session(demo_home, "rellison")
     app = make_app(manager)
@@ -355,3 +360,36 @@ async def test_blocking_check_overridden_and_warnings_acknowledged(
     assert "personal.phone" in ack.details["rules"]
     [draft] = DraftRepository(manager.store).all(incident.id)
     assert "court.prejudicial" in draft.overrides and "personal.phone" in draft.acknowledged
+
+
+async def test_a_press_officer_records_an_approval_given_by_phone(
+        demo_home: Path, stale_playbooks: Path) -> None:
+    """At night Corporate Communications approve by phone; the press officer records it,
+    logged as given by them and recorded by the officer."""
+    from oncall.incidents import Incidents
+    from oncall.playbooks import load_library
+
+    officer = open_session(demo_home, "sokafor")
+    Incidents(officer).open(load_library(stale_playbooks).playbooks["stale"], "Road closed")
+    app = make_app(officer)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("f")
+        await wait_for_screen(pilot, FillScreen)
+        app.screen.query_one("#f-place", Input).value = "Mill Lane"
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await wait_for_screen(pilot, ChooseDialog)
+        assert "Ruth Ellison" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ReasonDialog)
+        app.screen.query_one(Input).value = "by phone 02:55, wording fine for tonight"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, FillScreen)
+        await settle(pilot)
+        assert "Overridden: by phone 02:55" in screen_text(app)
+    entry = next(e for e in officer.log.entries() if e.action == "policy.overridden")
+    assert (entry.actor, entry.details["given_by"]) == ("sokafor", "rellison")
+    assert entry.details["reason"] == "by phone 02:55, wording fine for tonight"

@@ -271,6 +271,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
 
     def _marks_changed(self) -> None:
         self._checked(self.findings)
+        self._show_media()
 
     # --- the draft ------------------------------------------------------------------
 
@@ -472,7 +473,13 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         self.app.push_screen(AttachDialog(), attached)
 
     def _show_media(self) -> None:
-        line = Text("Attached: ")
+        line = Text()
+        notes = self.post.override_notes if self.post is not None else self.override_notes
+        for rule, note in notes.items():
+            # Who let a blocked check through, and how: shown with the post it let out.
+            line.append(f"! {rule}: ", style="bold")
+            line.append(printable(note, single_line=True) + "\n")
+        line.append("Attached: ")
         if not self.attachments:
             line.append("nothing (F9 attaches a photo or video)")
         for i, a in enumerate(self.attachments):

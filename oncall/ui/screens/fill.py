@@ -48,6 +48,7 @@ class FillScreen(PolicyMarks, Screen[None]):
         self.filled: Filled | None = None
         self.findings: list[Finding] = []
         self.override_reasons: dict[str, str] = {}
+        self.override_notes: dict[str, str] = {}
         self._check_sites: list[Site] | None = None
         # rule -> hash of the text it was given for: an edit makes the officer look again.
         self.overrides: dict[str, str] = {}
@@ -193,7 +194,7 @@ class FillScreen(PolicyMarks, Screen[None]):
                       template=self.template.id, values=values,
                       body=filled.body, short=filled.short,
                       override_reason=self.override_reason, overrides=dict(self.overrides),
-                      acknowledged=dict(self.acks))
+                      acknowledged=dict(self.acks), override_notes=dict(self.override_notes))
         self.app.incidents.save_draft(draft)
         self.app.session.record("template.filled", incident=self.incident.id,
                                 subject=self.template.title,

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.cadence import load_rruleset
-from oncall.incidents import IncidentError, StepState
+from oncall.incidents import PROTECTIONS, IncidentError, StepState
 from oncall.model import Draft, Incident, Person, Playbook, PostRecord, Role
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
@@ -57,6 +57,9 @@ class IncidentScreen(Screen[None]):
                 tooltip="Correct the incident's title, place or reference"),
         Binding("p", "proceedings", "Proceedings", id="incident.proceedings",
                 tooltip="Mark proceedings active (someone charged) or ended"),
+        Binding("n", "protect", "Protect name", id="incident.protect",
+                tooltip="Record a name never to publish: a sexual-offence victim or a child "
+                        "in proceedings"),
         Binding("x", "close_incident", "Close", id="incident.close",
                 tooltip="Close (stand down) the incident"),
         Binding("r", "refresh", "Refresh", id="incident.refresh", show=False),
@@ -118,6 +121,11 @@ class IncidentScreen(Screen[None]):
         summary = Text()
         summary.append(printable(incident.title, single_line=True), style="bold")
         summary.append(f"  [{incident.status_label}]")
+        if incident.protected_names or incident.protection:
+            why = PROTECTIONS.get(incident.protection, "names recorded")
+            # Never the names themselves on screen: only that they are blocked.
+            summary.append(f"\n! PROTECTED: {len(incident.protected_names)} name(s) blocked "
+                           f"in every post ({why})", style="bold")
         facts = [incident.id]
         if incident.reference:
             facts.append(f"ref {printable(incident.reference, single_line=True)}")
@@ -369,6 +377,39 @@ class IncidentScreen(Screen[None]):
             self.app.incidents.set_proceedings_active(self.incident_id, active, reason)
         except IncidentError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
+        self.app.call_from_thread(self.load)
+
+    def action_protect(self) -> None:
+        if self.incident is None or not self.incident.is_open:
+            return
+        incident = self.incident
+
+        def named(name: str | None, kind: str = "") -> None:
+            if name:
+                self._protect(kind, name)
+
+        def ask_name(kind: str | None) -> None:
+            if kind is None:
+                return
+            self.app.push_screen(ReasonDialog(
+                "Protect a name", "Type the name as it could appear (e.g. 'Jane Doe'). Every "
+                "post is then blocked if it names the person, even by one part of the name. "
+                "The log records that a name was added, never the name.",
+                placeholder="first name and surname"),
+                lambda name: named(name, "" if kind == "keep" else kind))
+
+        if incident.protection:
+            ask_name("keep")
+            return
+        self.app.push_screen(ChooseDialog("Why must the name never be published?", [
+            (kind, f"It involves {label}") for kind, label in PROTECTIONS.items()]), ask_name)
+
+    @work(thread=True, group="incident-write")
+    def _protect(self, kind: str, name: str) -> None:
+        incident = self.app.incidents.protect(self.incident_id, kind=kind, name=name)
+        count = len(incident.protected_names)
+        self.app.call_from_thread(self.notify, f"Protected: {count} name(s) now blocked in "
+                                  "every post for this incident.")
         self.app.call_from_thread(self.load)
 
     def action_close_incident(self) -> None:

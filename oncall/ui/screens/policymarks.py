@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from oncall.overrides import (
+    RECORD_FOR_ROLES,
     OverrideRefused,
     can_override,
+    override_note,
     record_override,
     still_valid,
     text_hash,
@@ -38,6 +40,7 @@ class PolicyMarks:
     overrides: dict[str, str]  # rule -> hash of what it was given for
     acks: dict[str, str]
     override_reasons: dict[str, str]
+    override_notes: dict[str, str]  # rule -> who gave it and how, shown with the post
 
     def _marked_text(self) -> str:
         raise NotImplementedError
@@ -68,42 +71,73 @@ class PolicyMarks:
         if not options:
             self.notify("Nothing here needs an override.")  # type: ignore[attr-defined]
             return
-        roles = frozenset(self.app.session.settings.policy.override_roles)
-        if not can_override(self.app.session.user, roles):
-            names = ", ".join(p.name for p in who_can_override(self.app.session, roles))
+        session = self.app.session
+        roles = frozenset(session.settings.policy.override_roles)
+        givers = who_can_override(session, roles)
+        on_behalf = not can_override(session.user, roles)
+        if on_behalf and not any(session.user.has(r) for r in RECORD_FOR_ROLES):
+            names = ", ".join(p.name for p in givers)
             self.notify(f"Only Corporate Communications can override ({names}).",  # type: ignore[attr-defined]
                         severity="error")
             return
 
-        def reason_for(rule: str | None) -> None:
+        def reason_for(rule: str | None, given_by: str = "") -> None:
             if rule is None:
                 return
             text = self._template_body() if rule.startswith("template.") else \
                 self._marked_text()
-            self.app.push_screen(ReasonDialog(
-                "Override a blocking check", f"{options[rule]}\nWhy may it go out as it is?",
-                placeholder="e.g. wording checked by me tonight; review booked"),
-                lambda reason: self._override(rule, reason, text) if reason else None)
+            if given_by:
+                title = "Record an approval given by Corporate Communications"
+                ask = (f"{options[rule]}\nHow and when did they approve it, and why? "
+                       "(logged as given by them, recorded by you)")
+                hint = "e.g. by phone 02:55: appeal authorised, photo consent confirmed"
+            else:
+                title = "Override a blocking check"
+                ask = f"{options[rule]}\nWhy may it go out as it is?"
+                hint = "e.g. wording checked by me tonight; review booked"
+            self.app.push_screen(ReasonDialog(title, ask, placeholder=hint),
+                                 lambda reason: self._override(rule, reason, text, given_by)
+                                 if reason else None)
+
+        def giver_for(rule: str | None) -> None:
+            if rule is None:
+                return
+            if not givers:
+                self.notify("Nobody in the staff directory can give this approval.",  # type: ignore[attr-defined]
+                            severity="error")
+                return
+            self.app.push_screen(ChooseDialog(
+                "Who in Corporate Communications approved it?",
+                [(p.login, f"{p.name} ({p.title or 'Corporate Communications'})")
+                 for p in givers]),
+                lambda login: reason_for(rule, login) if login else None)
+
+        # Corporate Communications override themselves; a press officer records the
+        # approval they gave by phone, naming them first.
+        start = giver_for if on_behalf else reason_for
 
         if len(options) == 1:
-            reason_for(next(iter(options)))
+            start(next(iter(options)))
         else:
             self.app.push_screen(ChooseDialog("Override which check?", list(options.items())),
-                                 reason_for)
+                                 start)
 
     @work(thread=True, group="policy-marks")
-    def _override(self, rule: str, reason: str, text: str) -> None:
+    def _override(self, rule: str, reason: str, text: str, given_by: str = "") -> None:
         try:
             digest = record_override(self.app.session, rule, reason, text,
-                                     incident=self.incident.id, subject=self._subject())
+                                     incident=self.incident.id, subject=self._subject(),
+                                     given_by=given_by)
         except OverrideRefused as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")  # type: ignore[attr-defined]
             return
-        self.app.call_from_thread(self._overridden, rule, reason, digest)
+        note = override_note(self.app.session, reason, given_by)
+        self.app.call_from_thread(self._overridden, rule, reason, digest, note)
 
-    def _overridden(self, rule: str, reason: str, digest: str) -> None:
+    def _overridden(self, rule: str, reason: str, digest: str, note: str = "") -> None:
         self.overrides[rule] = digest
         self.override_reasons[rule] = reason
+        self.override_notes[rule] = note
         self._marks_changed()
 
     def action_acknowledge(self) -> None:
@@ -126,3 +160,4 @@ class PolicyMarks:
             self.acks[rule] = digest
         self.notify(f"Acknowledged: {', '.join(rules)}")  # type: ignore[attr-defined]
         self._marks_changed()
+
