@@ -228,6 +228,22 @@ def _vault_command(run: Callable[[argparse.Namespace, object], int]) -> Handler:
     return handler
 
 
+def _with_session(run: Callable[[argparse.Namespace, object], int]) -> Handler:
+    """A subcommand that works on the home as the current officer."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from oncall.cli_post import PostUsage
+
+        session = _open(args)
+        try:
+            return run(args, session)
+        except PostUsage as exc:
+            raise UsageError(str(exc)) from None
+
+    handler.__doc__ = run.__doc__
+    return handler
+
+
 def _site(session, site_id: str):  # -> Site
     site = session.sites.get(site_id)
     if site is None:
@@ -488,6 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Corporate Communications have approved this appeal")
     chk.add_argument("--json", action="store_true", help="one JSON object per finding")
     chk.set_defaults(handler=cmd_check)
+
+    from oncall.cli_post import register
+
+    register(sub, _with_session)
 
     sandbox = sub.add_parser("sandbox", help="serve stand-ins for the networks on "
                              "127.0.0.1 (offline demo and tests)")

@@ -125,6 +125,7 @@ def as_attachment(data: Mapping[str, object]) -> Attachment:
 class SendResult:
     post: str
     deliveries: list[Delivery]
+    skipped: tuple[Site, ...] = ()  # ticked, but the post does not apply there
 
 
 class SendPath:
@@ -243,7 +244,7 @@ class SendPath:
                 await asyncio.to_thread(self._finish_draft, out, post_id, "sent")
         finally:
             release(owner)
-        return SendResult(post_id, results)
+        return SendResult(post_id, results, tuple(judged.skipped))
 
     def _claim_draft(self, out: Outgoing, post_id: str, owner: str) -> Draft:
         """draft -> sending, with the post id, under the drafts file's lock. A draft left
