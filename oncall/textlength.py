@@ -318,8 +318,26 @@ def _x_length(text: str) -> int:
 
 
 _MENTION_RE = regex.compile(
-    r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[\w.-]+\w", regex.IGNORECASE
+    r"(?<![=/\w])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)@([\w.-]+\w)", regex.IGNORECASE
 )
+# What may not follow a mention (twitter-text's end_mention_match, which Mastodon's
+# extractor keeps): another at sign, a Latin accented letter, or "://".
+_END_MENTION_RE = regex.compile(
+    r"[@＠]|[À-ÖØ-öø-ÿĀ-ɏɓ-ɔɖ-ɗəɛɣɨɯɲʉʋʻ\u0300-\u036fḀ-ỿ]|://")
+# The longest host name there is (RFC 1035): a longer "domain" is no host, so the
+# server does not treat the text as a mention and counts it in full.
+_MAX_DOMAIN_LENGTH = 253
+
+
+def _count_mentions_short(text: str) -> str:
+    """`text` with each remote mention cut to its local part, as the server counts it."""
+    def local_part(match: regex.Match[str]) -> str:
+        after = text[match.end():]
+        if _END_MENTION_RE.match(after) or len(match.group(2)) > _MAX_DOMAIN_LENGTH:
+            return match.group(0)
+        return f"@{match.group(1)}"
+
+    return _MENTION_RE.sub(local_part, text)
 
 
 def _mastodon_length(text: str, spoiler: str) -> int:
@@ -334,7 +352,7 @@ def _mastodon_length(text: str, spoiler: str) -> int:
             pos = end
     parts.append(text[pos:])
     # A remote mention only costs its local part: the instance is not counted.
-    countable = _MENTION_RE.sub(r"@\1", "".join(parts))
+    countable = _count_mentions_short("".join(parts))
     return graphemes(countable) + graphemes(spoiler)
 
 

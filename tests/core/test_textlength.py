@@ -316,6 +316,15 @@ def test_mastodon_counts_remote_mention_as_local_part() -> None:
     assert length("cc @bob.smith@example.org.", "mastodon") == len("cc @bob.smith.")
 
 
+@pytest.mark.parametrize("text", [
+    "@alice@" + "a" * 250 + ".org",        # longer than any host name (253)
+    "@alice@example.org@more",             # followed by another at sign
+    "@alice@example.org://x",              # followed by ://
+])
+def test_mastodon_counts_a_mention_that_is_not_one_in_full(text: str) -> None:
+    assert length(text, "mastodon") == len(text)
+
+
 def test_mastodon_email_address_is_not_a_mention() -> None:
     assert length("press@example.org", "mastodon") == len("press@example.org")
 
