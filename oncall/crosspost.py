@@ -13,9 +13,7 @@ the action log. No UI here: screens watch through the `on_change` callback.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import socket
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,6 +22,7 @@ import httpx
 
 from oncall.faults import describe
 from oncall.model import Delivery, DeliveryState, Incident, PostRecord, Site
+from oncall.owners import is_live, new_owner, release
 from oncall.platforms.base import (
     Adapter,
     Failure,
@@ -68,50 +67,6 @@ class DeliveryRepository(Repository[Delivery]):
 
     def _partition(self, obj: Delivery | None = None) -> str | None:
         return obj.incident if obj else None
-
-
-# Owner tokens of the deliveries this process is working on right now. A delivery's
-# owner is "host:pid#token": another process checks the pid, this one checks the token,
-# so a second task in the same process can tell a live send from a finished one.
-_ACTIVE: set[str] = set()
-
-
-def this_process() -> str:
-    """host:pid of this process, recorded on deliveries it is working on."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def new_owner() -> str:
-    """A fresh owner token for one piece of work on one delivery (see is_live)."""
-    token = f"{this_process()}#{secrets.token_hex(4)}"
-    _ACTIVE.add(token)
-    return token
-
-
-def release(owner: str) -> None:
-    """The work behind `owner` has ended (done, failed, or left for a decision)."""
-    _ACTIVE.discard(owner)
-
-
-def is_live(owner: str) -> bool:
-    """True if `owner` (host:pid#token) is work still going on.
-
-    A delivery owned by another host is assumed live: we cannot see its processes."""
-    if not owner:
-        return False
-    process, _, token = owner.partition("#")
-    host, _, pid = process.rpartition(":")
-    if host != socket.gethostname():
-        return True
-    if pid == str(os.getpid()):
-        return not token or owner in _ACTIVE
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:  # another officer's process on the same host: it exists
-        return True
-    return True
 
 
 class DeliveryConflict(Exception):

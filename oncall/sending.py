@@ -20,19 +20,12 @@ from pathlib import Path
 
 from oncall.access import Right, may_post
 from oncall.cadence import parse_duration
-from oncall.crosspost import (
-    CLAIMABLE,
-    IDLE_STATES,
-    CrossPoster,
-    StorageFault,
-    is_live,
-    new_owner,
-    release,
-)
+from oncall.crosspost import CLAIMABLE, IDLE_STATES, CrossPoster, StorageFault
 from oncall.faults import describe
 from oncall.incidents import DraftRepository
 from oncall.model import Delivery, Draft, Incident, IncidentStatus, PostRecord, Site, Template
 from oncall.overrides import still_valid
+from oncall.owners import is_live, new_owner, release
 from oncall.policy import Attachment, Finding, Post, Verdict, check, verdict
 from oncall.session import Session
 from oncall.sitegroups import in_display_order, renditions

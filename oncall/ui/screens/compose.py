@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from oncall.crosspost import PostRepository
 from oncall.model import (
     Delivery,
     DeliveryState,
@@ -30,15 +29,14 @@ from oncall.model import (
     Template,
 )
 from oncall.policy import Attachment, Finding
+from oncall.postview import compose_view
 from oncall.sending import AlreadySent, Judgement, Outgoing, SendRefused
 from oncall.sitegroups import (
     SHORT_PLATFORMS,
     SiteGroup,
     groups,
-    in_display_order,
     rendition_for,
 )
-from oncall.textlength import measure
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_time, utcnow
 from oncall.ui.dialogs.attach import AttachDialog
@@ -47,17 +45,12 @@ from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.widgets.findings import FindingsList
+from oncall.ui.widgets.siteline import site_line, status_word
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
 
 S = DeliveryState
-# Each state is a symbol and a word: never colour alone.
-STATUS = {S.QUEUED: "… queued", S.SENDING: "… sending", S.WAITING: "⏸ waiting",
-          S.SENT: "✓ sent", S.FAILED: "✗ FAILED", S.UNKNOWN: "? UNKNOWN",
-          S.NOT_APPLICABLE: "– n/a", S.CANCELLED: "– cancelled",
-          S.RETRACTING: "… retracting", S.RETRACTED: "⌫ retracted",
-          S.RETRACT_FAILED: "✗ RETRACT FAILED"}
 DRAFT_SAVE_DELAY = 1.0
 
 
@@ -145,12 +138,10 @@ class ComposeScreen(PolicyMarks, Screen[None]):
 
     @work(thread=True, group="compose-load")
     def load_sites(self) -> None:
-        sites = in_display_order(self.app.session.sites.all())
-        posts = PostRepository(self.app.session.store).all(self.incident.id)
-        self.last_sites = tuple(posts[-1].sites) if posts else ()
-        deliveries = (self.poster.for_post(self.incident.id, self.post.id)
-                      if self.post is not None else [])
-        self.app.call_from_thread(self._sites_loaded, sites, deliveries)
+        view = compose_view(self.app.session, self.incident.id,
+                            self.post.id if self.post is not None else None)
+        self.last_sites = view.last_sites
+        self.app.call_from_thread(self._sites_loaded, view.sites, view.deliveries)
 
     def _sites_loaded(self, sites: list[Site], deliveries: list[Delivery]) -> None:
         self.sites = sites
@@ -187,28 +178,10 @@ class ComposeScreen(PolicyMarks, Screen[None]):
 
     def _label(self, site: Site) -> Text:
         body, short = self._texts() if self.is_mounted else (self.draft.body, self.draft.short)
-        text = rendition_for(site, body, short)
-        line = Text(no_wrap=True, overflow="ellipsis")
-        # The list's own tick box differs only by colour: say it with a symbol too.
-        ticked = self.is_mounted and site.id in self._ticked()
-        line.append("☑ " if ticked else "☐ ", style="bold" if ticked else "")
-        line.append(f"{printable(site.name, single_line=True)[:24]:<24} ")
-        line.append(f"{site.platform_label:<9}")
-        if site.platform == "youtube":
-            has_video = any(a.get("kind") == "video" for a in self.attachments)
-            line.append("  with video " if has_video else "  video only ")
-        else:
-            m = measure(text, site.platform)
-            line.append(f"{m.length:>5}/{m.limit:<5}")
-            line.append("      " if m.ok else " OVER ", style="" if m.ok else "bold")
-        delivery = self.deliveries.get(site.id)
-        if delivery is not None:
-            line.append(STATUS[S(delivery.state)], style="bold")
-            if delivery.state == S.SENT and delivery.url:
-                line.append(f" {printable(delivery.url, single_line=True)}")
-            elif delivery.reason:
-                line.append(f" {printable(delivery.reason, single_line=True)}")
-        return line
+        return site_line(site, rendition_for(site, body, short),
+                         ticked=self.is_mounted and site.id in self._ticked(),
+                         has_video=any(a.get("kind") == "video" for a in self.attachments),
+                         delivery=self.deliveries.get(site.id))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.refresh_checks()
@@ -348,12 +321,13 @@ class ComposeScreen(PolicyMarks, Screen[None]):
     def _report(self, results: list[Delivery]) -> None:
         counts: dict[str, int] = {}
         for d in results:
-            counts[d.state] = counts.get(d.state, 0) + 1
-        summary = ", ".join(f"{n} {STATUS[S(state)].split()[-1].lower()}"
-                            for state, n in counts.items())
-        bad = counts.get("failed", 0) + counts.get("unknown", 0)
-        self.notify(f"Post: {summary}.", severity="warning" if bad else "information",
-                    timeout=10)
+            word = status_word(d).split()[-1].lower()
+            counts[word] = counts.get(word, 0) + 1
+        summary = ", ".join(f"{n} {word}" for word, n in counts.items())
+        bad = sum(n for word, n in counts.items() if word != "sent")
+        self.notify(f"Post: {summary}." + (" UNRECORDED sites are listed in the outbox (o) "
+                                           "for a decision." if "unrecorded" in counts else ""),
+                    severity="warning" if bad else "information", timeout=10)
 
     def _delivery_changed(self, delivery: Delivery) -> None:
         self.deliveries[delivery.site] = delivery

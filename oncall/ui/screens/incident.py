@@ -318,9 +318,9 @@ class IncidentScreen(Screen[None]):
 
     @work(thread=True, group="incident-load")
     def _list_posts(self, incident: Incident) -> None:
-        from oncall.crosspost import PostRepository
+        from oncall.postview import posts_of
 
-        posts = PostRepository(self.app.session.store).all(incident.id)
+        posts = posts_of(self.app.session, incident.id)
         self.app.call_from_thread(self._choose_post, incident, posts)
 
     def _choose_post(self, incident: Incident, posts: list[PostRecord]) -> None:

@@ -15,8 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from oncall.crosspost import unresolved
 from oncall.model import Delivery, DeliveryState
+from oncall.postview import outbox_view
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
 from oncall.ui.dialogs.choose import ChooseDialog
@@ -63,9 +63,8 @@ class OutboxScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="outbox-load")
     def load(self) -> None:
-        rows = unresolved(self.app.session)
-        names = {s.id: s for s in self.app.session.sites.all()}
-        self.app.call_from_thread(self.show, rows, names)
+        view = outbox_view(self.app.session)
+        self.app.call_from_thread(self.show, view.rows, view.sites)
 
     def show(self, rows: list[Delivery], names: dict) -> None:  # type: ignore[type-arg]
         self.rows, self.sites = rows, names

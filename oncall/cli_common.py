@@ -1,0 +1,34 @@
+"""What the command line's modules share: the errors handlers raise, opening the home."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed without a traceback, exit 2."""
+
+
+class RefusedError(Exception):
+    """The procedure does not let this person do this (already logged); exit 4."""
+
+
+def _home(args: argparse.Namespace) -> Path:
+    from oncall.config import default_home
+
+    return Path(args.home).expanduser() if args.home else default_home()
+
+
+def _open(args: argparse.Namespace):  # -> Session, imported lazily for start-up speed
+    from oncall.session import open_session
+
+    home = _home(args)
+    if not (home / "people.toml").exists():
+        raise UsageError(
+            f"no oncall home at {home} (no people.toml there).\n"
+            "Set ONCALL_HOME to your force's shared home, or try `oncall demo`.")
+    return open_session(home, args.user)

@@ -1,0 +1,48 @@
+"""What the compose screen shows, read in one place from the core (no UI here).
+
+Screens never open repositories: they ask for a view, built in a worker thread, and
+draw it. The compose screen needs the registry in display order, the sites of the
+incident's last post (for "same sites as last time"), and, for an earlier post
+reopened to follow it up, each site's delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oncall.crosspost import DeliveryRepository, PostRepository, unresolved
+from oncall.model import Delivery, PostRecord, Site
+from oncall.session import Session
+from oncall.sitegroups import in_display_order
+
+
+@dataclass(frozen=True)
+class ComposeView:
+    sites: list[Site]
+    last_sites: tuple[str, ...]
+    deliveries: list[Delivery]
+
+
+def compose_view(session: Session, incident_id: str, post_id: str | None = None) -> ComposeView:
+    """The sites, the last post's sites and (for `post_id`) that post's deliveries."""
+    posts = PostRepository(session.store).all(incident_id)
+    deliveries = [d for d in DeliveryRepository(session.store).all(incident_id)
+                  if d.post == post_id] if post_id else []
+    return ComposeView(in_display_order(session.sites.all()),
+                       tuple(posts[-1].sites) if posts else (), deliveries)
+
+
+def posts_of(session: Session, incident_id: str) -> list[PostRecord]:
+    """Every post of an incident, oldest first."""
+    return PostRepository(session.store).all(incident_id)
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    rows: list[Delivery]      # deliveries waiting for an officer's decision
+    sites: dict[str, Site]
+
+
+def outbox_view(session: Session) -> OutboxView:
+    """The deliveries a crash, a dropped session or an unknown outcome left undecided."""
+    return OutboxView(unresolved(session), {s.id: s for s in session.sites.all()})
