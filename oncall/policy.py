@@ -21,6 +21,7 @@ from oncall.config import ForceSettings, PolicySettings
 from oncall.model import Incident, IncidentStatus, Person, Platform, Site, Template, Tier
 from oncall.templates import approval
 from oncall.textlength import find_urls, measure
+from oncall.textsafe import CONTROL_CHARS as _CONTROL_CHARS
 
 BLOCK, WARN, INFO = "block", "warn", "info"
 
@@ -292,8 +293,18 @@ def rule_blocked_words(post: Post, text: str, sites: tuple[str, ...]) -> list[Fi
             for word in post.policy.blocked_words for a, b in _spans(_phrase(word), text)]
 
 
-TEXT_RULES: tuple[Rule, ...] = (rule_links, rule_sensitive_people, rule_court, rule_opsec,
-                                rule_personal_data, rule_blocked_words)
+def rule_controls(post: Post, text: str, sites: tuple[str, ...]) -> list[Finding]:
+    m = _CONTROL_CHARS.search(text)
+    if m is None:
+        return []
+    return [Finding("text.control_characters", BLOCK,
+                    f"The text holds an invisible control character (U+{ord(m.group()):04X}) "
+                    "that could change how it reads or what a screen does. Retype the text.",
+                    CITES["words"], m.span(), sites, overridable=False)]
+
+
+TEXT_RULES: tuple[Rule, ...] = (rule_controls, rule_links, rule_sensitive_people, rule_court,
+                                rule_opsec, rule_personal_data, rule_blocked_words)
 
 
 # --- rules about the post as a whole and about each site ------------------------------

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from oncall.policy import Attachment
+from oncall.ui.widgets.safeinput import SafeInput
 
 PHOTO = (".jpg", ".jpeg", ".png")
 VIDEO = (".mp4", ".mov", ".m4v")
@@ -42,7 +43,7 @@ class AttachDialog(ModalScreen[tuple[Attachment, str] | None]):
             for name, label, hint in FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(f"{label}:", classes="field-label")
-                    yield Input(placeholder=hint, id=f"at-{name}", classes="compact")
+                    yield SafeInput(placeholder=hint, id=f"at-{name}", classes="compact")
             yield Static("Enter on the last field attaches · Esc: cancel", id="at-hint",
                          classes="hint")
 

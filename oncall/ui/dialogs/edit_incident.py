@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from oncall.model import Incident
+from oncall.ui.widgets.safeinput import SafeInput
 
 FIELDS = (("title", "Title"), ("location", "Where"), ("reference", "Reference"))
 
@@ -33,7 +34,7 @@ class EditIncidentDialog(ModalScreen[dict[str, str] | None]):
             for name, label in FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(f"{label}:", classes="field-label")
-                    yield Input(getattr(self.incident, name), id=f"ei-{name}",
+                    yield SafeInput(getattr(self.incident, name), id=f"ei-{name}",
                                 classes="compact")
             yield Static("Enter: save · Tab: next field · Esc: cancel", id="ei-hint",
                          classes="hint")

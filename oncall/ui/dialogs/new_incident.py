@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from oncall.model import Playbook
 from oncall.textsafe import printable
+from oncall.ui.widgets.safeinput import SafeInput
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class NewIncidentDialog(ModalScreen[NewIncident | None]):
                     ("reference", "Reference", "control room incident no., e.g. 123 of 26/11")):
                 with Horizontal(classes="field-row"):
                     yield Label(f"{label}:", classes="field-label")
-                    yield Input(placeholder=hint, id=f"ni-{field}", classes="compact")
+                    yield SafeInput(placeholder=hint, id=f"ni-{field}", classes="compact")
             yield Static("Enter: open incident · Tab: next field · Esc: cancel",
                          id="ni-error", classes="hint")
 

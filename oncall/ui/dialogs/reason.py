@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from oncall.ui.safe import shown
+from oncall.ui.widgets.safeinput import SafeInput
 
 
 class ReasonDialog(ModalScreen[str | None]):
@@ -33,7 +34,7 @@ class ReasonDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog") as box:
             box.border_title = shown(self._title, single_line=True)
             yield Static(shown(self._explanation))
-            yield Input(placeholder=self._placeholder, id="reason-input", classes="compact")
+            yield SafeInput(placeholder=self._placeholder, id="reason-input", classes="compact")
             yield Static("Enter: confirm · Esc: cancel", id="reason-hint", classes="hint")
 
     def on_mount(self) -> None:

@@ -45,6 +45,7 @@ from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.widgets.findings import FindingsList
+from oncall.ui.widgets.posttext import PostTextArea
 from oncall.ui.widgets.siteline import site_line, status_word
 
 if TYPE_CHECKING:
@@ -114,12 +115,12 @@ class ComposeScreen(PolicyMarks, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Text (Facebook, Mastodon, YouTube description)", classes="compose-label")
-        yield TextArea(self.draft.body, id="compose-body", soft_wrap=True,
-                       show_line_numbers=False)
+        yield PostTextArea(self.draft.body, id="compose-body", soft_wrap=True,
+                           show_line_numbers=False)
         yield Label("Short version for X and Bluesky (blank: use the text)",
                     classes="compose-label")
-        yield TextArea(self.draft.short, id="compose-short", soft_wrap=True,
-                       show_line_numbers=False)
+        yield PostTextArea(self.draft.short, id="compose-short", soft_wrap=True,
+                           show_line_numbers=False)
         yield Label("Sites: Space ticks · ^T groups · count/limit · status",
                     classes="compose-label")
         yield Static("", id="compose-media", classes="compose-label")

@@ -20,6 +20,7 @@ from oncall.textsafe import printable
 from oncall.timeutil import local, utcnow
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.widgets.findings import FindingsList
+from oncall.ui.widgets.safeinput import SafeInput
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
@@ -70,7 +71,7 @@ class FillScreen(PolicyMarks, Screen[None]):
                                      prompt="choose… (Enter)", compact=True,
                                      id=f"f-{spec.name}", classes="fill-choice")
                     else:
-                        yield Input(placeholder=printable(spec.help or spec.kind),
+                        yield SafeInput(placeholder=printable(spec.help or spec.kind),
                                     id=f"f-{spec.name}", classes="compact")
                 yield Static("", id=f"m-{spec.name}", classes="field-message")
         yield FindingsList("", id="fill-findings", classes="panel")
