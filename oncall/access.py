@@ -235,8 +235,9 @@ class Right:
 
 
 # Corporate Communications own the corporate sites and content; press officers and Web
-# Communications run them during critical incidents and on call.
-POST_ANYWHERE = (Role.PRESS_OFFICER, Role.WEB_COMMS, Role.CORPORATE_COMMS)
+# Communications run them during critical incidents and on call ([rights] in config).
+POST_ANYWHERE = ("press_officer", "web_comms", "corporate_comms")
+MANAGE_CREDENTIALS = ("web_comms",)
 
 
 def _local_people(site: Site, sites: Iterable[Site]) -> set[str]:
@@ -246,15 +247,16 @@ def _local_people(site: Site, sites: Iterable[Site]) -> set[str]:
     return {login for s in [site, *area] for login in (s.owner, s.local_comms) if login}
 
 
-def may_post(person: Person, site: Site, sites: Iterable[Site] = ()) -> Right:
+def may_post(person: Person, site: Site, sites: Iterable[Site] = (),
+             anywhere: Iterable[str] = POST_ANYWHERE) -> Right:
     """May `person` publish on (or retract from) `site`? Press officers, Web
     Communications and Corporate Communications anywhere; a local page's owner and
     local communications officer on the local pages of that area; Professional
     Standards never (they monitor, read-only)."""
-    for role in POST_ANYWHERE:
+    for role in anywhere:
         if person.has(role):
-            return Right(True, f"post.{role.value}", f"You may post on every site as "
-                         f"{role.label}.")
+            return Right(True, f"post.{role}", f"You may post on every site as "
+                         f"{Role(role).label}.")
     if site.tier == Tier.LOCAL and person.login in _local_people(site, sites):
         return Right(True, "post.local", f"You look after {site.area or 'this'} area's "
                      "local pages, so you may post on them.")
@@ -270,14 +272,16 @@ def may_post(person: Person, site: Site, sites: Iterable[Site] = ()) -> Right:
                  "and Corporate Communications post there.")
 
 
-def may_manage(person: Person, site: Site | None) -> Right:
+def may_manage(person: Person, site: Site | None,
+               roles: Iterable[str] = MANAGE_CREDENTIALS) -> Right:
     """May `person` change a site's credentials or its registry entry (`site` None: the
     registry as a whole, e.g. an import)? Web Communications hold the usernames and
     passwords; a local page's owner or its local communications officer may change that
     page's own; nobody else, Professional Standards included."""
-    if person.has(Role.WEB_COMMS):
-        return Right(True, "manage.web_comms", "Web Communications hold the sites' "
-                     "credentials and registry.")
+    for role in roles:
+        if person.has(role):
+            return Right(True, f"manage.{role}", "Your role holds the sites' credentials and "
+                         "registry.")
     if site is not None and site.tier == Tier.LOCAL and person.login in (site.owner,
                                                                         site.local_comms):
         return Right(True, "manage.local", f"You look after {site.name}, so you may change "

@@ -124,7 +124,7 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
     from oncall.registry import load_sites
 
     session = _open(args)
-    right = may_manage(session.user, None)
+    right = may_manage(session.user, None, session.settings.rights.manage_credentials)
     if not right.allowed:
         session.record("site.registry.refused", details={"rule": right.rule,
                                                          "source": Path(args.file).name})

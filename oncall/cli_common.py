@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,4 +32,8 @@ def _open(args: argparse.Namespace):  # -> Session, imported lazily for start-up
         raise UsageError(
             f"no oncall home at {home} (no people.toml there).\n"
             "Set ONCALL_HOME to your force's shared home, or try `oncall demo`.")
-    return open_session(home, args.user)
+    session = open_session(home, args.user)
+    if session.ignored_user:
+        print(f"oncall: ONCALL_USER={session.ignored_user} ignored: in this home you act as "
+              f"your Unix login, {session.user.login}", file=sys.stderr)
+    return session

@@ -83,6 +83,21 @@ class VaultSettings:
 
 
 @dataclass(frozen=True)
+class RightsSettings:
+    """Who may do what to the sites and incidents (reaching a credential follows the
+    procedure's access paragraphs in oncall.access). Defaults from the procedure: the
+    press office and Corporate and Web Communications post anywhere (a local page's own
+    people post on their area's pages); Web Communications hold the credentials and
+    the registry; the press office and Corporate Communications protect names; the
+    press officer records an approval Corporate Communications gave by phone."""
+
+    post_anywhere: tuple[str, ...] = ("press_officer", "web_comms", "corporate_comms")
+    manage_credentials: tuple[str, ...] = ("web_comms",)
+    protect_names: tuple[str, ...] = ("press_officer", "corporate_comms")
+    record_approvals: tuple[str, ...] = ("press_officer",)
+
+
+@dataclass(frozen=True)
 class IdentitySettings:
     """Who an officer is. Normally their Unix login and nothing else, so the log names
     the person really at the keyboard. A demo or test home may let anyone act as one of
@@ -130,6 +145,7 @@ class Settings:
     paths: PathSettings = field(default_factory=PathSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
+    rights: RightsSettings = field(default_factory=RightsSettings)
 
     def playbooks_dir(self) -> Path:
         """The playbooks directory: `ONCALL_PLAYBOOKS`, then config, then shipped."""
@@ -148,6 +164,7 @@ _SECTIONS: dict[str, type] = {
     "paths": PathSettings,
     "policy": PolicySettings,
     "identity": IdentitySettings,
+    "rights": RightsSettings,
 }
 
 
@@ -158,7 +175,7 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
         return "must be at least 1"
     if section == "vault" and key == "timeout_seconds" and value < 1:
         return "must be at least 1"
-    if section == "policy" and key == "override_roles":
+    if (section, key) == ("policy", "override_roles") or section == "rights":
         from oncall.model import Role
 
         unknown = [r for r in value if r not in {x.value for x in Role}]

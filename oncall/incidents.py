@@ -21,8 +21,6 @@ class IncidentError(Exception):
     """An incident action that cannot be done, in words for the officer."""
 
 
-# Who may record protected names (the procedure's content owners and the press office).
-PROTECT_ROLES = ("press_officer", "corporate_comms")
 PROTECTIONS = {"sexual_offence": "a sexual offence (the victim has anonymity for life)",
                "child_proceedings": "a child in proceedings (must not be identified)"}
 
@@ -180,7 +178,8 @@ class Incidents:
         and/or add a name that must never be published for it. Press officers and
         Corporate Communications only. The log records that a name was added, never
         the name itself."""
-        if not any(self.session.user.has(r) for r in PROTECT_ROLES):
+        if not any(self.session.user.has(r)
+                   for r in self.session.settings.rights.protect_names):
             self.session.record("incident.protect_refused", incident=incident_id)
             raise IncidentError("only a press officer or Corporate Communications can "
                                 "record protected names")

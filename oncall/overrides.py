@@ -35,11 +35,6 @@ def who_can_override(session: Session, roles: frozenset[str] = OVERRIDE_ROLES) -
     return [p for p in session.directory.people.values() if can_override(p, roles)]
 
 
-# Who may record an approval that Corporate Communications gave elsewhere (at night, by
-# phone): the press officer on the incident.
-RECORD_FOR_ROLES = frozenset({Role.PRESS_OFFICER.value})
-
-
 def record_override(session: Session, rule: str, reason: str, text: str, *,
                     incident: str | None = None, subject: str | None = None,
                     given_by: str = "") -> str:
@@ -57,7 +52,7 @@ def record_override(session: Session, rule: str, reason: str, text: str, *,
         if giver is None or not can_override(giver, roles):
             raise OverrideRefused(f"{given_by} cannot give this override: only {names} can")
         if not (can_override(session.user, roles) or
-                any(session.user.has(r) for r in RECORD_FOR_ROLES)):
+                any(session.user.has(r) for r in session.settings.rights.record_approvals)):
             raise OverrideRefused("only a press officer can record an approval given by "
                                   "Corporate Communications")
         details["given_by"] = given_by

@@ -132,6 +132,7 @@ class SendPath:
         self.templates = templates
         self.clock = clock
         self.drafts = DraftRepository(session.store)
+        self._anywhere = session.settings.rights.post_anywhere
 
     # --- judging (blocking I/O: call from a worker thread) -------------------------------
 
@@ -175,7 +176,7 @@ class SendPath:
         skipped = [s for s in chosen if s.platform == "youtube" and not has_video]
         sites = [s for s in chosen if s not in skipped]
         refused = [(s, r) for s in sites
-                   if not (r := may_post(self.session.user, s, registry)).allowed]
+                   if not (r := may_post(self.session.user, s, registry, self._anywhere)).allowed]
         return Judgement(incident, sites, skipped, texts, findings,
                          verdict(findings, overridden, acknowledged), refused, review_at,
                          overridden, acknowledged)
@@ -330,7 +331,7 @@ class SendPath:
         registry = await asyncio.to_thread(self.session.sites.all)
         sites = [s for s in registry if s.id in site_ids]
         refused = [(s, r) for s in sites
-                   if not (r := may_post(self.session.user, s, registry)).allowed]
+                   if not (r := may_post(self.session.user, s, registry, self._anywhere)).allowed]
         if refused:
             names = ", ".join(s.name for s, _ in refused)
             raise NotAllowed(refused[0][1].rule,

@@ -32,6 +32,8 @@ class Session:
     incidents: IncidentRepository
     # The Unix login behind a demo or test session acting as someone else; "" otherwise.
     acting_for: str = ""
+    # ONCALL_USER when it was set but this home does not allow it (so it was ignored).
+    ignored_user: str = ""
 
     def record(self, action: str, *, incident: str | None = None, subject: str | None = None,
                details: dict[str, Any] | None = None) -> LogEntry:
@@ -51,22 +53,26 @@ def open_session(home: Path, login: str | None = None) -> Session:
 
     Raises TomlError for a bad config.toml or people.toml, UnknownUser for a login that
     is not in the staff directory (both say which file to fix), and IdentityRefused
-    when `login` or ONCALL_USER names someone else in a home that does not allow it.
+    when `login` names someone else in a home that does not allow it. ONCALL_USER is
+    ignored there (see `Session.ignored_user`): the officer is their Unix login.
     """
     paths = Paths(Path(home))
     paths.ensure()
     settings = load_settings(paths.config)
     directory: Directory = load_directory(paths.people)
     real = unix_login()
-    wanted = login or os.environ.get("ONCALL_USER") or real
-    if wanted != real and not settings.identity.allow_login_override:
-        how = "--user" if login else "ONCALL_USER"
+    env = os.environ.get("ONCALL_USER", "")
+    ignored = ""
+    if login and login != real and not settings.identity.allow_login_override:
         raise IdentityRefused(
-            f"{how} asks to act as {wanted!r}, but in this home each officer is their own "
+            f"--user asks to act as {login!r}, but in this home each officer is their own "
             f"Unix login ({real!r}); [identity] allow_login_override in {paths.config} is "
             "for demo and test homes only")
+    if not login and env and env != real and not settings.identity.allow_login_override:
+        ignored, env = env, ""  # a leftover from a demo shell must not change who acts
+    wanted = login or env or real
     user = directory.person(wanted)
     store = Store(paths.data)
     return Session(paths, settings, directory, user, store, ActionLog(paths.log),
                    SiteRepository(store), IncidentRepository(store),
-                   acting_for=real if wanted != real else "")
+                   acting_for=real if wanted != real else "", ignored_user=ignored)

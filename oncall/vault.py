@@ -104,7 +104,8 @@ class Vault(KeyStore):
 
     def require_change(self, site: Site, kind: str, what: str) -> Right:
         """Raise AccessRefused (logged) unless this officer may change the credential."""
-        right = may_manage(self.session.user, site)
+        right = may_manage(self.session.user, site,
+                           self.session.settings.rights.manage_credentials)
         if not right.allowed:
             raise self._refuse(site, right.rule, right.explanation, f"{kind} {what}")
         return right
@@ -186,7 +187,8 @@ class Vault(KeyStore):
         """The site's API token, for posting as this officer: only where they may post
         (the send path has checked it; this holds for any other caller too)."""
         registry = await asyncio.to_thread(self.session.sites.all)
-        right = may_post(self.session.user, site, registry)
+        right = may_post(self.session.user, site, registry,
+                         self.session.settings.rights.post_anywhere)
         if not right.allowed:
             raise PublishError(Failure.REJECTED, f"{site_label(site)}: {right.explanation} "
                                "Nothing was sent.")

@@ -255,3 +255,16 @@ def test_oncall_home_environment_variable(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("ONCALL_HOME")
     assert default_home() != home
     assert "oncall" in str(default_home())
+
+
+def test_rights_are_configurable_and_checked(tmp_path: Path) -> None:
+    from oncall.config import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[rights]\npost_anywhere = ["press_officer"]\n'
+                      'manage_credentials = ["web_comms", "wizard"]\n', encoding="utf-8")
+    with pytest.raises(TomlError) as caught:
+        load_settings(config)
+    assert f"{config}:3: rights.manage_credentials: unknown role(s) wizard" in str(caught.value)
+    config.write_text('[rights]\npost_anywhere = ["press_officer"]\n', encoding="utf-8")
+    assert load_settings(config).rights.post_anywhere == ("press_officer",)

@@ -29,14 +29,28 @@ def force_home(demo_home: Path) -> Path:
     return demo_home
 
 
-def test_oncall_user_is_refused_in_a_force_home(force_home: Path,
+def test_oncall_user_is_ignored_in_a_force_home(force_home: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONCALL_USER", "rellison")
+    session = open_session(force_home)
+    assert session.user.login == REAL and session.ignored_user == "rellison"
+    entry = session.record("test.action")
+    assert entry.actor == REAL and "unix_login" not in entry.details
+
+
+def test_user_flag_is_refused_in_a_force_home(force_home: Path) -> None:
     with pytest.raises(IdentityRefused) as caught:
-        open_session(force_home)
-    assert "ONCALL_USER" in str(caught.value) and REAL in str(caught.value)
-    with pytest.raises(IdentityRefused, match="--user"):
         open_session(force_home, "rellison")
+    assert "--user" in str(caught.value) and REAL in str(caught.value)
+
+
+def test_cli_says_oncall_user_was_ignored(force_home: Path,
+                                          capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONCALL_USER", "rellison")
+    assert main(["--home", str(force_home), "sites", "list"]) == 0
+    assert f"ONCALL_USER=rellison ignored: in this home you act as your Unix login, {REAL}" \
+        in capsys.readouterr().err
 
 
 def test_the_unix_login_is_who_acts_in_a_force_home(force_home: Path,

@@ -316,3 +316,15 @@ async def test_a_full_disk_at_any_write_loses_nothing_and_sends_nothing_twice(
     final = published(h)
     assert all(c == 1 for c in final.values()), (n, final)
     assert set(final) == set(CORPORATE), (n, final)
+
+
+async def test_who_posts_anywhere_comes_from_config(demo_home: Path) -> None:
+    config = demo_home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8") +
+                      '\n[rights]\npost_anywhere = ["web_comms"]\n', encoding="utf-8")
+    session = open_session(demo_home, "sokafor")  # a press officer, not listed
+    incident = Incidents(session).open(LIBRARY.playbooks["missing-high-risk"], "Collision")
+    sender, h = path_for(session)
+    with pytest.raises(NotAllowed) as caught:
+        await sender.send(Outgoing(incident.id, TEXT, ("corp-fb",)))
+    assert caught.value.rule == "refused.corporate" and h.adapters == {}

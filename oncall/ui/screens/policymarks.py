@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from oncall.overrides import (
-    RECORD_FOR_ROLES,
     OverrideRefused,
     can_override,
     override_note,
@@ -75,7 +74,8 @@ class PolicyMarks:
         roles = frozenset(session.settings.policy.override_roles)
         givers = who_can_override(session, roles)
         on_behalf = not can_override(session.user, roles)
-        if on_behalf and not any(session.user.has(r) for r in RECORD_FOR_ROLES):
+        if on_behalf and not any(session.user.has(r)
+                                 for r in session.settings.rights.record_approvals):
             names = ", ".join(p.name for p in givers)
             self.notify(f"Only Corporate Communications can override ({names}).",  # type: ignore[attr-defined]
                         severity="error")
