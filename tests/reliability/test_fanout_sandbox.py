@@ -146,3 +146,27 @@ def test_sigkill_mid_fan_out_leaves_an_outbox_nothing_resends(
     time.sleep(0.2)
     assert json.dumps(sandbox.posts(), sort_keys=True) == before
     assert {d.id for d in unresolved(demo_session)} == {d.id for d in left}
+
+
+async def test_a_site_always_rate_limited_gives_up_and_the_sandbox_holds_what_was_said(
+        demo_session: Session, sandbox: Sandbox) -> None:
+    from oncall.crosspost import RATE_LIMIT_RETRIES
+    from oncall.sending import Outgoing, SendPath
+
+    point_at(demo_session, sandbox)
+    incident = open_incident(demo_session)
+    sandbox.inject("corp-x", Fault("rate_limit", retry_after=30, times=-1))
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:  # driven, not slept: the test stays fast
+        waits.append(seconds)
+
+    async with httpx.AsyncClient() as client:
+        poster = CrossPoster(demo_session, client, Vault.for_session(demo_session),
+                             adapter_for, sleep=no_wait)
+        sender = SendPath(demo_session, poster, load_library(shipped_dir("playbooks")).templates)
+        result = await sender.send(Outgoing(incident, TEXT, ("corp-x", "corp-fb")))
+    states = {d.site: d.state for d in result.deliveries}
+    assert states == {"corp-x": "failed", "corp-fb": "sent"}
+    assert len(waits) == RATE_LIMIT_RETRIES and all(25 < w <= 31 for w in waits)
+    assert [p["account"] for p in sandbox.posts()] == ["corp-fb"]
