@@ -173,7 +173,7 @@ def _rule(every: timedelta, first: datetime, until: datetime | None) -> rrule:
         freq, interval = HOURLY, minutes // 60
     else:
         freq, interval = MINUTELY, minutes
-    return rrule(freq, interval=interval, dtstart=first, until=until)
+    return rrule(freq, interval=interval, dtstart=first, until=until)  # type: ignore[arg-type]
 
 
 # str(rrule) writes DTSTART and UNTIL without a zone; ours are always UTC, so say so.

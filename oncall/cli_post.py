@@ -54,7 +54,7 @@ def _sites(session: Session, args: argparse.Namespace, incident_id: str) -> tupl
 
 
 def _body(session: Session, args: argparse.Namespace,
-          templates: dict) -> tuple[str, str]:  # type: ignore[type-arg]
+          templates: dict) -> tuple[str, str]:
     """The text and short version: a filled template, or the file's text."""
     from oncall.templates import fill
     from oncall.timeutil import utcnow
@@ -187,7 +187,7 @@ def cmd_incident_protect(args: argparse.Namespace, session: Session) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction, with_session) -> None:  # type: ignore[type-arg, no-untyped-def]
+def register(sub: argparse._SubParsersAction, with_session) -> None:
     """Add `post` and `incident protect` to the CLI's subcommands."""
     post = sub.add_parser("post", help="check and send a post to many sites (as the console "
                           "does); exit 0 sent, 1 some failed, 3 blocked, 4 refused")

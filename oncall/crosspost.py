@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -102,7 +102,7 @@ class CrossPoster:
     def __init__(self, session: Session, client: httpx.AsyncClient, tokens: TokenSource,
                  adapter_for: AdapterFor, *, on_change: Callable[[Delivery], None] | None = None,
                  clock: Callable[[], datetime] = utcnow,
-                 sleep: Callable[[float], object] = asyncio.sleep,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  concurrency: int = CONCURRENCY) -> None:
         self.session = session
         self.client = client

@@ -86,7 +86,7 @@ def check_field(spec: TemplateField, raw: str, now: datetime) -> FieldResult:
         from oncall.timeparse import TimeParseError, parse_when
 
         try:
-            parsed = parse_when(text, now, spec.direction)
+            parsed = parse_when(text, now, spec.direction)  # type: ignore[arg-type]
         except TimeParseError as exc:
             return FieldResult(error=str(exc))
         return FieldResult(public_time(parsed.utc), echo=parsed.echo, warning=parsed.warning,

@@ -158,7 +158,7 @@ class Vault(KeyStore):
 
     async def aset(self, site: Site, kind: str, value: Secret) -> None:
         """`set` for async code."""
-        await asyncio.to_thread(self._check_change, site, kind, "store")
+        await asyncio.to_thread(self.require_change, site, kind, "store")
         await super().aset(site, kind, value)
         await asyncio.to_thread(self.session.record, "credential.stored", subject=site.name,
                                 details={"site": site.id, "kind": kind})
@@ -174,7 +174,7 @@ class Vault(KeyStore):
 
     async def adelete(self, site: Site, kind: str) -> bool:
         """`delete` for async code."""
-        await asyncio.to_thread(self._check_change, site, kind, "delete")
+        await asyncio.to_thread(self.require_change, site, kind, "delete")
         removed = await super().adelete(site, kind)
         if removed:
             await asyncio.to_thread(self.session.record, "credential.deleted",

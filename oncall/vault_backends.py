@@ -54,7 +54,7 @@ class _NotDetected:
 class MemoryKeyring(KeyringBackend):
     """Secrets in a dict, gone when the process ends: for tests and the demo."""
 
-    priority = _NotDetected()  # type: ignore[assignment]
+    priority = _NotDetected()
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,7 +91,7 @@ def vault_file_class() -> type[KeyringBackend]:
     from keyrings.cryptfile.cryptfile import CryptFileKeyring
     from keyrings.cryptfile.escape import escape
 
-    class VaultFile(CryptFileKeyring):  # type: ignore[misc]
+    class VaultFile(CryptFileKeyring):
         priority = _NotDetected()
 
         def __init__(self, path: Path) -> None:
@@ -175,7 +175,7 @@ def explicit_backend(choice: str, home: Path) -> KeyringBackend:
         return PROCESS_MEMORY
     if choice == "cryptfile":
         try:
-            return vault_file_class()(home / VAULT_FILE)
+            return vault_file_class()(home / VAULT_FILE)  # type: ignore[call-arg]
         except ImportError:
             raise VaultUnavailable(
                 '[vault] backend is "cryptfile" but keyrings.cryptfile is not installed. '

@@ -31,6 +31,7 @@ seconds).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -194,9 +195,9 @@ class BlueskyAdapter(HttpAdapter):
             headers = {"Authorization": f"Bearer {session.access}"}
             if content_type:
                 headers["Content-Type"] = content_type
-            response = await send(self.site, lambda h=headers: self.client.request(
-                method, url, json=json, params=params, content=content, headers=h),
-                *self._secrets())
+            response = await send(self.site, functools.partial(
+                self.client.request, method, url, json=json, params=params, content=content,
+                headers=headers), *self._secrets())
             if attempt == 1 and self._expired(response):
                 session = await self._signed_in(stale=session)
                 continue

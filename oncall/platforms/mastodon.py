@@ -21,6 +21,7 @@ the server in time) but never posts twice. The size limit is the instance's own
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from urllib.parse import quote
@@ -165,8 +166,8 @@ class MastodonAdapter(HttpAdapter):
         /api/v1/instance (servers before 4.0). Needs no token."""
         for path in ("/api/v2/instance", "/api/v1/instance"):
             try:
-                response = await send(self.site, lambda p=path: self.client.get(
-                    f"{self.base}{p}"))
+                response = await send(self.site, functools.partial(
+                    self.client.get, f"{self.base}{path}"))
             except PublishError:
                 return None
             if response.status_code == 404:

@@ -97,8 +97,8 @@ class XAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the post")
-        body = json_or_none(response)
-        data = body.get("data") if isinstance(body, dict) else None
+        reply = json_or_none(response)
+        data = reply.get("data") if isinstance(reply, dict) else None
         post_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(post_id, str) or not post_id:
             raise no_id(self.site, response, raw)

@@ -58,7 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks, total = [], 0
+            chunks: list[bytes] = []
+            total = 0
             while True:
                 line = self.rfile.readline(65537)
                 try:
@@ -209,7 +210,8 @@ class Sandbox:
                 for key, _ in selector.select():
                     if key.fileobj is self._server.socket \
                             and not self.state.stopping.is_set():
-                        self._server._handle_request_noblock()
+                        # socketserver's own single-request step (private, stable since 2.x)
+                        self._server._handle_request_noblock()  # type: ignore[attr-defined]
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving, cut open connections, wake sleeping faults and wait for every

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -45,7 +45,7 @@ def has_local_clipboard() -> bool:
 class Clipboard:
     """Copies text for one app, clearing secrets after `clear_after` seconds and on exit."""
 
-    def __init__(self, app: App[object], clear_after: int) -> None:
+    def __init__(self, app: App[Any], clear_after: int) -> None:
         self.app = app
         self.clear_after = clear_after
         self._timer: Timer | None = None

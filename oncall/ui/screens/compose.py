@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
@@ -39,6 +40,7 @@ from oncall.sitegroups import (
 )
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_time, utcnow
+from oncall.ui.callbacks import then
 from oncall.ui.dialogs.attach import AttachDialog
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
@@ -110,7 +112,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         self.last_sites: tuple[str, ...] = ()
         self.attachments: list[dict[str, object]] = list(
             post.attachments if post else self.draft.attachments)
-        self._save_timer = None
+        self._save_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -298,7 +300,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
             lines.append("Not sent to (video only): " + ", ".join(
                 printable(s.name, single_line=True) for s in judged.skipped))
         self.app.push_screen(ConfirmDialog("Send now?", "\n".join(lines), yes="send"),
-                             lambda ok: self._send(out) if ok else None)
+                             then(lambda _: self._send(out)))
 
     @work(group="compose-send")
     async def _send(self, out: Outgoing) -> None:
@@ -365,8 +367,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         options = [("posted", f"It IS on {site.name}: mark it sent"),
                    ("not-posted", f"It is NOT on {site.name}: mark it failed (then Retry)")]
         self.app.push_screen(ChooseDialog("What did you find?", options),
-                             lambda choice: self._decide(delivery, choice == "posted")
-                             if choice else None)
+                             then(lambda choice: self._decide(delivery, choice == "posted")))
 
     @work(group="compose-send")
     async def _decide(self, delivery: Delivery, posted: bool) -> None:

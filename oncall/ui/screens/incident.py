@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from dateutil.rrule import rruleset
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,9 +15,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.cadence import load_rruleset
 from oncall.incidents import PROTECTIONS, IncidentError, StepState
-from oncall.model import Draft, Incident, Person, Playbook, PostRecord, Role
+from oncall.model import Draft, Incident, LogEntry, Person, Playbook, PostRecord, Role
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
+from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.edit_incident import EditIncidentDialog
@@ -74,7 +76,7 @@ class IncidentScreen(Screen[None]):
         self.incident: Incident | None = None
         self.playbook: Playbook | None = None
         self.states: list[StepState] = []
-        self._schedule = None
+        self._schedule: rruleset | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,7 +115,7 @@ class IncidentScreen(Screen[None]):
         self.app.call_from_thread(self.show, incident, playbook, states, timeline)
 
     def show(self, incident: Incident, playbook: Playbook | None, states: list[StepState],
-             timeline: list) -> None:  # type: ignore[type-arg]
+             timeline: list[LogEntry]) -> None:
         """Put a freshly read incident on screen, keeping the cursor where it was."""
         self.incident, self.playbook, self.states = incident, playbook, states
         self._schedule = load_rruleset(incident.cadence) if incident.cadence else None
@@ -240,10 +242,14 @@ class IncidentScreen(Screen[None]):
         body = (f"{len(appeals)} appeal post(s) are live on {sites} site(s). The procedure "
                 "wants images of missing people removed promptly once they are found.\n\n"
                 "Retract them everywhere now, then fill the thank-you?")
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._retract_appeals(incident, appeals, then_fill)
+            else:
+                then_fill()
+
         self.app.push_screen(ConfirmDialog("Stand down: retract the appeal?", body,
-                                           yes="retract everywhere"),
-                             lambda ok: self._retract_appeals(incident, appeals, then_fill)
-                             if ok else then_fill())
+                                           yes="retract everywhere"), answered)
 
     @work(group="incident-retract")
     async def _retract_appeals(self, incident: Incident, appeals: list[PostRecord],
@@ -308,9 +314,10 @@ class IncidentScreen(Screen[None]):
         options = [("new", "New post (free text)")] + [
             (d.id, f"{fmt_time(d.updated_at)} {d.template or 'free text'}: "
                    f"{' '.join(d.body.split())[:40]}") for d in reversed(drafts)]
-        self.app.push_screen(ChooseDialog("Compose from", options), lambda key: (
-            self.app.push_screen(ComposeScreen(incident, by_id.get(key or "")))
-            if key else None))
+        def chosen(key: str) -> None:
+            self.app.push_screen(ComposeScreen(incident, by_id.get(key)))
+
+        self.app.push_screen(ChooseDialog("Compose from", options), then(chosen))
 
     def action_posts(self) -> None:
         if self.incident is not None:
@@ -333,8 +340,10 @@ class IncidentScreen(Screen[None]):
         options = [(p.id, f"{fmt_time(p.created_at)} {len(p.sites)} sites"
                           f"{' RETRACTED' if p.retracted_at else ''}: "
                           f"{' '.join(p.body.split())[:44]}") for p in reversed(posts)]
-        self.app.push_screen(ChooseDialog("Which post?", options), lambda key: (
-            self.app.push_screen(ComposeScreen(incident, post=by_id[key])) if key else None))
+        def chosen(key: str) -> None:
+            self.app.push_screen(ComposeScreen(incident, post=by_id[key]))
+
+        self.app.push_screen(ChooseDialog("Which post?", options), then(chosen))
 
     def action_edit(self) -> None:
         if self.incident is None:

@@ -15,10 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from oncall.model import Delivery, DeliveryState
+from oncall.model import Delivery, DeliveryState, Site
 from oncall.postview import outbox_view
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
+from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class OutboxScreen(Screen[None]):
         view = outbox_view(self.app.session)
         self.app.call_from_thread(self.show, view.rows, view.sites)
 
-    def show(self, rows: list[Delivery], names: dict) -> None:  # type: ignore[type-arg]
+    def show(self, rows: list[Delivery], names: dict[str, Site]) -> None:
         self.rows, self.sites = rows, names
         table = self.query_one(DataTable)
         table.clear()
@@ -117,7 +118,7 @@ class OutboxScreen(Screen[None]):
             options += [("send", f"Send it to {name} now")]
         options += [("cancel", "Do not send it: cancel")]
         self.app.push_screen(ChooseDialog(f"{name}: what now?", options),
-                             lambda choice: self._act(d, choice) if choice else None)
+                             then(lambda choice: self._act(d, choice)))
 
     @work(group="outbox-act")
     async def _act(self, delivery: Delivery, choice: str) -> None:

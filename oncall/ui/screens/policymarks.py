@@ -20,6 +20,7 @@ from oncall.overrides import (
     who_can_override,
 )
 from oncall.policy import Finding
+from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 
@@ -96,8 +97,8 @@ class PolicyMarks:
                 ask = f"{options[rule]}\nWhy may it go out as it is?"
                 hint = "e.g. wording checked by me tonight; review booked"
             self.app.push_screen(ReasonDialog(title, ask, placeholder=hint),
-                                 lambda reason: self._override(rule, reason, text, given_by)
-                                 if reason else None)
+                                 then(lambda reason: self._override(rule, reason, text,
+                                                                    given_by)))
 
         def giver_for(rule: str | None) -> None:
             if rule is None:

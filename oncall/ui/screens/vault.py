@@ -14,6 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.access import AccessDecision, decide, first_line_holders
@@ -54,7 +55,7 @@ class VaultScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.sites: list[Site] = []
-        self._hide_timer = None
+        self._hide_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,7 +143,7 @@ class VaultScreen(Screen[None]):
 
     # --- actions ------------------------------------------------------------------------
 
-    def _with_access(self, what: str, then) -> None:  # type: ignore[no-untyped-def]
+    def _with_access(self, what: str, then) -> None:
         site = self._site()
         if site is None:
             return
