@@ -128,3 +128,21 @@ async def test_a_token_for_posting_only_where_the_officer_may_post(home: Path) -
     vault = Vault.for_session(session)
     with pytest.raises(PublishError, match="Nothing was sent"):
         await vault.token_for(site(session, "corp-fb"))
+
+
+async def test_async_changes_are_checked_and_logged_too(home: Path) -> None:
+    officer = open_session(home, "sokafor")
+    with pytest.raises(AccessRefused):
+        await Vault.for_session(officer).aset(site(officer, "corp-fb"), "password",
+                                              Secret("x"))
+    with pytest.raises(AccessRefused):
+        await Vault.for_session(officer).adelete(site(officer, "corp-fb"), "password")
+    assert last(officer)[0] == "credential.refused"
+    web = open_session(home, "mkowalski")
+    await Vault.for_session(web).aset(site(web, "corp-fb"), "token", Secret("t"))
+    assert last(web)[0] == "credential.stored"
+    assert await Vault.for_session(web).adelete(site(web, "corp-fb"), "token")
+    assert last(web)[0] == "credential.deleted"
+    secret = await Vault.for_session(officer).atake(site(officer, "corp-fb"),
+                                                    purpose="revealed")
+    assert secret is not None and last(officer)[0] == "credential.revealed"
