@@ -14,11 +14,17 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from oncall import __version__
-from oncall.cli_common import Handler, RefusedError, UsageError, _home, _open
+from oncall.cli_common import Handler, RefusedError, UsageError, _home, _open, with_session
+from oncall.cli_vault import (
+    VAULT_KINDS,
+    cmd_vault_check,
+    cmd_vault_delete,
+    cmd_vault_list,
+    cmd_vault_set,
+)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
@@ -146,31 +152,6 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
         print(printable(f"{s.id:<24} {s.tier:<9} {s.platform_label:<9} {s.area or '-':<16} "
                         f"{s.name}", single_line=True))
     return 0
-
-
-from oncall.cli_vault import (  # noqa: E402  (kept beside the other commands' helpers)
-    VAULT_KINDS,
-    cmd_vault_check,
-    cmd_vault_delete,
-    cmd_vault_list,
-    cmd_vault_set,
-)
-
-
-def _with_session(run: Callable[[argparse.Namespace, object], int]) -> Handler:
-    """A subcommand that works on the home as the current officer."""
-
-    def handler(args: argparse.Namespace) -> int:
-        from oncall.cli_post import PostUsage
-
-        session = _open(args)
-        try:
-            return run(args, session)
-        except PostUsage as exc:
-            raise UsageError(str(exc)) from None
-
-    handler.__doc__ = run.__doc__
-    return handler
 
 
 def _playbooks_dir(args: argparse.Namespace) -> Path:
@@ -350,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from oncall.cli_post import register
 
-    register(sub, _with_session)
+    register(sub, with_session)
 
     sandbox = sub.add_parser("sandbox", help="serve stand-ins for the networks on "
                              "127.0.0.1 (offline demo and tests)")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -37,3 +38,24 @@ def _open(args: argparse.Namespace):  # -> Session, imported lazily for start-up
         print(f"oncall: ONCALL_USER={session.ignored_user} ignored: in this home you act as "
               f"your Unix login, {session.user.login}", file=sys.stderr)
     return session
+
+
+def with_session(run: Callable[[argparse.Namespace, Any], int]) -> Handler:
+    """A subcommand that works on the home as the current officer. A refusal by the
+    procedure is exit 4; bad input or a vault problem (no keyring, locked, no answer)
+    is exit 2."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from oncall.cli_post import PostUsage
+        from oncall.vault import AccessRefused, VaultError
+
+        session = _open(args)
+        try:
+            return run(args, session)
+        except AccessRefused as exc:
+            raise RefusedError(str(exc)) from None
+        except (VaultError, PostUsage) as exc:
+            raise UsageError(str(exc)) from None
+
+    handler.__doc__ = run.__doc__
+    return handler

@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 
-from oncall.cli_common import Handler, RefusedError, UsageError, _open
+from oncall.cli_common import UsageError, with_session
 
 # The kinds oncall.vault stores (repeated here so that building the parser does not
 # import keyring; a test checks the two lists agree).
@@ -46,24 +45,6 @@ def _vault(session, need_key: bool):  # -> Vault; imported lazily
     return vault
 
 
-def _vault_command(run: Callable[[argparse.Namespace, object], int]) -> Handler:
-    """A vault subcommand: a vault problem (no keyring, locked, no answer) is exit 2."""
-
-    def handler(args: argparse.Namespace) -> int:
-        from oncall.vault import AccessRefused, VaultError
-
-        session = _open(args)
-        try:
-            return run(args, session)
-        except AccessRefused as exc:
-            raise RefusedError(str(exc)) from None
-        except VaultError as exc:
-            raise UsageError(str(exc)) from None
-
-    handler.__doc__ = run.__doc__
-    return handler
-
-
 def _site(session, site_id: str):  # -> Site
     site = session.sites.get(site_id)
     if site is None:
@@ -71,7 +52,7 @@ def _site(session, site_id: str):  # -> Site
     return site
 
 
-@_vault_command
+@with_session
 def cmd_vault_set(args: argparse.Namespace, session) -> int:
     """Store a site's secret, typed at a hidden prompt or piped on standard input."""
     from oncall.platforms.base import site_label
@@ -98,7 +79,7 @@ def cmd_vault_set(args: argparse.Namespace, session) -> int:
     return 0
 
 
-@_vault_command
+@with_session
 def cmd_vault_delete(args: argparse.Namespace, session) -> int:
     """Remove one secret of a site."""
     from oncall.platforms.base import site_label
@@ -117,7 +98,7 @@ def _vault_sites(session) -> list:
     return sorted(session.sites.all(), key=lambda s: (s.tier, s.area, s.name, s.id))
 
 
-@_vault_command
+@with_session
 def cmd_vault_list(args: argparse.Namespace, session) -> int:
     """Each site with its username and which secrets are stored (never the secrets)."""
     from oncall.textsafe import printable
@@ -130,7 +111,7 @@ def cmd_vault_list(args: argparse.Namespace, session) -> int:
     return 0
 
 
-@_vault_command
+@with_session
 def cmd_vault_check(args: argparse.Namespace, session) -> int:
     """Sites without a password or API token; exit 1 if any lacks a password."""
     from oncall.textsafe import printable

@@ -239,17 +239,23 @@ class CrossPoster:
                                 attempts=delivery.attempts + 1, owner=owner, retry_at=None)
 
     async def _deliver(self, delivery: Delivery) -> Delivery:
+        return await self._owned(delivery, self._deliver_owned)
+
+    async def _owned(self, delivery: Delivery,
+                     work: Callable[[Delivery, str], Awaitable[Delivery]]) -> Delivery:
+        """Run one piece of work on a delivery under an owner token of its own. A claim
+        lost to someone else returns the delivery as it now is; a storage fault returns
+        it marked unrecorded: what is stored says what happened before the fault (a
+        claim never written means nothing was sent; a result never written leaves it
+        `sending` with a finished owner, which the outbox lists for a decision)."""
         owner = new_owner()
         try:
-            return await self._deliver_owned(delivery, owner)
+            return await work(delivery, owner)
         except DeliveryConflict as exc:
             current = exc.current or delivery
             self._changed(current)
             return current
         except StorageFault as exc:
-            # What is stored says what happened before the fault: a claim never written
-            # means nothing was sent; a result never written leaves the delivery
-            # `sending` with a finished owner, which the outbox lists for a decision.
             unrecorded = replace(delivery, reason=str(exc), unrecorded=True)
             self._changed(unrecorded)
             return unrecorded
@@ -426,19 +432,7 @@ class CrossPoster:
         return list(results)
 
     async def _retract(self, delivery: Delivery) -> Delivery:
-        owner = new_owner()
-        try:
-            return await self._retract_owned(delivery, owner)
-        except DeliveryConflict as exc:
-            current = exc.current or delivery
-            self._changed(current)
-            return current
-        except StorageFault as exc:
-            unrecorded = replace(delivery, reason=str(exc), unrecorded=True)
-            self._changed(unrecorded)
-            return unrecorded
-        finally:
-            release(owner)
+        return await self._owned(delivery, self._retract_owned)
 
     async def _retract_owned(self, delivery: Delivery, owner: str) -> Delivery:
         site = self._sites[delivery.site]

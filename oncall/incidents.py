@@ -21,8 +21,8 @@ class IncidentError(Exception):
     """An incident action that cannot be done, in words for the officer."""
 
 
-PROTECTIONS = {"sexual_offence": "a sexual offence (the victim has anonymity for life)",
-               "child_proceedings": "a child in proceedings (must not be identified)"}
+PROTECTIONS = {"sexual_offence": "a sexual offence: the victim has anonymity for life",
+               "child_proceedings": "a child in proceedings, who must not be identified"}
 
 
 class DraftSent(IncidentError):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import getpass
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from oncall.demo import DEMO_USER, build_demo
+from oncall.model import Site
 from oncall.session import Session, open_session
 
 
@@ -46,3 +48,23 @@ def live_demo_home(tmp_path: Path) -> Path:
 def demo_session(demo_home: Path) -> Session:
     """A session on the demo force as the on-call press officer."""
     return open_session(demo_home, DEMO_USER)
+
+
+def point_at_sandbox(session: Session, sandbox: object) -> list[Site]:
+    """Point every site of the session's registry at a running sandbox; returns the
+    text-post sites (all but YouTube)."""
+    sites = [replace(s, api_base=sandbox.base_for(s.platform))  # type: ignore[attr-defined]
+             for s in session.sites.all()]
+    session.sites.put_many(sites)
+    return [s for s in sites if s.platform != "youtube"]
+
+
+def open_demo_incident(session: Session, playbook: str = "missing-high-risk",
+                       title: str = "Collision") -> str:
+    """Open an incident from a shipped playbook; its id."""
+    from oncall.incidents import Incidents
+    from oncall.playbooks import load_library
+    from oncall.resources import shipped_dir
+
+    return Incidents(session).open(load_library(shipped_dir("playbooks")).playbooks[playbook],
+                                   title).id

@@ -5,18 +5,15 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from oncall.cli import main
-from oncall.incidents import Incidents
-from oncall.playbooks import load_library
-from oncall.resources import shipped_dir
 from oncall.sandbox import Sandbox
 from oncall.sandbox.state import Fault
 from oncall.session import open_session
+from tests.conftest import open_demo_incident, point_at_sandbox
 
 LINK = "https://www.merciavale.police.uk/news/a34"
 TEXT = f"The A34 at Mill Lane is closed after a collision. Please avoid the area. {LINK}"
@@ -26,11 +23,8 @@ TEXT = f"The A34 at Mill Lane is closed after a collision. Please avoid the area
 def home(demo_home: Path) -> Iterator[tuple[Path, str, Sandbox]]:
     with Sandbox(port=0) as sandbox:
         session = open_session(demo_home, "sokafor")
-        session.sites.put_many([replace(s, api_base=sandbox.base_for(s.platform))
-                                for s in session.sites.all()])
-        incident = Incidents(session).open(
-            load_library(shipped_dir("playbooks")).playbooks["road-collision"],
-            "Collision, A34").id
+        point_at_sandbox(session, sandbox)
+        incident = open_demo_incident(session, "road-collision", "Collision, A34")
         yield demo_home, incident, sandbox
 
 

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ from oncall.sandbox import Sandbox
 from oncall.sandbox.state import Fault
 from oncall.session import Session, open_session
 from oncall.vault import Vault
+from tests.conftest import point_at_sandbox
 
 LINK = "https://www.merciavale.police.uk/news/canal"
 TEXT = f"The canal towpath at Mill Lane is closed while officers carry out enquiries. {LINK}"
@@ -37,9 +37,7 @@ def sandbox() -> Sandbox:
 
 
 def point_at(session: Session, sandbox: Sandbox) -> list[Site]:
-    sites = [replace(s, api_base=sandbox.base_for(s.platform)) for s in session.sites.all()]
-    session.sites.put_many(sites)
-    return [s for s in sites if s.platform != "youtube"]
+    return point_at_sandbox(session, sandbox)
 
 
 def open_incident(session: Session) -> str:

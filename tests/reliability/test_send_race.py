@@ -6,19 +6,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from oncall.crosspost import DeliveryRepository, PostRepository
-from oncall.incidents import DraftRepository, Incidents
+from oncall.incidents import DraftRepository
 from oncall.model import Delivery, Draft, PostRecord
-from oncall.playbooks import load_library
-from oncall.resources import shipped_dir
 from oncall.sandbox import Sandbox
 from oncall.session import open_session
 from oncall.timeutil import utcnow
+from tests.conftest import open_demo_incident, point_at_sandbox
 
 LINK = "https://www.merciavale.police.uk/news/road"
 # Networks without idempotency keys, so a double send would show as two posts.
@@ -68,11 +66,8 @@ asyncio.run(main())
 def race(demo_home: Path, child_env: dict[str, str]):  # type: ignore[no-untyped-def]
     with Sandbox(port=0) as sandbox:
         session = open_session(demo_home, "sokafor")
-        session.sites.put_many([replace(s, api_base=sandbox.base_for(s.platform))
-                                for s in session.sites.all()])
-        incident = Incidents(session).open(
-            load_library(shipped_dir("playbooks")).playbooks["missing-high-risk"],
-            "Collision").id
+        point_at_sandbox(session, sandbox)
+        incident = open_demo_incident(session, "missing-high-risk", "Collision")
         children = [subprocess.Popen(
             [sys.executable, "-c", WORKER, str(demo_home), incident, ",".join(SITES)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

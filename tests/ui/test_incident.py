@@ -234,11 +234,7 @@ async def test_out_of_review_template_needs_corporate_comms_override(
 
     app = make_app(officer)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("f")
-        await wait_for_screen(pilot, FillScreen)
+        await open_first_step_fill(pilot)
         assert "OUT OF REVIEW since 01 Jun 2024" in screen_text(app)
         app.screen.query_one("#f-place", Input).value = "Mill Lane"
         await pilot.press("ctrl+s")
@@ -255,11 +251,7 @@ async def test_out_of_review_template_needs_corporate_comms_override(
     manager = open_session(demo_home, "rellison")
     app = make_app(manager)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("f")
-        await wait_for_screen(pilot, FillScreen)
+        await open_first_step_fill(pilot)
         app.screen.query_one("#f-place", Input).value = "Mill Lane"
         await pilot.press("ctrl+o")
         await wait_for_screen(pilot, ReasonDialog)
@@ -373,11 +365,7 @@ async def test_a_press_officer_records_an_approval_given_by_phone(
     Incidents(officer).open(load_library(stale_playbooks).playbooks["stale"], "Road closed")
     app = make_app(officer)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("f")
-        await wait_for_screen(pilot, FillScreen)
+        await open_first_step_fill(pilot)
         app.screen.query_one("#f-place", Input).value = "Mill Lane"
         await settle(pilot)
         await pilot.press("ctrl+o")
@@ -393,3 +381,12 @@ async def test_a_press_officer_records_an_approval_given_by_phone(
     entry = next(e for e in officer.log.entries() if e.action == "policy.overridden")
     assert (entry.actor, entry.details["given_by"]) == ("sokafor", "rellison")
     assert entry.details["reason"] == "by phone 02:55, wording fine for tonight"
+
+
+async def open_first_step_fill(pilot) -> None:  # type: ignore[no-untyped-def]
+    """From the dashboard: open the first incident, then fill its first step's template."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, IncidentScreen)
+    await pilot.press("f")
+    await wait_for_screen(pilot, FillScreen)
