@@ -13,6 +13,7 @@ store behind it (keyring, with a timeout) is `oncall.keystore.KeyStore`.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -50,6 +51,7 @@ __all__ = [
     "headless_fix", "is_sandbox", "service_for", "token_kind",
 ]
 
+REGISTRY_TTL = 5.0  # seconds
 # What a credential was taken for, as logged: credential.copied, .revealed, .code_copied.
 PURPOSES = ("copied", "revealed", "code_copied")
 
@@ -73,6 +75,7 @@ class Vault(KeyStore):
                          timeout=timeout)
         self.session = session
         self.clock = clock
+        self._sites: tuple[float, list[Site]] | None = None
 
     @classmethod
     def for_session(cls, session: Session) -> Vault:
@@ -183,10 +186,18 @@ class Vault(KeyStore):
 
     # --- posting ---------------------------------------------------------------------------
 
+    async def _registry(self) -> list[Site]:
+        """The site registry, read at most once per REGISTRY_TTL: a fan-out asks for many
+        tokens at once, and the send path has already checked against a fresh read."""
+        now = time.monotonic()
+        if self._sites is None or now - self._sites[0] > REGISTRY_TTL:
+            self._sites = (now, await asyncio.to_thread(self.session.sites.all))
+        return self._sites[1]
+
     async def token_for(self, site: Site) -> Secret:
         """The site's API token, for posting as this officer: only where they may post
         (the send path has checked it; this holds for any other caller too)."""
-        registry = await asyncio.to_thread(self.session.sites.all)
+        registry = await self._registry()
         right = may_post(self.session.user, site, registry,
                          self.session.settings.rights.post_anywhere)
         if not right.allowed:
