@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oncall.crosspost import DeliveryRepository, PostRepository, unresolved
-from oncall.model import Delivery, PostRecord, Site
+from oncall.incidents import DraftRepository
+from oncall.model import Delivery, Draft, PostRecord, Site
 from oncall.session import Session
 from oncall.sitegroups import in_display_order
 
@@ -46,3 +47,19 @@ class OutboxView:
 def outbox_view(session: Session) -> OutboxView:
     """The deliveries a crash, a dropped session or an unknown outcome left undecided."""
     return OutboxView(unresolved(session), {s.id: s for s in session.sites.all()})
+
+
+def corporate_text_sites(session: Session) -> list[str]:
+    """The corporate sites that take text posts (what a fill screen checks against)."""
+    return [s.id for s in session.sites.all() if s.tier == "corporate"
+            and s.platform != "youtube"]
+
+
+def sites_in_order(session: Session) -> list[Site]:
+    """The registry as the screens list it: corporate, council, then local by area."""
+    return in_display_order(session.sites.all())
+
+
+def drafts_of(session: Session, incident_id: str) -> list[Draft]:
+    """An incident's drafts not yet sent, oldest first."""
+    return [d for d in DraftRepository(session.store).all(incident_id) if d.status == "draft"]

@@ -13,8 +13,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
-from oncall.model import Draft, Incident, Site, Template
-from oncall.policy import Finding, Post, check
+from oncall.model import Draft, Incident, Template
+from oncall.policy import Finding
+from oncall.postview import corporate_text_sites
+from oncall.sending import Outgoing
 from oncall.templates import Filled, approval, fill
 from oncall.textsafe import printable
 from oncall.timeutil import local, utcnow
@@ -50,7 +52,7 @@ class FillScreen(PolicyMarks, Screen[None]):
         self.findings: list[Finding] = []
         self.override_reasons: dict[str, str] = {}
         self.override_notes: dict[str, str] = {}
-        self._check_sites: list[Site] | None = None
+        self._check_sites: list[str] | None = None
         # rule -> hash of the text it was given for: an edit makes the officer look again.
         self.overrides: dict[str, str] = {}
         self.acks: dict[str, str] = {}
@@ -147,17 +149,13 @@ class FillScreen(PolicyMarks, Screen[None]):
     def check_policy(self, filled: Filled) -> None:
         """Check the body on the corporate Facebook-style sites and the short text on X and
         Bluesky, off the event loop; the compose screen checks the officer's real choice."""
-        session = self.app.session
         if self._check_sites is None:  # read once, not on every keystroke
-            self._check_sites = [s for s in session.sites.all() if s.tier == "corporate"
-                                 and s.platform != "youtube"]
-        sites = self._check_sites
-        short = {s.id: filled.short for s in sites if s.platform in ("x", "bluesky")}
-        post = Post(text=filled.body, sites=sites, renditions=short, incident=self.incident,
-                    template=self.template, people=list(session.directory.people.values()),
-                    force=session.settings.force, policy=session.settings.policy,
-                    review_at=utcnow())  # drafts get their review time when composed
-        findings = [f for f in check(post) if not f.rule.startswith("template.")]
+            self._check_sites = corporate_text_sites(self.app.session)
+        # The send path's own judgement, on the sites a first post usually goes to.
+        judged = self.app.send_path().judge(Outgoing(
+            self.incident.id, filled.body, tuple(self._check_sites), short=filled.short,
+            template=self.template.id))
+        findings = [f for f in judged.findings if not f.rule.startswith("template.")]
         self.app.call_from_thread(self._findings_ready, findings)
 
     def _findings_ready(self, findings: list[Finding]) -> None:

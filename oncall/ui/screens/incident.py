@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from oncall.cadence import load_rruleset
 from oncall.incidents import PROTECTIONS, IncidentError, StepState
 from oncall.model import Draft, Incident, LogEntry, Person, Playbook, PostRecord, Role
+from oncall.postview import drafts_of
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time, local, utcnow
 from oncall.ui.callbacks import then
@@ -301,7 +302,7 @@ class IncidentScreen(Screen[None]):
 
     @work(thread=True, group="incident-load")
     def _pick_draft(self, incident: Incident) -> None:
-        drafts = [d for d in self.app.incidents.drafts.all(incident.id) if d.status == "draft"]
+        drafts = drafts_of(self.app.session, incident.id)
         self.app.call_from_thread(self._choose_draft, incident, drafts)
 
     def _choose_draft(self, incident: Incident, drafts: list[Draft]) -> None:

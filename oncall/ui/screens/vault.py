@@ -19,8 +19,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.access import AccessDecision, decide, first_line_holders
 from oncall.model import Site
+from oncall.postview import sites_in_order
 from oncall.secret import Secret
-from oncall.sitegroups import in_display_order
 from oncall.textsafe import printable
 from oncall.timeutil import utcnow
 from oncall.totp import seconds_left, totp
@@ -80,7 +80,7 @@ class VaultScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="vault-load")
     def load(self) -> None:
         """Read the sites and which secrets are stored (keyring calls, off the loop)."""
-        sites = in_display_order(self.app.session.sites.all())
+        sites = sites_in_order(self.app.session)
         stored: dict[str, str] = {}
         problem = ""
         try:
