@@ -138,8 +138,12 @@ def cmd_post(args: argparse.Namespace, session: Session) -> int:
         for finding in exc.findings[1:]:
             print(printable(f"  also {finding.rule}: {finding.message}", single_line=True),
                   file=sys.stderr)
-        print("  nothing was sent; fix the text, or --ack RULE for a warning, --override "
-              "RULE=REASON for a block", file=sys.stderr)
+        if any(f.severity == "block" and not f.overridable for f in exc.findings):
+            print("  nothing was sent; this cannot be overridden: change the text",
+                  file=sys.stderr)
+        else:
+            print("  nothing was sent; fix the text, or --ack RULE for a warning, --override "
+                  "RULE=REASON for a block", file=sys.stderr)
         return EXIT_BLOCKED
     except SendRefused as exc:
         print(f"oncall: refused ({exc.rule}): {printable(exc.message, single_line=True)}",
