@@ -149,7 +149,13 @@ async def test_unknown_needs_the_officers_decision(session: Session) -> None:
         await settle(pilot)
         await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
-        await pilot.press("enter")
+        await pilot.press("enter")  # Enter is No: nothing goes out on a stray Enter
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert network.posted == [] and network.fail["corp-fb"]
+        await pilot.press("f5")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
         await wait_for_screen(pilot, ComposeScreen)
         await settle(pilot)
         assert "? UNKNOWN" in screen_text(app)
