@@ -52,6 +52,13 @@ class OncallApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("f1,question_mark", "help", "Help", id="app.help", key_display="F1"),
         Binding("t", "next_theme", "Theme", id="app.theme"),
+        # Priority: the app moves focus the moment Tab is read, before it hands on the
+        # keys after it, so a burst ("AAAA<Tab>BBBB") fills each field in turn instead
+        # of landing wholly in the first.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True,
+                id="app.focus_next"),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
+                id="app.focus_previous"),
     ]
 
     def __init__(self, session: Session, *, theme: str | None = None,

@@ -65,11 +65,11 @@ async def test_open_tick_two_steps_and_fill_the_appeal(demo_session: Session) ->
         options.highlighted = options.get_option_index("missing-high-risk")
         await pilot.press("enter")  # choose the highlighted playbook
         dialog.query_one("#ni-title", Input).value = "Missing girl, 14, Brackenford"
-        await pilot.press("enter")
+        await pilot.press("tab")
         dialog.query_one("#ni-location", Input).value = "Canal towpath, Mill Lane"
-        await pilot.press("enter")
+        await pilot.press("tab")
         dialog.query_one("#ni-reference", Input).value = "123 of 26/11"
-        await pilot.press("enter")
+        await pilot.press("enter")  # Enter opens it, as the hint says
         await wait_for_screen(pilot, IncidentScreen)
         screen = app.screen
         text = screen_text(app)

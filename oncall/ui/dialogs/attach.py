@@ -31,6 +31,9 @@ class AttachDialog(ModalScreen[tuple[Attachment, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="attach.cancel"),
+        # Priority, like Tab: a burst after Enter goes to the next field.
+        Binding("enter", "next_field", "Next field", show=False, priority=True,
+                id="attach.next_field"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -50,10 +53,18 @@ class AttachDialog(ModalScreen[tuple[Attachment, str] | None]):
     def on_mount(self) -> None:
         self.query_one("#at-path", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "at-key_message":
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_next_field(self) -> None:
+        if self.focused is None or self.focused.id != "at-key_message":
             self.focus_next()
             return
+        self._submit()
+
+    def _submit(self) -> None:
         values = {n: self.query_one(f"#at-{n}", Input).value.strip() for n, _, _ in FIELDS}
         path = Path(values["path"]).expanduser()
         suffix = path.suffix.lower()

@@ -33,6 +33,10 @@ class NewIncidentDialog(ModalScreen[NewIncident | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="new_incident.cancel"),
+        # Priority, so keys typed right after Enter never land in a field the dialog is
+        # leaving; in the playbook list Enter still picks the playbook.
+        Binding("enter", "open", "Open incident", show=False, priority=True,
+                id="new_incident.open"),
     ]
 
     def __init__(self, playbooks: list[Playbook]) -> None:
@@ -70,26 +74,40 @@ class NewIncidentDialog(ModalScreen[NewIncident | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.query_one("#ni-title", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        order = ["ni-title", "ni-location", "ni-reference"]
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_open(self) -> None:
+        """Enter in any field opens the incident, as the hint says (Tab moves on). The
+        fields may still hold keys typed just before Enter: read them once each field
+        has taken its own (a callback queued behind them runs after them). Focus leaves
+        the fields at once, so keys typed after Enter go nowhere."""
+        inputs = list(self.query(Input))
+        self.set_focus(None)
+
+        def after(index: int) -> None:
+            if index == len(inputs):
+                self._open()
+            else:
+                inputs[index].call_later(after, index + 1)
+
+        after(0)
+
+    def _open(self) -> None:
         title = self.query_one("#ni-title", Input).value.strip()
         playbook = self._chosen()
         if playbook is None:
             self._error("Choose a playbook first (arrow keys in the list).")
+            self.query_one("#ni-playbooks", OptionList).focus()
             return
         if not title:
             self._error("The incident needs a title.")
             self.query_one("#ni-title", Input).focus()
             return
-        if event.input.id != order[-1] and event.input.id in order and not self._all_done():
-            self.query_one(f"#{order[order.index(event.input.id) + 1]}", Input).focus()
-            return
         self.dismiss(NewIncident(playbook, title, self.query_one("#ni-location", Input).value,
                                  self.query_one("#ni-reference", Input).value))
-
-    def _all_done(self) -> bool:
-        return all(self.query_one(f"#ni-{f}", Input).value.strip()
-                   for f in ("title", "location", "reference"))
 
     def _chosen(self) -> Playbook | None:
         index = self.query_one("#ni-playbooks", OptionList).highlighted

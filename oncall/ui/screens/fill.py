@@ -40,6 +40,10 @@ class FillScreen(PolicyMarks, Screen[None]):
         Binding("ctrl+g,f4", "acknowledge", "Note warnings", id="fill.acknowledge",
                 key_display="^G/F4", tooltip="Acknowledge the warnings shown (logged)"),
         Binding("escape", "back", "Back", id="fill.back"),
+        # Priority: focus moves the moment Enter is read, so keys after it in a burst
+        # go to the next field, not the one being left.
+        Binding("enter", "next_field", "Next field", show=False, priority=True,
+                id="fill.next_field"),
     ]
 
     app: OncallApp
@@ -92,7 +96,12 @@ class FillScreen(PolicyMarks, Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refresh_fill()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_next_field(self) -> None:
         self.focus_next()
 
     def on_select_changed(self, event: Select.Changed) -> None:
