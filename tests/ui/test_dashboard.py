@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from oncall.model import Incident
-from oncall.session import Session
+from oncall.session import Session, open_session
 from oncall.ui.app import make_app
 from oncall.ui.dialogs.help import HelpDialog
 from oncall.ui.screens.dashboard import DashboardScreen
@@ -117,3 +118,32 @@ async def test_palette_offers_every_screen_action(demo_session: Session) -> None
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "New incident (n)" in titles and "Refresh (r)" in titles
         assert "Help" in titles and "Theme: mono" in titles
+
+
+async def test_a_refresh_keeps_the_highlighted_incident_and_enter_opens_it(
+        live_demo_home: Path) -> None:
+    from oncall.incidents import Incidents
+    from oncall.playbooks import load_library
+    from oncall.resources import shipped_dir
+    from oncall.ui.screens.incident import IncidentScreen
+    from tests.ui.test_incident import wait_for_screen
+
+    session = open_session(live_demo_home, "sokafor")
+    playbooks = load_library(shipped_dir("playbooks")).playbooks
+    incidents = Incidents(session)
+    older = incidents.open(playbooks["road-collision"], "Collision, A34")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#dash-incidents-table", DataTable)
+        table.move_cursor(row=[r.value for r in table.rows].index(older.id))
+        await pilot.pause()
+        # A colleague opens a new incident (it sorts first), another refresh comes round.
+        incidents.open(playbooks["public-disorder"], "Disorder, Stowbridge")
+        await pilot.press("r")
+        await settle(pilot)
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        assert row_key.value == older.id
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        assert app.screen.incident_id == older.id  # type: ignore[attr-defined]

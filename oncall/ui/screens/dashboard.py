@@ -205,13 +205,21 @@ class DashboardScreen(Screen[None]):
 
         self.app.push_screen(IncidentScreen(incident_id))
 
+    def _selected_incident(self) -> str | None:
+        """The id of the incident under the cursor, if any."""
+        table = self.query_one("#dash-incidents-table", DataTable)
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
     def action_open_incident(self) -> None:
         table = self.query_one("#dash-incidents-table", DataTable)
-        if not table.display or table.row_count == 0:
+        if not table.display:
             return
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        if row_key.value:
-            self._goto(row_key.value)
+        selected = self._selected_incident()
+        if selected:
+            self._goto(selected)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
@@ -223,6 +231,9 @@ class DashboardScreen(Screen[None]):
         table.display = bool(ov.incidents)
         empty.display = not ov.incidents
         empty.update("No open incidents. All quiet." if not ov.incidents else "")
+        # The highlighted incident stays highlighted by identity, never by row number:
+        # a refresh must not change what Enter opens.
+        selected = self._selected_incident()
         table.clear()
         for inc in ov.incidents:
             when = ov.next_updates.get(inc.id)
@@ -235,6 +246,9 @@ class DashboardScreen(Screen[None]):
             table.add_row(Text(printable(inc.title, single_line=True), no_wrap=True,
                                overflow="ellipsis"),
                           Text(status), Text(steps), Text(due), key=inc.id)
+        ids = [inc.id for inc in ov.incidents]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected), animate=False)
 
     def _show_status(self, ov: Overview) -> None:
         check = self.app.log_check
