@@ -25,6 +25,15 @@ PROTECTIONS = {"sexual_offence": "a sexual offence: the victim has anonymity for
                "child_proceedings": "a child in proceedings, who must not be identified"}
 
 
+class OthersTick(IncidentError):
+    """The step was ticked by someone else: ask the officer before undoing it."""
+
+    def __init__(self, tick: StepTick, name: str) -> None:
+        super().__init__(f"{name} ticked this step at {fmt_time(tick.done_at)}")
+        self.tick = tick
+        self.name = name
+
+
 class DraftSent(IncidentError):
     """The draft was sent (or is being sent) and can no longer be edited."""
 
@@ -232,20 +241,60 @@ class Incidents:
         return [StepState(step, incident.opened_at + parse_duration(step.due) if step.due
                           else None, ticks.get(step.id)) for step in playbook.steps]
 
+    def _name(self, login: str) -> str:
+        person = self.session.directory.people.get(login)
+        return person.name if person else login
+
     def tick(self, incident: Incident, step: Step, now: datetime | None = None) -> StepTick:
-        """Mark a step done; logged as playbook.step.done."""
+        """Mark a step done; logged as playbook.step.done. A step a colleague ticked a
+        moment ago keeps their tick: IncidentError names them."""
         tick = StepTick(id=step.id, incident=incident.id, done_at=now or utcnow(),
                         done_by=self.session.user.login)
-        self.ticks.put(tick)
+
+        def claim(current: StepTick | None) -> StepTick:
+            if current is not None:
+                raise Conflict("already ticked", current)
+            return tick
+
+        try:
+            self.ticks.swap(step.id, claim, incident.id)
+        except Conflict as exc:
+            done: StepTick = exc.current  # type: ignore[assignment]
+            raise IncidentError(f"{self._name(done.done_by)} ticked this step at "
+                                f"{fmt_time(done.done_at)}") from None
         self.session.record("playbook.step.done", incident=incident.id, subject=step.title,
                             details={"step": step.id})
         return tick
 
-    def untick(self, incident: Incident, step: Step) -> None:
-        """Undo a tick made in error; logged as playbook.step.undone."""
-        if self.ticks.delete(step.id, incident.id):
+    def untick(self, incident: Incident, step: Step, expected: StepTick | None = None, *,
+               others: bool = False) -> None:
+        """Undo a tick made in error; logged as playbook.step.undone with who had ticked
+        it and when, so their name stays on the step's history.
+
+        `expected` is the tick the officer saw: if the step was ticked again since,
+        nothing changes (IncidentError). Another officer's tick is undone only with
+        `others=True`, after the officer was asked (OthersTick otherwise)."""
+        me = self.session.user.login
+
+        def as_seen(current: StepTick) -> bool:
+            if expected is not None and (current.done_by, current.done_at) != (
+                    expected.done_by, expected.done_at):
+                return False
+            if current.done_by != me and not others:
+                raise OthersTick(current, self._name(current.done_by))
+            return True
+
+        try:
+            removed = self.ticks.delete_if(step.id, as_seen, incident.id)
+        except Conflict as exc:
+            now: StepTick = exc.current  # type: ignore[assignment]
+            raise IncidentError(f"{self._name(now.done_by)} ticked this step again at "
+                                f"{fmt_time(now.done_at)}; look again") from None
+        if removed is not None:
             self.session.record("playbook.step.undone", incident=incident.id,
-                                subject=step.title, details={"step": step.id})
+                                subject=step.title,
+                                details={"step": step.id, "ticked_by": removed.done_by,
+                                         "ticked_at": removed.done_at.isoformat()})
 
     def timeline(self, incident: Incident) -> list[LogEntry]:
         """Every log entry about this incident, oldest first."""

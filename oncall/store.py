@@ -212,6 +212,21 @@ class Repository(Generic[R]):
                 table.insert(data)
         return new
 
+    def delete_if(self, key: str, check: Callable[[R], bool],
+                  partition: str | None = None) -> R | None:
+        """Remove the record only if `check` accepts it as stored now (compare-and-delete
+        under the lock); returns what was removed, None if there was nothing. Raises
+        Conflict, removing nothing, if it is not as expected."""
+        with self.store.table(self.kind, partition, write=True) as table:
+            found = table.get(lambda doc: doc.get(self.key) == key)
+            if not isinstance(found, dict):
+                return None
+            current = self.record.from_dict(dict(found))
+            if not check(current):
+                raise Conflict("record changed", current)
+            table.remove(doc_ids=[found.doc_id])
+        return current
+
     def delete(self, key: str, partition: str | None = None) -> bool:
         """Remove the record; True if there was one."""
         with self.store.table(self.kind, partition, write=True) as table:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from oncall.cadence import parse_duration
-from oncall.incidents import IncidentError, Incidents, StepState, next_update
+from oncall.incidents import IncidentError, Incidents, OthersTick, StepState, next_update
 from oncall.model import CadencePhase, Playbook, Step, StepTick
 from oncall.playbooks import load_library
 from oncall.resources import shipped_dir
@@ -159,11 +159,35 @@ def test_tick_and_untick_are_logged_and_shown(incidents: Incidents, playbook: Pl
     assert line.state(NOW + timedelta(hours=9)) == "done"
     assert all(s.tick is None for s in other.checklist(inc, playbook)[1:])
 
-    other.untick(inc, step)
+    # Unticking a colleague's step needs the officer's say, and keeps their name.
+    with pytest.raises(OthersTick, match="Sarah Okafor ticked this step"):
+        other.untick(inc, step, line.tick)
+    assert incidents.checklist(inc, playbook)[0].tick is not None
+    other.untick(inc, step, line.tick, others=True)
     entry = demo_session.log.tail(1)[0]
     assert (entry.action, entry.actor, entry.details) == (
-        "playbook.step.undone", "dpritchard", acting({"step": step.id}))
+        "playbook.step.undone", "dpritchard",
+        acting({"step": step.id, "ticked_by": "sokafor",
+                "ticked_at": (NOW + timedelta(minutes=5)).isoformat()}))
     assert incidents.checklist(inc, playbook)[0].tick is None
+
+
+def test_ticks_are_compare_and_set(incidents: Incidents, playbook: Playbook,
+                                   demo_session: Session) -> None:
+    inc = incidents.open(playbook, "Missing girl", now=NOW)
+    step = playbook.steps[0]
+    other = Incidents(open_session(demo_session.paths.home, "dpritchard"))
+    seen = other.tick(inc, step, now=NOW)
+    # Ticking a step a colleague has just ticked keeps their tick, and says so.
+    with pytest.raises(IncidentError, match="Daniel Pritchard ticked this step"):
+        incidents.tick(inc, step, now=NOW + timedelta(minutes=1))
+    assert incidents.checklist(inc, playbook)[0].tick == seen
+    # An untick of a tick that has changed since it was seen changes nothing.
+    other.untick(inc, step, seen)
+    again = incidents.tick(inc, step, now=NOW + timedelta(minutes=2))
+    with pytest.raises(IncidentError, match="ticked this step again"):
+        other.untick(inc, step, seen, others=True)
+    assert incidents.checklist(inc, playbook)[0].tick == again
 
 
 def test_untick_of_an_open_step_logs_nothing(incidents: Incidents, playbook: Playbook,

@@ -390,3 +390,39 @@ async def open_first_step_fill(pilot) -> None:  # type: ignore[no-untyped-def]
     await wait_for_screen(pilot, IncidentScreen)
     await pilot.press("f")
     await wait_for_screen(pilot, FillScreen)
+
+
+async def test_unticking_a_colleagues_step_asks_and_names_them(live_demo_home: Path) -> None:
+    from oncall.ui.dialogs.confirm import ConfirmDialog
+
+    colleague = open_session(live_demo_home, "dpritchard")
+    me = open_session(live_demo_home, "sokafor")
+    app = make_app(me)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await settle(pilot)
+        screen = app.screen
+        st = screen.states[2]  # type: ignore[attr-defined]
+        assert st.tick is None
+        from oncall.incidents import Incidents
+
+        Incidents(colleague).tick(screen.incident, st.step)  # type: ignore[attr-defined]
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("down", "down", "space")
+        await wait_for_screen(pilot, ConfirmDialog)
+        assert "Untick Daniel Pritchard's step?" in screen_text(app)
+        await pilot.press("enter")  # Enter is No
+        await wait_for_screen(pilot, IncidentScreen)
+        await settle(pilot)
+        assert screen.states[2].tick is not None  # type: ignore[attr-defined]
+        await pilot.press("space")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, IncidentScreen)
+        await settle(pilot)
+        assert screen.states[2].tick is None  # type: ignore[attr-defined]
+    undone = [e for e in me.log.entries() if e.action == "playbook.step.undone"]
+    assert [(e.actor, e.details["ticked_by"]) for e in undone] == [("sokafor", "dpritchard")]

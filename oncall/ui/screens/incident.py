@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from dateutil.rrule import rruleset
@@ -78,6 +79,7 @@ class IncidentScreen(Screen[None]):
         self.playbook: Playbook | None = None
         self.states: list[StepState] = []
         self._schedule: rruleset | None = None
+        self._step_history: dict[str, list[LogEntry]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -159,6 +161,10 @@ class IncidentScreen(Screen[None]):
         self._show_detail()
         people = {login: p.name for login, p in names.items()}
         self.query_one(LogTail).show(timeline[-4:], now, people, show_incident=False)
+        self._step_history = {}
+        for entry in timeline:
+            if entry.action in ("playbook.step.done", "playbook.step.undone"):
+                self._step_history.setdefault(str(entry.details.get("step")), []).append(entry)
         self._tick_clock()
 
     def _tick_clock(self) -> None:
@@ -196,10 +202,13 @@ class IncidentScreen(Screen[None]):
             detail.append(printable(st.step.title), style="bold")
             detail.append(f" ({Role(st.step.owner).label})\n")
             detail.append(printable(" ".join(st.step.detail.split())))
-            if st.tick:
-                person = self.app.session.directory.people.get(st.tick.done_by)
-                detail.append(f"\nDone by {printable(person.name if person else st.tick.done_by)}"
-                              f" at {fmt_time(st.tick.done_at)}")
+            people = self.app.session.directory.people
+            # Who ticked and unticked it, latest last: a colleague's name stays here.
+            for entry in self._step_history.get(st.step.id, [])[-3:]:
+                who = people[entry.actor].name if entry.actor in people else entry.actor
+                verb = "Done" if entry.action == "playbook.step.done" else "Unticked"
+                detail.append(f"\n{verb} by {printable(who)} at "
+                              f"{fmt_time(datetime.fromisoformat(entry.at))}")
             templates = [self.app.library.templates[t] for t in st.step.templates
                          if t in self.app.library.templates]
             if templates:
@@ -211,13 +220,25 @@ class IncidentScreen(Screen[None]):
         st = self._selected()
         if st is None or self.incident is None:
             return
+        me = self.app.session.user.login
+        if st.tick is not None and st.tick.done_by != me:
+            # A colleague's tick is never undone silently: ask, and name them.
+            person = self.app.session.directory.people.get(st.tick.done_by)
+            name = person.name if person else st.tick.done_by
+            self.app.push_screen(ConfirmDialog(
+                f"Untick {name}'s step?",
+                f"{name} ticked “{st.step.title}” at {fmt_time(st.tick.done_at)}.\n\n"
+                "Untick it? They will see it unticked, and the log keeps who ticked it "
+                "and who unticked it.", yes="untick"),
+                then(lambda _: self._toggle(st, others=True)))
+            return
         self._toggle(st)
 
     @work(thread=True, group="incident-write")
-    def _toggle(self, st: StepState) -> None:
+    def _toggle(self, st: StepState, others: bool = False) -> None:
         assert self.incident is not None
         if st.tick:
-            self.app.incidents.untick(self.incident, st.step)
+            self.app.incidents.untick(self.incident, st.step, st.tick, others=others)
         else:
             self.app.incidents.tick(self.incident, st.step)
             if st.step.stand_down:
