@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
@@ -19,14 +20,17 @@ from oncall.actionlog import VerifyResult
 from oncall.crosspost import AdapterFor, CrossPoster, DeliveryConflict, StorageFault
 from oncall.faults import describe
 from oncall.incidents import IncidentError, Incidents
-from oncall.model import Delivery, Site
+from oncall.model import Delivery, Draft, Site
 from oncall.platforms.base import DEFAULT_TIMEOUT, Adapter, TokenSource
 from oncall.playbooks import Library, load_library
+from oncall.postview import outbox_view
 from oncall.sending import SendPath, SendRefused
 from oncall.session import Session
 from oncall.store import StoreError
 from oncall.textsafe import printable
+from oncall.ui.callbacks import then
 from oncall.ui.clipboard import Clipboard
+from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.help import HelpDialog, key_label
 from oncall.ui.screens.dashboard import DashboardScreen
 from oncall.ui.themes import load_themes, stylesheet
@@ -158,7 +162,46 @@ class OncallApp(App[int]):
         self.bell()
 
     async def action_quit(self) -> None:
-        self.exit(0)
+        """Quit, but ask first if anything would be left hanging: deliveries waiting for a
+        decision, or a post being written that has not been sent."""
+        self._check_before_quit()
+
+    @work(thread=True, exclusive=True, group="app-quit")
+    def _check_before_quit(self) -> None:
+        waiting = len(outbox_view(self.session).rows)
+        self.call_from_thread(self._confirm_quit, waiting)
+
+    def _confirm_quit(self, waiting: int) -> None:
+        from oncall.ui.screens.compose import ComposeScreen
+
+        writing = [s for s in self.screen_stack
+                   if isinstance(s, ComposeScreen) and s.unsent_text()]
+        reasons = []
+        if waiting:
+            reasons.append(f"{waiting} deliver{'y' if waiting == 1 else 'ies'} in the outbox "
+                           "wait for a decision: nobody else will be told")
+        if writing:
+            reasons.append("a post you are writing has not been sent (its draft is kept)")
+        if not reasons:
+            self.exit(0)
+            return
+        self.push_screen(ConfirmDialog("Quit oncall?", "\n".join(f"• {r}." for r in reasons)
+                                       + "\n\nQuit anyway?", yes="quit"),
+                         then(lambda _: self._quit_now()))
+
+    def _quit_now(self) -> None:
+        from oncall.ui.screens.compose import ComposeScreen
+
+        drafts = [s.current_draft() for s in self.screen_stack
+                  if isinstance(s, ComposeScreen) and s.unsent_text()]
+        self._save_then_exit(drafts)
+
+    @work(thread=True, exclusive=True, group="app-quit")
+    def _save_then_exit(self, drafts: list[Draft]) -> None:
+        for draft in drafts:  # what was being written is kept, to send later
+            with contextlib.suppress(IncidentError, StoreError, OSError):
+                self.incidents.save_draft(draft)
+        self.call_from_thread(self.exit, 0)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand("Help", "Show every key and what it does", self.action_help)

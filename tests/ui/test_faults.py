@@ -166,3 +166,37 @@ async def test_ctrl_s_judges_the_text_as_it_is_not_the_last_check(
         release.set()
         await settle(pilot)
     assert network.posted == []
+
+
+async def test_q_with_deliveries_to_decide_or_a_post_being_written_asks(
+        session: Session) -> None:
+    import socket
+
+    from oncall.model import Delivery
+
+    [incident] = session.incidents.all()
+    DeliveryRepository(session.store).put(Delivery(
+        id="p.corp-x", post="p", incident=incident.id, site="corp-x", platform="x",
+        text="t", key="k", state="unknown", owner=f"{socket.gethostname()}:999999"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = "Half-written update"
+        await settle(pilot)
+        await pilot.press("escape", "escape")  # out of compose: its draft is saved
+        await settle(pilot)
+        await pilot.press("q")
+        await wait_for_screen(pilot, ConfirmDialog)
+        from tests.ui.conftest import screen_text
+
+        assert "1 delivery in the outbox wait" in screen_text(app)
+        await pilot.press("enter")  # Enter is No: still running
+        await settle(pilot)
+        assert app.is_running
+        await pilot.press("q")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+    assert app.return_code == 0
+    drafts = DraftRepository(session.store).all(incident.id)
+    assert any(d.body == "Half-written update" for d in drafts)

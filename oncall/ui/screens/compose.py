@@ -251,19 +251,26 @@ class ComposeScreen(PolicyMarks, Screen[None]):
 
     # --- the draft ------------------------------------------------------------------
 
-    def save_draft(self) -> None:
-        body, short = self._texts()
-        self._save_draft(body, short)
+    def unsent_text(self) -> bool:
+        """True if this screen holds text that has not been sent."""
+        return self.post is None and self.post_id is None and bool(self._texts()[0].strip())
 
-    @work(thread=True, exclusive=True, group="compose-draft")
-    def _save_draft(self, body: str, short: str) -> None:
-        now = utcnow()
+    def save_draft(self) -> None:
+        self._save_draft(self.current_draft())  # read on the UI thread, written off it
+
+    def current_draft(self) -> Draft:
+        """The draft as it stands on screen now."""
+        body, short = self._texts()
         draft = self.draft
-        draft.body, draft.short, draft.updated_at = body, short, now
+        draft.body, draft.short, draft.updated_at = body, short, utcnow()
         draft.created_by = draft.created_by or self.app.session.user.login
         draft.overrides, draft.acknowledged = dict(self.overrides), dict(self.acks)
         draft.attachments = list(self.attachments)
         draft.override_notes = dict(self.override_notes)
+        return draft
+
+    @work(thread=True, exclusive=True, group="compose-draft")
+    def _save_draft(self, draft: Draft) -> None:
         self.app.incidents.save_draft(draft)
 
     # --- sending ----------------------------------------------------------------------
