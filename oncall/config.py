@@ -71,6 +71,8 @@ class UISettings:
     theme: str = "corporate"
     clipboard_clear_seconds: int = 20
     log_tail: int = 8
+    # Minutes before an update is due that the banner shows and the bell rings.
+    update_warning_minutes: int = 5
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ _SECTIONS: dict[str, type] = {
 def _check_value(section: str, key: str, value: Any) -> str | None:
     if section == "ui" and key == "theme" and value not in THEMES:
         return f"unknown theme {value!r}; choose one of {', '.join(THEMES)}"
-    if section == "ui" and key in ("clipboard_clear_seconds", "log_tail") and value < 1:
+    if section == "ui" and key in ("clipboard_clear_seconds", "log_tail",
+                                   "update_warning_minutes") and value < 1:
         return "must be at least 1"
     if section == "vault" and key == "timeout_seconds" and value < 1:
         return "must be at least 1"

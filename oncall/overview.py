@@ -13,6 +13,7 @@ from oncall.session import Session
 from oncall.staff import Shift
 from oncall.store import StoreError
 from oncall.timeutil import utcnow
+from oncall.updates import UpdateState, updates_for
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Overview:
     # incident id -> (steps done, steps in the playbook, steps overdue)
     progress: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     undecided: int = 0  # deliveries a crash or an unclear reply left for the officer
+    # incident id -> its update cadence now: MISSED slots, next due, due soon
+    updates: dict[str, UpdateState] = field(default_factory=dict)
 
 
 def build_overview(session: Session, *, tail: int | None = None, verify: bool = False,
@@ -59,9 +62,15 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
             check = session.log.verify()
     except (LogCorrupt, ValueError) as exc:
         problems.append(f"action log: {exc}")
-    from oncall.incidents import Incidents, next_update
+    from oncall.incidents import Incidents
 
-    due = {i.id: when for i in incidents if (when := next_update(i, now)) is not None}
+    updates: dict[str, UpdateState] = {}
+    try:
+        updates = updates_for(session, incidents, now)
+    except (StoreError, OSError) as exc:
+        problems.append(f"update cadence: {exc}")
+    due = {i: u.next_due for i, u in updates.items() if u.next_due is not None}
+    incidents = sorted(incidents, key=lambda i: urgency(i, updates.get(i.id), now))
     progress: dict[str, tuple[int, int, int]] = {}
     if library is not None:
         service = Incidents(session)
@@ -75,4 +84,13 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
     from oncall.crosspost import unresolved
 
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    check, problems, progress, len(unresolved(session, incidents)))
+                    check, problems, progress, len(unresolved(session, incidents)), updates)
+
+
+def urgency(incident: Incident, update: UpdateState | None,
+            now: datetime) -> tuple[int, float, float]:
+    """Sort key, most urgent first: a missed update, then the soonest update due, then
+    the most recently opened."""
+    missed = 0 if update is not None and update.missed else 1
+    due = (update.next_due - now).total_seconds() if update and update.next_due else 1e12
+    return missed, due, -incident.opened_at.timestamp()

@@ -85,6 +85,7 @@ class OncallApp(App[int]):
         # Empty until the loader worker has read the playbooks directory.
         self.library = Library(session.settings.playbooks_dir())
         self.library_ready = False
+        self._rung: set[str] = set()
         for palette in load_themes():
             self.register_theme(palette)
         self.theme = theme or session.settings.ui.theme
@@ -155,6 +156,13 @@ class OncallApp(App[int]):
             self.report_fault(cause)
             return
         super()._handle_exception(error)
+
+    def ring_once(self, key: str) -> None:
+        """Ring the terminal bell the first time `key` (an incident's update slot) is
+        seen in this run: enough to wake the officer, not a bell every refresh."""
+        if key not in self._rung:
+            self._rung.add(key)
+            self.bell()
 
     def report_fault(self, error: BaseException) -> None:
         """Tell the officer, in one line, what could not be done; the app keeps running."""

@@ -147,3 +147,35 @@ async def test_a_refresh_keeps_the_highlighted_incident_and_enter_opens_it(
         await pilot.press("enter")
         await wait_for_screen(pilot, IncidentScreen)
         assert app.screen.incident_id == older.id  # type: ignore[attr-defined]
+
+
+async def test_a_missed_update_shouts_on_the_dashboard_and_the_incident(
+        demo_home: Path) -> None:
+    from datetime import timedelta
+
+    from oncall.incidents import Incidents
+    from oncall.playbooks import load_library
+    from oncall.resources import shipped_dir
+    from oncall.timeutil import utcnow
+    from oncall.ui.screens.incident import IncidentScreen
+    from tests.ui.test_incident import wait_for_screen
+
+    session = open_session(demo_home, "sokafor")
+    Incidents(session).open(load_library(shipped_dir("playbooks")).playbooks[
+        "missing-high-risk"], "Missing girl", now=utcnow() - timedelta(minutes=40))
+    app = make_app(session)
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "! MISSED UPDATE (" in text and "! MISSED " in text
+        assert bells == [1]
+        await pilot.press("r")
+        await settle(pilot)
+        assert bells == [1]  # once per slot, not on every refresh
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await settle(pilot)
+        assert "! MISSED UPDATE (" in screen_text(app)
+    assert [e.action for e in session.log.entries()].count("update.missed") == 1

@@ -57,6 +57,7 @@ class DashboardScreen(Screen[None]):
         with Horizontal(id="dash-top"):
             yield Static("Loading…", id="dash-oncall", classes="panel")
             yield Static("Loading…", id="dash-sites", classes="panel")
+        yield Static("", id="dash-banner", classes="banner")
         with Vertical(id="dash-incidents", classes="panel"):
             yield Static("Loading incidents…", id="dash-incidents-empty")
             table: DataTable[Text] = DataTable(id="dash-incidents-table", cursor_type="row",
@@ -75,6 +76,7 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-log").border_title = "Action log"
         self.query_one("#dash-problems").border_title = "Problems"
         self.query_one("#dash-problems").display = False
+        self.query_one("#dash-banner").display = False
         table = self.query_one("#dash-incidents-table", DataTable)
         # Fixed widths that add up to 80 columns with the table's padding.
         table.add_column("Incident", width=28)
@@ -236,8 +238,7 @@ class DashboardScreen(Screen[None]):
         selected = self._selected_incident()
         table.clear()
         for inc in ov.incidents:
-            when = ov.next_updates.get(inc.id)
-            due = f"{fmt_time(when)} {countdown(when, ov.now)}" if when else "—"
+            due = self._due_cell(ov, inc.id)
             done, total, late = ov.progress.get(inc.id, (0, 0, 0))
             steps = f"{done}/{total} done" if total else "—"
             if late:
@@ -245,10 +246,49 @@ class DashboardScreen(Screen[None]):
             status = "PROCEEDINGS" if inc.status == "proceedings_active" else inc.status_label
             table.add_row(Text(printable(inc.title, single_line=True), no_wrap=True,
                                overflow="ellipsis"),
-                          Text(status), Text(steps), Text(due), key=inc.id)
+                          Text(status), Text(steps), due, key=inc.id)
         ids = [inc.id for inc in ov.incidents]
         if selected in ids:
             table.move_cursor(row=ids.index(selected), animate=False)
+        self._show_banner(ov)
+
+    @staticmethod
+    def _due_cell(ov: Overview, incident_id: str) -> Text:
+        """The Next update cell: MISSED and due soon said in words, not colour alone."""
+        update = ov.updates.get(incident_id)
+        if update is not None and update.missed:
+            return Text(f"! MISSED {fmt_time(update.missed[0])}", style="bold reverse")
+        when = ov.next_updates.get(incident_id)
+        if when is None:
+            return Text("—")
+        text = f"{fmt_time(when)} {countdown(when, ov.now)}"
+        if update is not None and update.due_soon:
+            return Text(f"» {text}", style="bold")
+        return Text(text)
+
+    def _show_banner(self, ov: Overview) -> None:
+        """A line above the incidents for every missed or imminent update, with the bell
+        once per slot: a missed update must shout, not pass silently."""
+        banner = self.query_one("#dash-banner", Static)
+        lines = Text()
+        titles = {i.id: printable(i.title, single_line=True) for i in ov.incidents}
+        for incident_id, update in ov.updates.items():
+            if update.missed:
+                slots = ", ".join(fmt_time(m) for m in update.missed)
+                line = f"! MISSED UPDATE ({slots}): {titles.get(incident_id, incident_id)}"
+                self.app.ring_once(f"{incident_id}@{update.missed[-1].isoformat()}")
+            elif update.due_soon and update.next_due is not None:
+                line = (f"» UPDATE DUE {fmt_time(update.next_due)} "
+                        f"{countdown(update.next_due, ov.now)}: "
+                        f"{titles.get(incident_id, incident_id)}")
+                self.app.ring_once(f"{incident_id}@{update.next_due.isoformat()}")
+            else:
+                continue
+            if lines:
+                lines.append("\n")
+            lines.append(line, style="bold")
+        banner.display = bool(lines)
+        banner.update(lines)
 
     def _show_status(self, ov: Overview) -> None:
         check = self.app.log_check

@@ -26,6 +26,7 @@ from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.edit_incident import EditIncidentDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.widgets.logtail import LogTail
+from oncall.updates import UpdateState, updates_for
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
@@ -80,6 +81,7 @@ class IncidentScreen(Screen[None]):
         self.states: list[StepState] = []
         self._schedule: rruleset | None = None
         self._step_history: dict[str, list[LogEntry]] = {}
+        self._update: UpdateState | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -115,7 +117,12 @@ class IncidentScreen(Screen[None]):
         playbook = self.app.library.playbooks.get(incident.playbook)
         states = incidents.checklist(incident, playbook) if playbook else []
         timeline = incidents.timeline(incident)
+        update = updates_for(self.app.session, [incident], utcnow()).get(incident.id)
+        self.app.call_from_thread(self._got_update, update)
         self.app.call_from_thread(self.show, incident, playbook, states, timeline)
+
+    def _got_update(self, update: UpdateState | None) -> None:
+        self._update = update
 
     def show(self, incident: Incident, playbook: Playbook | None, states: list[StepState],
              timeline: list[LogEntry]) -> None:
@@ -178,6 +185,9 @@ class IncidentScreen(Screen[None]):
             line.append("This playbook sets no update cadence.")
         else:
             due = self._schedule.after(now, inc=True)
+            if self._update is not None and self._update.missed:
+                slots = ", ".join(fmt_time(m) for m in self._update.missed)
+                line.append(f"! MISSED UPDATE ({slots}): post one now. ", style="bold reverse")
             if due is None:
                 line.append("No further scheduled updates.")
             else:
