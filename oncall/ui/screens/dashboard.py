@@ -79,10 +79,10 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-banner").display = False
         table = self.query_one("#dash-incidents-table", DataTable)
         # Fixed widths that add up to 80 columns with the table's padding.
-        table.add_column("Incident", width=28)
+        table.add_column("Incident", width=26)
         table.add_column("Status", width=11)
         table.add_column("Checklist", width=11)
-        table.add_column("Next update", width=20)
+        table.add_column("Next update", width=22)
         # The first read waits for the playbooks (checklist progress needs them); the
         # library loader calls show_library, which starts it.
         self._ready = True

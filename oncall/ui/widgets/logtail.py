@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from oncall.model import LogEntry
@@ -29,14 +30,30 @@ def entry_line(entry: LogEntry, now: datetime, names: Mapping[str, str] | None =
 
 
 class LogTail(Static):
-    """Shows a list of log entries, newest last."""
+    """Shows a list of log entries, newest last. When the panel has fewer lines than
+    entries, the oldest give way: the newest is always in sight."""
+
+    _shown: tuple[list[LogEntry], datetime, Mapping[str, str] | None, bool] | None = None
 
     def show(self, entries: list[LogEntry], now: datetime,
              names: Mapping[str, str] | None = None, *, show_incident: bool = True) -> None:
         """Replace the lines shown with `entries`, one line each."""
+        self._shown = (entries, now, names, show_incident)
+        self._draw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._shown is not None:
+            self._draw()
+
+    def _draw(self) -> None:
+        assert self._shown is not None
+        entries, now, names, show_incident = self._shown
         if not entries:
             self.update("The action log is empty.")
             return
+        room = self.content_size.height
+        if room > 0:
+            entries = entries[-room:]
         text = Text("\n").join(entry_line(e, now, names, show_incident=show_incident)
                                for e in entries)
         text.no_wrap, text.overflow = True, "ellipsis"
