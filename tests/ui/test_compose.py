@@ -94,12 +94,12 @@ async def test_send_to_the_incident_area_retry_the_failure_then_retract(
         assert "BLOCK" not in findings
         # The Brackenford partnership page wants the agreed disclaimer: a warning to note.
         assert "! WARN  Safer Brackenford Partnership requires the agreed disclaimer" in findings
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ComposeScreen)  # not until the warning is noted
         await pilot.press("ctrl+g")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         assert "Mercia Vale Police (X, short)" in screen_text(app)
         await pilot.press("y")
@@ -165,7 +165,7 @@ async def test_unknown_needs_the_officers_decision(session: Session) -> None:
         picker = screen.query_one("#compose-sites", SelectionList)
         picker.focus()
         picker.highlighted = [s.id for s in screen.sites].index("corp-fb")
-        await pilot.press("f4")
+        await pilot.press("f12")
         await wait_for_screen(pilot, ChooseDialog)
         await pilot.press("down", "enter")  # "It is NOT on the page"
         await wait_for_screen(pilot, ComposeScreen)
@@ -185,7 +185,7 @@ async def test_send_is_refused_while_a_block_stands(session: Session) -> None:
             f"Thanks to DC Liam Carver for his help. {LINK}")
         await settle(pilot)
         assert "✗ BLOCK Names a colleague" in str(screen.query_one(FindingsList).render())
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ComposeScreen)
     assert network.posted == []
@@ -215,7 +215,7 @@ async def test_an_earlier_post_is_reopened_and_retracted_everywhere(session: Ses
         await settle(pilot)
         await pilot.press("ctrl+g")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ComposeScreen)
@@ -223,7 +223,7 @@ async def test_an_earlier_post_is_reopened_and_retracted_everywhere(session: Ses
         sent = len(network.posted)
         await pilot.press("escape")
         await wait_for_screen(pilot, IncidentScreen)
-        await pilot.press("v")
+        await pilot.press("h")
         await wait_for_screen(pilot, ChooseDialog)
         await pilot.press("enter")
         await wait_for_screen(pilot, ComposeScreen)
@@ -284,7 +284,7 @@ async def test_third_party_photo_needs_source_and_permission(session: Session,
         findings = str(screen.query_one(FindingsList).render())
         assert "✗ BLOCK amy.png: a third party's photo needs its source and who gave " \
                "permission recorded." in findings
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ComposeScreen) and network.posted == []
     # The officer records permission: a new attachment with it goes through.
@@ -306,7 +306,7 @@ async def test_third_party_photo_needs_source_and_permission(session: Session,
         await settle(pilot)
         await pilot.press("ctrl+g")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ComposeScreen)
@@ -340,7 +340,7 @@ async def test_corporate_comms_override_lets_a_blocked_post_go(live_demo_home: P
         await settle(pilot)
         assert "~ OVERRIDDEN Proceedings are active" in str(
             screen.query_one(FindingsList).render())
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ComposeScreen)
@@ -360,7 +360,7 @@ async def test_scenario_found_safe_retracts_the_appeal_then_offers_the_thank_you
     async with app.run_test(size=SIZE) as pilot:
         await open_appeal_fill(pilot)
         await type_fields(pilot, description="Slim, with long dark hair.")
-        await pilot.press("f5")  # save the draft and compose from it
+        await pilot.press("f6")  # save the draft and compose from it
         await wait_for_screen(pilot, ComposeScreen)
         picker = app.screen.query_one("#compose-sites", SelectionList)
         picker.deselect_all()
@@ -369,7 +369,7 @@ async def test_scenario_found_safe_retracts_the_appeal_then_offers_the_thank_you
         await settle(pilot)
         await pilot.press("ctrl+g")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ComposeScreen)

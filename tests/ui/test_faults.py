@@ -73,7 +73,7 @@ async def test_a_full_disk_at_send_keeps_the_draft_and_sends_nothing(
         screen.query_one("#compose-sites", SelectionList).deselect_all()
         screen.query_one("#compose-sites", SelectionList).select("corp-fb")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         disk_full(monkeypatch)
         await pilot.press("y")
@@ -83,7 +83,7 @@ async def test_a_full_disk_at_send_keeps_the_draft_and_sends_nothing(
         assert any("disk is full" in m and "nothing was sent" in m for m in messages(app))
         assert screen.post_id is None  # still the officer's draft, to send again
         monkeypatch.undo()
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ComposeScreen)
@@ -125,7 +125,7 @@ async def test_a_draft_sent_by_someone_else_says_who_and_shows_that_post(
 
         await sender.send(Outgoing(incident.id, f"Canal towpath update. {LINK}",
                                    ("corp-fb",), draft="shared"))
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ComposeScreen)
@@ -156,7 +156,7 @@ async def test_ctrl_s_judges_the_text_as_it_is_not_the_last_check(
         monkeypatch.setattr(ComposeScreen, "run_checks", stalled)
         screen.query_one("#compose-body", TextArea).text = (
             f"Canal towpath update. Thanks to DC Liam Carver. {LINK}")
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         for _ in range(50):  # the send path's own judgement answers, the check still stuck
             if any("people.sensitive_role" in m for m in messages(app)):
                 break

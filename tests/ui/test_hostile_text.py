@@ -123,7 +123,7 @@ async def test_hostile_text_is_never_live_on_the_terminal(hostile: Session) -> N
         await settle(pilot)
         check(app, "incident")
 
-        await pilot.press("v")  # earlier posts
+        await pilot.press("h")  # earlier posts
         await wait_for_screen(pilot, ChooseDialog)
         check(app, "posts dialog")
         await pilot.press("enter")
@@ -148,7 +148,7 @@ async def test_hostile_text_is_never_live_on_the_terminal(hostile: Session) -> N
         check(app, "compose")
         body = app.screen.query_one("#compose-body").text  # type: ignore[attr-defined]
         assert "\x1b" not in body and "\u202e" not in body and "RED-HOSTILE" in body
-        await pilot.press("ctrl+s")  # 100 kB: over every network's limit, refused
+        await pilot.press("f5")  # 100 kB: over every network's limit, refused
         await settle(pilot)
         check(app, "send refused")
         app.screen.query_one("#compose-body").load_text(  # type: ignore[attr-defined]
@@ -157,10 +157,10 @@ async def test_hostile_text_is_never_live_on_the_terminal(hostile: Session) -> N
         await settle(pilot)
         await pilot.press("ctrl+g")  # acknowledge the warnings
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         check(app, "send confirmation")
-        await pilot.press("n")
+        await pilot.press("escape")
         await pilot.press("escape")
         await wait_for_screen(pilot, IncidentScreen)
         await pilot.press("escape")

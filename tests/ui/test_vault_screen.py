@@ -61,7 +61,7 @@ async def test_break_glass_copy_asks_a_reason_writes_osc52_and_logs(
         screen = await open_vault(pilot, "brk-north-fb")
         access = str(screen.query_one("#vault-access", Static).render())
         assert "BREAK-GLASS" in access and "Tom Hale" in access
-        await pilot.press("p")
+        await pilot.press("k")
         await wait_for_screen(pilot, ReasonDialog)
         app.screen.query_one(Input).value = "PC Hale on leave; canal closure post"
         await pilot.press("enter")
@@ -80,7 +80,7 @@ async def test_reveal_shows_briefly_then_hides(session: Session, demo_home: Path
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_vault(pilot, "corp-fb")  # on call: first-line, no reason asked
-        await pilot.press("r")
+        await pilot.press("s")
         await settle(pilot)
         assert SECRET not in screen_text(app)
         assert "other-corp-fb" in screen_text(app)
@@ -99,8 +99,8 @@ async def test_professional_standards_cannot_reach_a_secret(demo_home: Path,
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_vault(pilot, "corp-fb")
         assert "NO ACCESS" in str(screen.query_one("#vault-access", Static).render())
-        await pilot.press("p")
-        await pilot.press("r")
+        await pilot.press("k")
+        await pilot.press("s")
         await settle(pilot)
         assert "other-corp-fb" not in screen_text(app)
     # Each attempt is refused by the vault, and the refusal is logged; nothing was used.
@@ -138,7 +138,7 @@ async def test_a_hanging_keyring_times_out_and_the_app_stays_responsive(
     try:
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_vault(pilot, "corp-fb")
-            await pilot.press("r")
+            await pilot.press("s")
             await pilot.pause(0.6)
             await settle(pilot)
             messages = [n.message for n in app._notifications]
@@ -162,7 +162,7 @@ async def test_two_factor_code_is_copied_not_the_seed(session: Session, demo_hom
         written: list[str] = []
         monkeypatch.setattr(app._driver, "write", written.append)
         await open_vault(pilot, "corp-fb")
-        await pilot.press("t")
+        await pilot.press("2")
         await settle(pilot)
         copied = base64.b64decode(written[-1][7:-1]).decode()
         assert copied.isdigit() and len(copied) == 6

@@ -15,13 +15,13 @@ from oncall.ui.safe import shown
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Only `y` confirms; `n`, Esc and Enter cancel. Every use reaches the public or takes
+    """Only `y` confirms; Esc and Enter cancel. Every use reaches the public or takes
     something down, so a stray Enter (the key a half-asleep officer presses to get past
     a dialog) must never be the one that does it. The body is shown literally."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes", id="confirm.yes"),
-        Binding("n,escape,enter", "cancel", "No", id="confirm.no"),
+        Binding("escape,enter", "cancel", "No", id="confirm.no"),
     ]
 
     def __init__(self, title: str, body: str, *, yes: str = "Yes") -> None:
@@ -35,7 +35,7 @@ class ConfirmDialog(ModalScreen[bool]):
             box.border_title = shown(self._title, single_line=True)
             with VerticalScroll(id="confirm-body"):
                 yield Static(shown(self._body))
-            yield Static(Text(f"y: {self._yes}    n / Esc / Enter: cancel", style="bold"),
+            yield Static(Text(f"y: {self._yes}    Esc / Enter: cancel", style="bold"),
                          classes="hint")
 
     def action_confirm(self) -> None:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 _KEY_NAMES = {"question_mark": "?", "escape": "Esc", "space": "Space", "enter": "Enter",
-              "ctrl+p": "Ctrl+P", "f1": "F1"}
+              "ctrl+p": "Ctrl+P", "f1": "F1", "tab": "Tab", "shift+tab": "Shift+Tab"}
 
 
 def _one_key(key: str) -> str:
@@ -35,7 +35,9 @@ class HelpDialog(ModalScreen[None]):
     """Lists the keys of the screen underneath and of the whole app."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,f1,question_mark", "dismiss", "Close help", id="help.close"),
+        # F1 and ? toggle help: the same key opens and closes it.
+        Binding("escape,f1,question_mark", "dismiss", "Help", id="help.close",
+                tooltip="Close this help"),
     ]
 
     def __init__(self, screen: Screen[object], about: str = "") -> None:

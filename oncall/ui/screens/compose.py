@@ -61,17 +61,21 @@ class ComposeScreen(PolicyMarks, Screen[None]):
     """Write once, check against the procedure, send to many sites, watch each result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s,f5", "send", "Send…", id="compose.send", key_display="^S/F5",
+        # F5 alone sends: Ctrl+S means "save the draft" on every screen, so a save by
+        # habit can never be a send.
+        Binding("f5", "send", "Send…", id="compose.send", key_display="F5",
                 tooltip="Check, confirm the sites, and send"),
+        Binding("ctrl+s,f2", "save_draft", "Save draft", id="compose.save_draft",
+                key_display="^S/F2", tooltip="Save the draft now (it is also saved as you type)"),
         Binding("ctrl+t", "groups", "Sites…", id="compose.groups", key_display="^T",
                 tooltip="Tick a group of sites: corporate, an area, a network"),
         Binding("f9", "attach", "Attach", id="compose.attach",
                 tooltip="Attach a photo or video, with its source and permission"),
         Binding("ctrl+f", "find_site", "Find site", id="compose.find_site", key_display="^F",
                 tooltip="Jump to a site by name, handle or area"),
-        Binding("ctrl+r,f2", "retry", "Retry failed", id="compose.retry", key_display="^R/F2",
+        Binding("ctrl+r,f7", "retry", "Retry failed", id="compose.retry", key_display="^R/F7",
                 tooltip="Send again only to the sites that failed"),
-        Binding("f4", "decide", "Decide", id="compose.decide",
+        Binding("f12", "decide", "Decide", id="compose.decide",
                 tooltip="Say whether an UNKNOWN site did post, after checking it"),
         Binding("f8", "retract", "Retract all", id="compose.retract",
                 tooltip="Delete this post from every site it reached"),
@@ -79,8 +83,8 @@ class ComposeScreen(PolicyMarks, Screen[None]):
                 tooltip="Copy the highlighted site's link to the post"),
         Binding("ctrl+o,f3", "override", "Override", id="compose.override",
                 key_display="^O/F3", tooltip="Override a blocking check (with a reason)"),
-        Binding("ctrl+g", "acknowledge", "Note warnings", id="compose.acknowledge",
-                key_display="^G", tooltip="Acknowledge the warnings shown (logged)"),
+        Binding("ctrl+g,f4", "acknowledge", "Note warnings", id="compose.acknowledge",
+                key_display="^G/F4", tooltip="Acknowledge the warnings shown (logged)"),
         Binding("escape", "back", "Back", id="compose.back"),
     ]
 
@@ -254,6 +258,13 @@ class ComposeScreen(PolicyMarks, Screen[None]):
     def unsent_text(self) -> bool:
         """True if this screen holds text that has not been sent."""
         return self.post is None and self.post_id is None and bool(self._texts()[0].strip())
+
+    def action_save_draft(self) -> None:
+        if self.post is not None or self.post_id is not None:
+            self.notify("Already sent: this is the post as it went out.")
+            return
+        self.save_draft()
+        self.notify("Draft saved.")
 
     def save_draft(self) -> None:
         self._save_draft(self.current_draft())  # read on the UI thread, written off it

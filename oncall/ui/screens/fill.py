@@ -33,7 +33,7 @@ class FillScreen(PolicyMarks, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,f2", "save", "Save draft", id="fill.save", key_display="^S/F2"),
-        Binding("f5", "compose", "Compose", id="fill.compose",
+        Binding("f6", "compose", "Compose", id="fill.compose",
                 tooltip="Save the draft and open it for sending"),
         Binding("ctrl+o,f3", "override", "Override", id="fill.override", key_display="^O/F3",
                 tooltip="Override a blocking check (Corporate Communications, with a reason)"),

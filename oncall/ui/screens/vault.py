@@ -39,13 +39,13 @@ class VaultScreen(Screen[None]):
     """Sites by tier and area, who holds first-line access now, and what is stored."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "copy_secret", "Copy password", id="vault.copy_secret",
+        Binding("k", "copy_secret", "Copy password", id="vault.copy_secret",
                 tooltip="Copy the highlighted site's password (cleared after a while)"),
         Binding("u", "copy_username", "Copy username", id="vault.copy_username",
                 tooltip="Copy the highlighted site's username"),
-        Binding("t", "copy_code", "Copy 2FA code", id="vault.copy_code",
+        Binding("2", "copy_code", "Copy 2FA code", id="vault.copy_code",
                 tooltip="Copy the site's current two-factor code (where a seed is stored)"),
-        Binding("r", "reveal", "Reveal", id="vault.reveal",
+        Binding("s", "reveal", "Show password", id="vault.reveal",
                 tooltip=f"Show the password for {REVEAL_SECONDS} seconds"),
         Binding("escape", "back", "Back", id="vault.back"),
     ]
