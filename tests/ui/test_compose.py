@@ -387,3 +387,33 @@ async def test_scenario_found_safe_retracts_the_appeal_then_offers_the_thank_you
         assert "Missing person found: thank you" in screen_text(app)
     assert len(network.retracted) == 4
     assert sum(e.action == "post.retracted" for e in session.log.entries()) == 4
+
+
+async def test_the_highlighted_sites_reason_in_full_and_toasts_clear_of_the_list(
+        session: Session) -> None:
+    reason = ("Mercia Vale Police (X): X refused the post (HTTP 403: You are not permitted "
+              "to perform this action; the app's access level is read-only)")
+    network = Network(fail={"corp-x": [PublishError(Failure.REJECTED, reason)]})
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = f"Update. {LINK}"
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("f5")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        picker = screen.query_one("#compose-sites", SelectionList)
+        picker.focus()
+        picker.highlighted = [s.id for s in screen.sites].index("corp-x")
+        await settle(pilot)
+        detail = str(screen.query_one("#compose-detail").render())
+        assert "✗ FAILED" in detail and "access level is read-only" in detail
+        from textual.widgets._toast import Toast, ToastRack
+
+        assert list(app.screen.query(Toast))
+        rack = app.screen.query_one(ToastRack)
+        assert rack.region.y + rack.region.height <= picker.region.y

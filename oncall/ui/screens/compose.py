@@ -131,6 +131,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
                     classes="compose-label")
         yield Static("", id="compose-media", classes="compose-label")
         yield SelectionList[str](id="compose-sites")
+        yield Static("", id="compose-detail")
         yield FindingsList("", id="compose-findings")
         yield Footer()
 
@@ -159,6 +160,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         picker.add_options([Selection(self._label(s), s.id, s.id in ticked, id=s.id)
                             for s in sites])
         self.refresh_checks()
+        self._show_detail()
 
     def _default_sites(self, sites: list[Site]) -> tuple[str, ...]:
         """Corporate sites plus the pages of the incident's area, when it names one;
@@ -356,6 +358,30 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         if site is not None:
             self.query_one("#compose-sites", SelectionList).replace_option_prompt(
                 site.id, self._label(site))
+        self._show_detail()
+
+    def on_selection_list_selection_highlighted(
+            self, event: SelectionList.SelectionHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted site's whole result, which its line has no room for at 80
+        columns: the network's reason in full, or the link."""
+        detail = self.query_one("#compose-detail", Static)
+        site = self._highlighted()
+        delivery = self.deliveries.get(site.id) if site else None
+        if site is None or delivery is None:
+            detail.display = False
+            return
+        line = Text(no_wrap=False)
+        line.append(f"{status_word(delivery)} ", style="bold")
+        line.append(printable(f"{site.name} ({site.platform_label})", single_line=True))
+        if delivery.state == S.SENT and delivery.url:
+            line.append(": " + printable(delivery.url, single_line=True))
+        elif delivery.reason:
+            line.append(": " + printable(delivery.reason, single_line=True))
+        detail.update(line)
+        detail.display = True
 
     def action_retry(self) -> None:
         if not self.post_id or self.post_id == "pending":
