@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
@@ -88,7 +89,9 @@ class OncallApp(App[int]):
         self._rung: set[str] = set()
         for palette in load_themes():
             self.register_theme(palette)
-        self.theme = theme or session.settings.ui.theme
+        # NO_COLOR (no-color.org): the monochrome theme, whose selection is reverse video.
+        no_color = bool(os.environ.get("NO_COLOR"))
+        self.theme = theme or ("mono" if no_color else session.settings.ui.theme)
         self.title = f"oncall · {session.settings.force.name}"
 
     async def on_unmount(self) -> None:

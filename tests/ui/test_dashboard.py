@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
@@ -179,3 +180,23 @@ async def test_a_missed_update_shouts_on_the_dashboard_and_the_incident(
         await settle(pilot)
         assert "! MISSED UPDATE (" in screen_text(app)
     assert [e.action for e in session.log.entries()].count("update.missed") == 1
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_selection_shows_without_colour_in_mono(
+        live_demo_home: Path, monkeypatch: pytest.MonkeyPatch, no_color: bool) -> None:
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    session = open_session(live_demo_home, "sokafor")
+    app = make_app(session, theme=None if no_color else "mono")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "mono"
+        table = app.screen.query_one("#dash-incidents-table", DataTable)
+        table.focus()
+        await settle(pilot)
+        [incident] = session.incidents.all()
+        update = app.screen._compositor.render_update(full=True)
+        segments = list(app.console.render(update, app.console.options))
+        styles = [seg.style for seg in segments if incident.title[:12] in seg.text]
+        assert styles and any(s is not None and s.reverse for s in styles)
