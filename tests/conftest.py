@@ -26,6 +26,12 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ONCALL_PLAYBOOKS", raising=False)
     monkeypatch.setenv("ONCALL_HOME", str(tmp_path / "unset-home"))
     monkeypatch.setenv("ONCALL_USER", DEMO_USER)
+    # Screens are read as UTF-8 unless a test asks for an ASCII-only terminal.
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_CTYPE", raising=False)
+    monkeypatch.delenv("ONCALL_ASCII", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 @pytest.fixture

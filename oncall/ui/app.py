@@ -29,6 +29,7 @@ from oncall.sending import SendPath, SendRefused
 from oncall.session import Session
 from oncall.store import StoreError
 from oncall.textsafe import printable
+from oncall.ui.asciifilter import AsciiFilter, terminal_is_utf8
 from oncall.ui.callbacks import then
 from oncall.ui.clipboard import Clipboard
 from oncall.ui.dialogs.confirm import ConfirmDialog
@@ -87,6 +88,8 @@ class OncallApp(App[int]):
         self.library = Library(session.settings.playbooks_dir())
         self.library_ready = False
         self._rung: set[str] = set()
+        if not terminal_is_utf8():
+            self._filters.append(AsciiFilter())
         for palette in load_themes():
             self.register_theme(palette)
         # NO_COLOR (no-color.org): the monochrome theme, whose selection is reverse video.

@@ -25,7 +25,8 @@ class Tmux:
     def __init__(self, argv: list[str], *, width: int = 80, height: int = 24,
                  env: dict[str, str] | None = None) -> None:
         self.socket = f"oncall-test-{uuid.uuid4().hex[:8]}"
-        environment = {**os.environ, **(env or {}), "TERM": "xterm-256color"}
+        environment = {**os.environ, "LANG": "C.UTF-8", **(env or {}),
+                       "TERM": "xterm-256color"}
         environment["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), environment.get("PYTHONPATH", "")) if p)
         environment.pop("TMUX", None)
@@ -34,7 +35,8 @@ class Tmux:
                   f"{command}; echo EXIT=$?; sleep 30", env=environment)
 
     def _run(self, *args: str, env: dict[str, str] | None = None) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, text=True,
+        # -u: tmux draws UTF-8 whatever the locale of the machine running the tests.
+        return subprocess.run(["tmux", "-u", "-L", self.socket, *args], check=True, text=True,
                               capture_output=True, env=env, timeout=30).stdout
 
     def keys(self, *keys: str) -> None:
