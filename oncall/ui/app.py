@@ -107,6 +107,12 @@ class OncallApp(App[int]):
                                       follow_redirects=False)
         self.push_screen(DashboardScreen())
         self.load_library()
+        self.probe_clipboard()
+
+    @work(thread=True, group="clipboard-probe")
+    def probe_clipboard(self) -> None:
+        """What can stop a copy reaching the officer's clipboard (tmux), read once."""
+        self.copier.probe()
 
     @work(thread=True, exclusive=True, group="library")
     def load_library(self) -> None:

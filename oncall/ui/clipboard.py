@@ -36,6 +36,22 @@ def in_tmux() -> bool:
     return bool(os.environ.get("TMUX"))
 
 
+def tmux_passthrough_setting() -> str | None:
+    """tmux's allow-passthrough ("on", "all" or "off"), or None when it cannot be read
+    (not in tmux, an old tmux, no answer within a second). Blocks: call from a thread."""
+    if not in_tmux():
+        return None
+    import subprocess
+
+    try:
+        answer = subprocess.run(["tmux", "show-options", "-gqv", "allow-passthrough"],
+                                capture_output=True, text=True, timeout=1, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = answer.stdout.strip()
+    return value if answer.returncode == 0 and value in ("on", "all", "off") else None
+
+
 def has_local_clipboard() -> bool:
     """A desktop session on this host (not just an SSH login) has a clipboard to set."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -50,18 +66,32 @@ class Clipboard:
         self.clear_after = clear_after
         self._timer: Timer | None = None
         self.holding_secret = False
+        # tmux's allow-passthrough, read once off the event loop (see probe).
+        self.passthrough: str | None = None
+
+    def probe(self) -> None:
+        """Read what can stop a copy arriving (tmux's passthrough). Blocks briefly: the
+        app calls it from a worker thread at start."""
+        self.passthrough = tmux_passthrough_setting()
 
     def copy(self, text: str, *, secret: bool) -> str:
         """Copy `text`; returns a sentence saying where it went and when it clears."""
+        if in_tmux() and self.passthrough == "off" and not has_local_clipboard():
+            # Said plainly rather than "copied": tmux would drop the sequence.
+            return ("NOT copied: tmux drops clipboard writes while allow-passthrough is off. "
+                    "Run `tmux set -g allow-passthrough on`, then copy again (or show the "
+                    "text instead).")
         self._write(text)
         where = ["your terminal (OSC 52)"]
         if has_local_clipboard() and self._pyperclip(text):
             where.append("this computer's clipboard")
-        message = "Copied to " + " and ".join(where)
-        if in_tmux():
-            message += (". Inside tmux it is passed straight through (needs "
-                        "`set -g allow-passthrough on`); with `set-clipboard on` alone tmux "
-                        "would also keep a copy in its paste buffer")
+        message = "Sent to " + " and ".join(where)
+        if in_tmux() and self.passthrough is None:
+            message += (". Inside tmux it passes through only with `set -g "
+                        "allow-passthrough on`, which oncall could not check")
+        if len(where) == 1:
+            message += ("; oncall cannot see whether your terminal accepted it: paste to "
+                        "check")
         if self._timer is not None:
             self._timer.stop()
             self._timer = None

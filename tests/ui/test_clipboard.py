@@ -51,3 +51,48 @@ async def test_secret_is_copied_then_cleared(monkeypatch: pytest.MonkeyPatch,
         if tmux:
             last = last[len("\x1bPtmux;"):-2].replace("\x1b\x1b", "\x1b")
         assert decode(last) == ""
+
+
+@pytest.mark.parametrize(("passthrough", "sent"), [("off", False), ("on", True),
+                                                    ("all", True), (None, True)])
+async def test_inside_tmux_the_copy_says_honestly_whether_it_can_arrive(
+        monkeypatch: pytest.MonkeyPatch, passthrough: str | None, sent: bool) -> None:
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    app: App[None] = App()
+    async with app.run_test(size=SIZE):
+        written: list[str] = []
+        monkeypatch.setattr(app._driver, "write", written.append)
+        clipboard = Clipboard(app, clear_after=20)
+        clipboard.passthrough = passthrough
+        message = clipboard.copy("hunter2", secret=True)
+        assert bool(written) is sent
+        if sent:
+            assert message.startswith("Sent to your terminal") and "paste to check" in message
+            assert ("could not check" in message) is (passthrough is None)
+        else:
+            assert message.startswith("NOT copied") and "allow-passthrough on" in message
+            assert clipboard.holding_secret is False
+
+
+def test_tmuxs_own_setting_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import subprocess
+
+    from oncall.ui.clipboard import tmux_passthrough_setting
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (.ci/run installs it)")
+    socket = tmp_path / "tmux.sock"
+    subprocess.run(["tmux", "-S", str(socket), "new-session", "-d", "-s", "p", "sleep 30"],
+                   check=True, timeout=30)
+    try:
+        monkeypatch.setenv("TMUX", f"{socket},1,0")
+        for value in ("off", "on"):
+            subprocess.run(["tmux", "-S", str(socket), "set", "-g", "allow-passthrough",
+                            value], check=True, timeout=30)
+            assert tmux_passthrough_setting() == value
+    finally:
+        subprocess.run(["tmux", "-S", str(socket), "kill-server"], timeout=30,
+                       capture_output=True)
