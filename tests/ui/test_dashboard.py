@@ -200,3 +200,13 @@ async def test_the_selection_shows_without_colour_in_mono(
         segments = list(app.console.render(update, app.console.options))
         styles = [seg.style for seg in segments if incident.title[:12] in seg.text]
         assert styles and any(s is not None and s.reverse for s in styles)
+
+
+async def test_at_60x20_the_next_update_still_shows(live_demo_home: Path) -> None:
+    app = make_app(open_session(live_demo_home, "sokafor"))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Next update" in text and " GMT in " in text
+        assert "! OUTBOX" not in text  # nothing to decide in the demo; the line is there
+        assert "Log: ✓ verified" in text

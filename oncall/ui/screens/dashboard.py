@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -79,8 +79,8 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-banner").display = False
         table = self.query_one("#dash-incidents-table", DataTable)
         # Fixed widths that add up to 80 columns with the table's padding.
-        table.add_column("Incident", width=26)
-        table.add_column("Status", width=11)
+        self._title_column = table.add_column("Incident", width=26)
+        self._status_column = table.add_column("Status", width=11)
         table.add_column("Checklist", width=11)
         table.add_column("Next update", width=22)
         # The first read waits for the playbooks (checklist progress needs them); the
@@ -91,6 +91,20 @@ class DashboardScreen(Screen[None]):
             self._show_problems()
             self.load(verify=True)
         self.set_interval(REFRESH_SECONDS, self.load)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Narrower than 80 columns the incident title and status give way first, and the
+        sites panel folds, so the next update (or MISSED) always shows."""
+        width = event.size.width
+        self.query_one("#dash-sites").display = width >= 70
+        table = self.query_one("#dash-incidents-table", DataTable)
+        spare = max(width - 80, 0)
+        short = max(80 - width, 0)
+        status = max(11 - short // 2, 6)
+        title = max(26 + spare - (short - (11 - status)), 10)
+        table.columns[self._status_column].width = status
+        table.columns[self._title_column].width = title
+        table.refresh()
 
     def action_vault(self) -> None:
         from oncall.ui.screens.vault import VaultScreen
