@@ -69,6 +69,19 @@ async def open_compose(pilot) -> ComposeScreen:  # type: ignore[no-untyped-def]
     return pilot.app.screen  # type: ignore[no-any-return]
 
 
+async def write_and_send(pilot, screen: ComposeScreen, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type the text, note the warnings, send with F5 and confirm with y; settle."""
+    screen.query_one("#compose-body", TextArea).text = text
+    await settle(pilot)
+    await pilot.press("ctrl+g")
+    await settle(pilot)
+    await pilot.press("f5")
+    await wait_for_screen(pilot, ConfirmDialog)
+    await pilot.press("y")
+    await wait_for_screen(pilot, ComposeScreen)
+    await settle(pilot)
+
+
 @pytest.fixture
 def session(live_demo_home: Path) -> Session:
     return open_session(live_demo_home, "sokafor")
@@ -211,15 +224,7 @@ async def test_an_earlier_post_is_reopened_and_retracted_everywhere(session: Ses
     app = make_app(session, adapter_for=network.adapter_for)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_compose(pilot)
-        screen.query_one("#compose-body", TextArea).text = f"Canal towpath closed. {LINK}"
-        await settle(pilot)
-        await pilot.press("ctrl+g")
-        await settle(pilot)
-        await pilot.press("f5")
-        await wait_for_screen(pilot, ConfirmDialog)
-        await pilot.press("y")
-        await wait_for_screen(pilot, ComposeScreen)
-        await settle(pilot)
+        await write_and_send(pilot, screen, f"Canal towpath closed. {LINK}")
         sent = len(network.posted)
         await pilot.press("escape")
         await wait_for_screen(pilot, IncidentScreen)
@@ -397,15 +402,7 @@ async def test_the_highlighted_sites_reason_in_full_and_toasts_clear_of_the_list
     app = make_app(session, adapter_for=network.adapter_for)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_compose(pilot)
-        screen.query_one("#compose-body", TextArea).text = f"Update. {LINK}"
-        await settle(pilot)
-        await pilot.press("ctrl+g")
-        await settle(pilot)
-        await pilot.press("f5")
-        await wait_for_screen(pilot, ConfirmDialog)
-        await pilot.press("y")
-        await wait_for_screen(pilot, ComposeScreen)
-        await settle(pilot)
+        await write_and_send(pilot, screen, f"Update. {LINK}")
         picker = screen.query_one("#compose-sites", SelectionList)
         picker.focus()
         picker.highlighted = [s.id for s in screen.sites].index("corp-x")
