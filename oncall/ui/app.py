@@ -6,7 +6,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 from textual import work
@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import WorkerFailed
 
 from oncall.actionlog import VerifyResult
@@ -168,6 +169,23 @@ class OncallApp(App[int]):
             self.report_fault(cause)
             return
         super()._handle_exception(error)
+
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any,
+                         **kwargs: Any) -> Any:
+        """As Textual's, for workers handing results back: a screen the officer has left
+        meanwhile (a late check, a load after a switch) gets nothing, instead of its
+        widgets being looked for and the app stopping. A notification still shows."""
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, Widget):
+            def if_still_shown(*a: Any, **k: Any) -> Any:
+                if owner.is_attached:
+                    return callback(*a, **k)
+                if getattr(callback, "__name__", "") == "notify":
+                    return self.notify(*a, **k)
+                return None
+
+            return super().call_from_thread(if_still_shown, *args, **kwargs)
+        return super().call_from_thread(callback, *args, **kwargs)
 
     def ring_once(self, key: str) -> None:
         """Ring the terminal bell the first time `key` (an incident's update slot) is

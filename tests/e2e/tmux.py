@@ -32,7 +32,7 @@ class Tmux:
         environment.pop("TMUX", None)
         command = " ".join(shlex.quote(a) for a in argv)
         self._run("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
-                  f"{command}; echo EXIT=$?; sleep 30", env=environment)
+                  f"{command}; echo EXIT=$?; sleep 600", env=environment)
 
     def _run(self, *args: str, env: dict[str, str] | None = None) -> str:
         # -u: tmux draws UTF-8 whatever the locale of the machine running the tests.
@@ -58,6 +58,16 @@ class Tmux:
                 return shown
             time.sleep(0.1)
         raise AssertionError(f"{needle!r} never appeared; the screen:\n{self.screen()}")
+
+    def wait_gone(self, needle: str) -> str:
+        """Wait until `needle` is no longer on screen (a dialog has closed)."""
+        deadline = time.monotonic() + GUARD_SECONDS
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if needle not in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{needle!r} never went away; the screen:\n{self.screen()}")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,

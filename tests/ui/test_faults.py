@@ -200,3 +200,37 @@ async def test_q_with_deliveries_to_decide_or_a_post_being_written_asks(
     assert app.return_code == 0
     drafts = DraftRepository(session.store).all(incident.id)
     assert any(d.body == "Half-written update" for d in drafts)
+
+
+async def test_a_result_for_a_screen_the_officer_left_is_dropped(session: Session) -> None:
+    """Found by the tmux scenario: F6 replaced the fill screen while its check still ran,
+    and the check's result looked for the gone screen's widgets and stopped the app."""
+    from textual.widgets import Static
+
+    calls: list[str] = []
+
+    class Gone(Static):
+        def redraw(self, text: str) -> None:
+            calls.append(text)
+            self.query_one("#nothing")  # what a screen that has left would hit
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        gone = Gone()  # never mounted, like a screen already removed
+        shown = app.screen.query_one("#dash-status", Static)
+        results: list[object] = []
+
+        def worker() -> None:
+            results.append(app.call_from_thread(gone.redraw, "late"))
+            results.append(app.call_from_thread(gone.notify, "Appeal retracted from 6 of 6"))
+            app.call_from_thread(shown.update, "still delivered")
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        while thread.is_alive():
+            await pilot.pause(0.01)
+        await settle(pilot)
+        assert calls == [] and app.is_running
+        assert any("Appeal retracted" in m for m in messages(app))  # a toast still shows
+        assert "still delivered" in str(shown.render())

@@ -354,6 +354,8 @@ class ComposeScreen(PolicyMarks, Screen[None]):
 
     def _delivery_changed(self, delivery: Delivery) -> None:
         self.deliveries[delivery.site] = delivery
+        if not self.is_attached:
+            return  # the officer left while it sends: the outbox and the post keep it
         site = next((s for s in self.sites if s.id == delivery.site), None)
         if site is not None:
             self.query_one("#compose-sites", SelectionList).replace_option_prompt(
