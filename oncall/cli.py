@@ -31,7 +31,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
     """Start the console."""
     session = _open(args)
     from oncall.ui.app import make_app
+    from oncall.ui.keys import binding_ids
 
+    unknown = sorted(set(session.settings.keys) - binding_ids())
+    if unknown:
+        raise UsageError(f"{session.paths.config}: [keys] names no action "
+                         f"{', '.join(unknown)}; actions: {', '.join(sorted(binding_ids()))}")
     result = make_app(session, theme=args.theme).run()
     return int(result or 0)
 

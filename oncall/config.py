@@ -7,6 +7,7 @@ group-writable directory so they all see the same incidents and log.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,8 @@ class Settings:
     policy: PolicySettings = field(default_factory=PolicySettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     rights: RightsSettings = field(default_factory=RightsSettings)
+    # [keys]: an officer's own keys, binding id -> keys, e.g. "compose.send" = "f5,f10".
+    keys: dict[str, str] = field(default_factory=dict)
 
     def playbooks_dir(self) -> Path:
         """The playbooks directory: `ONCALL_PLAYBOOKS`, then config, then shipped."""
@@ -158,6 +161,8 @@ class Settings:
             return Path(self.paths.playbooks).expanduser()
         return shipped_dir("playbooks")
 
+
+_KEYMAP_ID = re.compile(r"[a-z_]+\.[a-z_]+")
 
 _SECTIONS: dict[str, type] = {
     "force": ForceSettings,
@@ -197,11 +202,26 @@ def load_settings(path: Path) -> Settings:
     doc = load(path)
     problems: list[Problem] = []
     sections: dict[str, Any] = {}
+    keys: dict[str, str] = {}
     for name, table in doc.data.items():
+        if name == "keys" and isinstance(table, dict):
+            for key, value in table.items():
+                if not _KEYMAP_ID.fullmatch(key):
+                    problems.append(doc.problem(
+                        f"keys.{key}: name an action as screen.action, e.g. "
+                        '"compose.send"', name, key))
+                elif not isinstance(value, str) or not value.strip():
+                    problems.append(doc.problem(
+                        f'keys.{key} must be keys as text, e.g. "f5" or "ctrl+e,f10"',
+                        name, key))
+                else:
+                    keys[key] = value.replace(" ", "")
+            continue
         cls = _SECTIONS.get(name)
         if cls is None:
             problems.append(doc.problem(
-                f"unknown section [{name}]; known sections: {', '.join(_SECTIONS)}", name))
+                f"unknown section [{name}]; known sections: {', '.join([*_SECTIONS, 'keys'])}",
+                name))
             continue
         if not isinstance(table, dict):
             problems.append(doc.problem(f"{name} must be a table ([{name}])", name))
@@ -233,4 +253,4 @@ def load_settings(path: Path) -> Settings:
         sections[name] = cls(**values)
     if problems:
         raise TomlError(problems)
-    return Settings(**sections)
+    return Settings(**sections, keys=keys)

@@ -89,6 +89,8 @@ class OncallApp(App[int]):
         self.library = Library(session.settings.playbooks_dir())
         self.library_ready = False
         self._rung: set[str] = set()
+        if session.settings.keys:  # the officer's own keys, by binding id ([keys])
+            self.set_keymap(dict(session.settings.keys))
         if not terminal_is_utf8():
             self._filters.append(AsciiFilter())
         for palette in load_themes():

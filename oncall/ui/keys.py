@@ -46,6 +46,16 @@ def bindings() -> list[tuple[str, str, str]]:
     return out
 
 
+def binding_ids() -> set[str]:
+    """Every binding id an officer may give keys of their own in config.toml [keys]."""
+    ids: set[str] = set()
+    for _, cls in _screens():
+        for binding in getattr(cls, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids
+
+
 def meanings() -> dict[str, set[str]]:
     """Each key and the meanings it has across the screens (one, for all but CONTEXTUAL)."""
     found: dict[str, set[str]] = {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from oncall.ui.keys import CONTEXTUAL, key_table, meanings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -28,3 +30,39 @@ def test_the_readme_key_table_matches_the_bindings() -> None:
     assert table == key_table(), ("README key table is stale: paste "
                                   "`python -c 'from oncall.ui.keys import key_table; "
                                   "print(key_table())'` between the markers")
+
+
+async def test_an_officers_own_keys_from_config(demo_home: Path) -> None:
+    from oncall.session import open_session
+    from oncall.ui.app import make_app
+    from oncall.ui.screens.vault import VaultScreen
+    from tests.ui.conftest import SIZE, settle
+    from tests.ui.test_incident import wait_for_screen
+
+    config = demo_home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8") +
+                      '\n[keys]\n"dashboard.vault" = "w"\n', encoding="utf-8")
+    app = make_app(open_session(demo_home, "sokafor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")  # no longer the vault's key
+        await settle(pilot)
+        assert not isinstance(app.screen, VaultScreen)
+        await pilot.press("w")
+        await wait_for_screen(pilot, VaultScreen)
+
+
+def test_bad_keys_in_config_are_named(demo_home: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from oncall.cli import main
+
+    config = demo_home / "config.toml"
+    base = config.read_text(encoding="utf-8")
+    config.write_text(base + '\n[keys]\n"dashboard.vault" = ""\nsend = "f5"\n',
+                      encoding="utf-8")
+    assert main(["--home", str(demo_home), "sites", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "keys.dashboard.vault must be keys as text" in err and "keys.send:" in err
+    config.write_text(base + '\n[keys]\n"compose.launch" = "f10"\n', encoding="utf-8")
+    assert main(["--home", str(demo_home)]) == 2
+    assert "[keys] names no action compose.launch" in capsys.readouterr().err
