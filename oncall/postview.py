@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from oncall.crosspost import DeliveryRepository, PostRepository, unresolved
 from oncall.incidents import DraftRepository
-from oncall.model import Delivery, Draft, PostRecord, Site
+from oncall.model import Delivery, Draft, Incident, PostRecord, Site
 from oncall.session import Session
 from oncall.sitegroups import in_display_order
 
@@ -63,3 +63,8 @@ def sites_in_order(session: Session) -> list[Site]:
 def drafts_of(session: Session, incident_id: str) -> list[Draft]:
     """An incident's drafts not yet sent, oldest first."""
     return [d for d in DraftRepository(session.store).all(incident_id) if d.status == "draft"]
+
+
+def open_incidents(session: Session) -> list[Incident]:
+    """The incidents not yet closed, newest first."""
+    return session.incidents.open_incidents()

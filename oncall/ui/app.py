@@ -35,6 +35,7 @@ from oncall.ui.callbacks import then
 from oncall.ui.clipboard import Clipboard
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.help import HelpDialog, key_label
+from oncall.ui.palette import PlacesProvider
 from oncall.ui.screens.dashboard import DashboardScreen
 from oncall.ui.themes import load_themes, stylesheet
 from oncall.vault import Vault
@@ -55,6 +56,7 @@ class OncallApp(App[int]):
     TITLE = "oncall"
     CSS_PATH = str(stylesheet())
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {PlacesProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("f1,question_mark", "help", "Help", id="app.help", key_display="F1"),

@@ -66,3 +66,28 @@ def test_bad_keys_in_config_are_named(demo_home: Path,
     config.write_text(base + '\n[keys]\n"compose.launch" = "f10"\n', encoding="utf-8")
     assert main(["--home", str(demo_home)]) == 2
     assert "[keys] names no action compose.launch" in capsys.readouterr().err
+
+
+async def test_the_palette_finds_an_incident_by_name(live_demo_home: Path) -> None:
+    from oncall.session import open_session
+    from oncall.ui.app import make_app
+    from oncall.ui.screens.fill import FillScreen
+    from oncall.ui.screens.incident import IncidentScreen
+    from tests.ui.conftest import SIZE, settle
+    from tests.ui.test_incident import wait_for_screen
+
+    app = make_app(open_session(live_demo_home, "sokafor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Incident: Missing boy")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Template: Appeal to find")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, FillScreen)
