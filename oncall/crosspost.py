@@ -31,8 +31,9 @@ from oncall.platforms.base import (
     Rendition,
     TokenSource,
 )
+from oncall.postrecords import DeliveryRepository, PostRepository
 from oncall.session import Session
-from oncall.store import Conflict, Repository, StoreError
+from oncall.store import Conflict, StoreError
 from oncall.timeutil import fmt_time, utcnow
 
 S = DeliveryState
@@ -51,22 +52,6 @@ DECIDE_STATES = {S.UNKNOWN.value}
 CLAIMABLE = {S.FAILED.value}
 # ... and these once no live work owns them (a crash between queue and request).
 IDLE_STATES = {S.QUEUED.value, S.WAITING.value}
-
-
-class PostRepository(Repository[PostRecord]):
-    kind = "posts"
-    record = PostRecord
-
-    def _partition(self, obj: PostRecord | None = None) -> str | None:
-        return obj.incident if obj else None
-
-
-class DeliveryRepository(Repository[Delivery]):
-    kind = "deliveries"
-    record = Delivery
-
-    def _partition(self, obj: Delivery | None = None) -> str | None:
-        return obj.incident if obj else None
 
 
 class DeliveryConflict(Exception):

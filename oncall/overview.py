@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from oncall.actionlog import LogCorrupt, VerifyResult
 from oncall.model import Incident, LogEntry, Person
@@ -13,7 +14,9 @@ from oncall.session import Session
 from oncall.staff import Shift
 from oncall.store import StoreError
 from oncall.timeutil import utcnow
-from oncall.updates import UpdateState, updates_for
+
+if TYPE_CHECKING:
+    from oncall.updates import UpdateState
 
 
 @dataclass
@@ -63,6 +66,7 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
     except (LogCorrupt, ValueError) as exc:
         problems.append(f"action log: {exc}")
     from oncall.incidents import Incidents
+    from oncall.updates import updates_for  # the cadence's rrule on first use, not at start
 
     updates: dict[str, UpdateState] = {}
     try:

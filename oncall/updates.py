@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from oncall.cadence import load_rruleset
-from oncall.crosspost import PostRepository
 from oncall.model import Incident, Record
+from oncall.postrecords import PostRepository
 from oncall.session import Session
 from oncall.store import Conflict, Repository
 
