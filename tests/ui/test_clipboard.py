@@ -34,6 +34,15 @@ async def test_secret_is_copied_then_cleared(monkeypatch: pytest.MonkeyPatch,
     async with app.run_test(size=SIZE) as pilot:
         written: list[str] = []
         monkeypatch.setattr(app._driver, "write", written.append)
+        # The clear timer is driven by the test, not waited for.
+        scheduled: list[tuple[float, object]] = []
+
+        class Held:
+            def stop(self) -> None:
+                pass
+
+        monkeypatch.setattr(app, "set_timer", lambda delay, callback, **_: (
+            scheduled.append((delay, callback)), Held())[1])
         clipboard = Clipboard(app, clear_after=1)
         message = clipboard.copy("hunter2", secret=True)
         assert "Clears in 1 s" in message and ("tmux" in message) == tmux
@@ -44,7 +53,10 @@ async def test_secret_is_copied_then_cleared(monkeypatch: pytest.MonkeyPatch,
             sequence = sequence[len("\x1bPtmux;"):-2].replace("\x1b\x1b", "\x1b")
         assert decode(sequence) == "hunter2"
         assert "hunter2" not in getattr(app, "_clipboard", "")
-        await pilot.pause(1.3)
+        [(delay, clear)] = scheduled
+        assert delay == 1
+        clear()  # type: ignore[operator]
+        await pilot.pause()
         assert clipboard.holding_secret is False
         assert len(written) == 2
         last = written[1]
