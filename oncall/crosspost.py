@@ -54,6 +54,14 @@ CLAIMABLE = {S.FAILED.value}
 IDLE_STATES = {S.QUEUED.value, S.WAITING.value}
 
 
+def may_resend(delivery: Delivery, mine: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Nothing of this delivery can have reached the network and nobody is working on
+    it (`mine`: owner tokens of work this caller itself queued), so it may be claimed and
+    sent (again)."""
+    return delivery.state in CLAIMABLE or (delivery.state in IDLE_STATES and (
+        not is_live(delivery.owner) or delivery.owner in mine))
+
+
 class DeliveryConflict(Exception):
     """Someone else (another officer, or another task) changed the delivery first."""
 
@@ -216,11 +224,8 @@ class CrossPoster:
         return list(results)
 
     async def _claim(self, delivery: Delivery, owner: str) -> Delivery:
-        def claimable(d: Delivery) -> bool:
-            return d.state in CLAIMABLE or (d.state in IDLE_STATES and (
-                not is_live(d.owner) or d.owner in self._mine))
-
-        return await self._swap(delivery, claimable, state=S.SENDING.value, reason="",
+        return await self._swap(delivery, lambda d: may_resend(d, self._mine),
+                                state=S.SENDING.value, reason="",
                                 attempts=delivery.attempts + 1, owner=owner, retry_at=None)
 
     async def _deliver(self, delivery: Delivery) -> Delivery:
@@ -365,7 +370,7 @@ class CrossPoster:
         unknown ones are left alone. Each is claimed first, so a second retry running at
         the same moment, here or in another process, sends none of them again."""
         failed = [d for d in await asyncio.to_thread(self.for_post, incident, post_id)
-                  if d.state in CLAIMABLE or (d.state in IDLE_STATES and not is_live(d.owner))]
+                  if may_resend(d)]
         if not failed:
             return []
         await asyncio.to_thread(self.session.record, "post.retry", incident=incident,

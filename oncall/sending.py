@@ -20,7 +20,7 @@ from pathlib import Path
 
 from oncall.access import Right, may_post
 from oncall.cadence import parse_duration
-from oncall.crosspost import CLAIMABLE, IDLE_STATES, CrossPoster, StorageFault
+from oncall.crosspost import CLAIMABLE, IDLE_STATES, CrossPoster, StorageFault, may_resend
 from oncall.faults import describe
 from oncall.incidents import DraftRepository
 from oncall.model import Delivery, Draft, Incident, IncidentStatus, PostRecord, Site, Template
@@ -175,19 +175,27 @@ class SendPath:
         has_video = any(a.get("kind") == "video" for a in out.attachments)
         skipped = [s for s in chosen if s.platform == "youtube" and not has_video]
         sites = [s for s in chosen if s not in skipped]
-        refused = [(s, r) for s in sites
-                   if not (r := may_post(self.session.user, s, registry, self._anywhere)).allowed]
+        refused = self._refused(sites, registry)
         return Judgement(incident, sites, skipped, texts, findings,
                          verdict(findings, overridden, acknowledged), refused, review_at,
                          overridden, acknowledged)
 
+    def _refused(self, sites: list[Site], registry: list[Site]) -> list[tuple[Site, Right]]:
+        """The sites the sender may not post on (or act on), each with the reason."""
+        return [(s, r) for s in sites
+                if not (r := may_post(self.session.user, s, registry, self._anywhere)).allowed]
+
     @staticmethod
-    def enforce(judged: Judgement) -> None:
+    def _refuse(refused: list[tuple[Site, Right]], verb: str = "post on") -> None:
+        if refused:
+            right = refused[0][1]
+            names = ", ".join(s.name for s, _ in refused)
+            raise NotAllowed(right.rule, f"You may not {verb} {names}: {right.explanation}")
+
+    @classmethod
+    def enforce(cls, judged: Judgement) -> None:
         """Raise the refusal `judged` calls for, if any."""
-        if judged.refused:
-            right = judged.refused[0][1]
-            names = ", ".join(s.name for s, _ in judged.refused)
-            raise NotAllowed(right.rule, f"You may not post on {names}: {right.explanation}")
+        cls._refuse(judged.refused)
         if not judged.sites:
             raise NotAllowed("site.none", "No site would get this post: tick at least one.")
         if judged.verdict.blocking:
@@ -308,7 +316,7 @@ class SendPath:
         """Send again the deliveries that failed, judged again as things stand now (the
         incident may have become proceedings active since). Each is claimed first."""
         pending = [d for d in await asyncio.to_thread(self.poster.for_post, incident, post_id)
-                   if d.state in CLAIMABLE or (d.state in IDLE_STATES and not is_live(d.owner))]
+                   if may_resend(d)]
         if not pending:
             return []
         _, judged = await asyncio.to_thread(self._follow_up, incident, post_id,
@@ -327,25 +335,20 @@ class SendPath:
         [result] = await self.poster.run([delivery], judged.sites)
         return result
 
-    async def _rights_for(self, incident: str, site_ids: list[str]) -> list[Site]:
+    async def _rights_for(self, site_ids: list[str]) -> list[Site]:
         registry = await asyncio.to_thread(self.session.sites.all)
         sites = [s for s in registry if s.id in site_ids]
-        refused = [(s, r) for s in sites
-                   if not (r := may_post(self.session.user, s, registry, self._anywhere)).allowed]
-        if refused:
-            names = ", ".join(s.name for s, _ in refused)
-            raise NotAllowed(refused[0][1].rule,
-                             f"You may not act on {names}: {refused[0][1].explanation}")
+        self._refuse(self._refused(sites, registry), "act on")
         return sites
 
     async def decide(self, delivery: Delivery, posted: bool, note: str = "") -> Delivery:
         """Record the officer's finding on an unknown or interrupted delivery."""
-        await self._rights_for(delivery.incident, [delivery.site])
+        await self._rights_for([delivery.site])
         return await self.poster.decide(delivery, posted, note)
 
     async def cancel(self, delivery: Delivery, note: str = "") -> Delivery:
         """Do not send a delivery after all."""
-        await self._rights_for(delivery.incident, [delivery.site])
+        await self._rights_for([delivery.site])
         return await self.poster.cancel(delivery, note)
 
     async def retract_everywhere(self, incident: str, post_id: str,
@@ -354,7 +357,7 @@ class SendPath:
         if not reason.strip():
             raise NotAllowed("retract.no_reason", "Say why the post is retracted.")
         post = await asyncio.to_thread(self._post, incident, post_id)
-        sites = await self._rights_for(incident, post.sites)
+        sites = await self._rights_for(post.sites)
         return await self.poster.retract_everywhere(incident, post_id, sites, reason)
 
     def live_appeals(self, incident: str) -> list[PostRecord]:
