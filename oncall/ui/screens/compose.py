@@ -390,7 +390,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
             self.notify("Nothing sent yet.")
             return
         if not any(d.state == S.FAILED for d in self.deliveries.values()):
-            self.notify("No failed sites to retry. UNKNOWN sites need a decision (F4) first.")
+            self.notify("No failed sites to retry. UNKNOWN sites need a decision (F12) first.")
             return
         self._retry()
 
@@ -408,7 +408,7 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         site = self._highlighted()
         delivery = self.deliveries.get(site.id) if site else None
         if site is None or delivery is None or delivery.state != S.UNKNOWN:
-            self.notify("Highlight a site marked ? UNKNOWN, check that site, then press F4.")
+            self.notify("Highlight a site marked ? UNKNOWN, check that site, then press F12.")
             return
         options = [("posted", f"It IS on {site.name}: mark it sent"),
                    ("not-posted", f"It is NOT on {site.name}: mark it failed (then Retry)")]

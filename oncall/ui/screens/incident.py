@@ -294,7 +294,7 @@ class IncidentScreen(Screen[None]):
             total += len(results)
             done += sum(r.state == "retracted" for r in results)
         self.notify(f"Appeal retracted from {done} of {total} site(s)."
-                    + ("" if done == total else " See the post (v) for the rest."),
+                    + ("" if done == total else " See the post (h) for the rest."),
                     severity="information" if done == total else "error", timeout=10)
         self.load()
         then()
