@@ -16,13 +16,14 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from oncall.fsio import atomic_write, file_lock, fsync_dir
 from oncall.model import LogEntry
 from oncall.secret import SECRET_KEYS, Secret
+from oncall.timeutil import utcnow
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
@@ -85,7 +86,7 @@ class ActionLog:
 
     def __init__(self, directory: Path, clock: Any = None) -> None:
         self.dir = Path(directory)
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or utcnow
 
     @property
     def _lock(self) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from oncall.model import Person, Role
+from oncall.timeutil import utcnow
 from oncall.tomlfile import Problem, TomlDoc, TomlError, check_type, load, type_name
 
 _ROLES = {r.value for r in Role}
@@ -68,7 +69,7 @@ class Directory:
 
     def on_call(self, now: datetime | None = None) -> list[Person]:
         """The press officers whose shift covers `now`."""
-        now = now or datetime.now(UTC)
+        now = now or utcnow()
         return [self.people[s.login] for s in self.rota
                 if s.start <= now < s.end and s.login in self.people]
 
@@ -77,7 +78,7 @@ class Directory:
 
     def absent(self, login: str, now: datetime | None = None) -> Absence | None:
         """The absence covering `now` for `login`, if any."""
-        now = now or datetime.now(UTC)
+        now = now or utcnow()
         for a in self.absences:
             if a.login == login and a.start <= now < a.end:
                 return a

@@ -22,9 +22,18 @@ def london() -> tzinfo:
         return zone
 
 
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime."""
+def _system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+# The one clock every part of the app reads. Screen snapshots and the demo's replay
+# set it to a fixed moment; nothing else should.
+clock = _system_clock
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime, from the app's one clock."""
+    return clock()
 
 
 def local(moment: datetime) -> datetime:

@@ -47,7 +47,7 @@ def test_scenario_1_appeal_429_then_found_and_retracted(tmp_path: Path) -> None:
                                  "retry_after": 2})
         term.keys("Enter")
         term.wait_for("Next update due")
-        term.keys("Down", "Down", "Down", "f")  # the appeal step's template
+        term.keys("Down", "f")  # the cursor opens on the first step to do; the appeal is next
         term.wait_for("Save draft")
         term.text("\t".join(APPEAL))
         term.wait_for("21:00 yesterday")  # the time read back

@@ -127,6 +127,7 @@ class IncidentScreen(Screen[None]):
     def show(self, incident: Incident, playbook: Playbook | None, states: list[StepState],
              timeline: list[LogEntry]) -> None:
         """Put a freshly read incident on screen, keeping the cursor where it was."""
+        first_show = self.incident is None
         self.incident, self.playbook, self.states = incident, playbook, states
         self._schedule = load_rruleset(incident.cadence) if incident.cadence else None
         now = utcnow()
@@ -163,6 +164,11 @@ class IncidentScreen(Screen[None]):
                           Text(printable(st.step.title, single_line=True), no_wrap=True,
                                overflow="ellipsis"),
                           Text(printable(done_by)), key=st.step.id)
+        if first_show:
+            # Opened at 3 a.m., the cursor waits on the first step still to do, not on
+            # one finished an hour ago.
+            row = next((i for i, st in enumerate(states)
+                        if st.tick is None and not st.step.stand_down), 0)
         if states:
             table.move_cursor(row=min(row, len(states) - 1))
         self._show_detail()
