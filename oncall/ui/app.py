@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.dom import NoScreen
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -182,7 +183,7 @@ class OncallApp(App[int]):
         owner = getattr(callback, "__self__", None)
         if isinstance(owner, Widget):
             def if_still_shown(*a: Any, **k: Any) -> Any:
-                if owner.is_attached:
+                if self.still_shown(owner):
                     return callback(*a, **k)
                 if getattr(callback, "__name__", "") == "notify":
                     return self.notify(*a, **k)
@@ -190,6 +191,19 @@ class OncallApp(App[int]):
 
             return super().call_from_thread(if_still_shown, *args, **kwargs)
         return super().call_from_thread(callback, *args, **kwargs)
+
+    def still_shown(self, widget: Widget) -> bool:
+        """Whether `widget` is on a screen the officer can still come back to. A screen
+        that was switched away or popped leaves the stack at once but keeps its widgets
+        attached for a moment while they are removed: a result arriving then must not
+        look for them."""
+        if not widget.is_attached:
+            return False
+        try:
+            screen = widget.screen
+        except NoScreen:
+            return False
+        return any(screen in stack for stack in self._screen_stacks.values())
 
     def ring_once(self, key: str) -> None:
         """Ring the terminal bell the first time `key` (an incident's update slot) is

@@ -234,3 +234,26 @@ async def test_a_result_for_a_screen_the_officer_left_is_dropped(session: Sessio
         assert calls == [] and app.is_running
         assert any("Appeal retracted" in m for m in messages(app))  # a toast still shows
         assert "still delivered" in str(shown.render())
+
+
+async def test_a_screen_being_replaced_no_longer_counts_as_shown(session: Session) -> None:
+    """F6 switches from the fill screen to compose. The fill screen leaves the stack at
+    once but its widgets stay attached while they are removed; a check finishing in that
+    moment used to look for them and stop the app (seen in the tmux scenario)."""
+    from textual.screen import Screen
+    from textual.widgets import Static
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        leaving: Screen[None] = Screen()
+        await app.push_screen(leaving)
+        await leaving.mount(Static("fields", id="here"))
+        part = leaving.query_one("#here")
+        assert app.still_shown(part)
+        app.switch_screen(Screen())  # not awaited: the removal is still to come
+        assert part.is_attached  # the moment the race lived in
+        assert not app.still_shown(part) and not app.still_shown(leaving)
+        await settle(pilot)
+        assert not app.still_shown(part)
+        assert app.still_shown(app.screen)
