@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import httpx
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -112,8 +112,28 @@ class OncallApp(App[int]):
         self.http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=self._transport,
                                       follow_redirects=False)
         self.push_screen(DashboardScreen())
+        self._fit(self.size.width, self.size.height)
         self.load_library()
         self.probe_clipboard()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        """Screens drop what can go (columns, the timeline) below 80x24, and below the
+        minimum a message replaces them until the terminal is big enough again."""
+        from oncall.ui.screens.toosmall import TooSmallScreen, too_small
+
+        self.set_class(width < 80, "-narrow")
+        self.set_class(height < 24, "-short")
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if too_small(width, height):
+            if isinstance(top, TooSmallScreen):
+                top.show_size(width, height)
+            else:
+                self.push_screen(TooSmallScreen())
+        elif isinstance(top, TooSmallScreen):
+            self.pop_screen()
 
     @work(thread=True, group="clipboard-probe")
     def probe_clipboard(self) -> None:

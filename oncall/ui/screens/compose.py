@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -48,7 +48,7 @@ from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.widgets.findings import FindingsList
 from oncall.ui.widgets.posttext import PostTextArea
-from oncall.ui.widgets.siteline import site_line, status_word
+from oncall.ui.widgets.siteline import name_width, site_line, status_word
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
@@ -190,7 +190,14 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         return site_line(site, rendition_for(site, body, short),
                          ticked=self.is_mounted and site.id in self._ticked(),
                          has_video=any(a.get("kind") == "video" for a in self.attachments),
-                         delivery=self.deliveries.get(site.id))
+                         delivery=self.deliveries.get(site.id),
+                         width=name_width(self.app.size.width))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.sites:
+            picker = self.query_one("#compose-sites", SelectionList)
+            for site in self.sites:
+                picker.replace_option_prompt(site.id, self._label(site))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.refresh_checks()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from dateutil.rrule import rruleset
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -97,8 +97,8 @@ class IncidentScreen(Screen[None]):
         table = self.query_one("#inc-steps", DataTable)
         table.add_column("State", width=12)
         table.add_column("Due", width=9)
-        table.add_column("Step", width=STEP_WIDTH)
-        table.add_column("Done", width=12)
+        self._step_column = table.add_column("Step", width=STEP_WIDTH)
+        self._done_column = table.add_column("Done", width=12)
         self.query_one("#inc-detail").border_title = "Step"
         self.query_one("#inc-timeline").border_title = "Timeline"
         self.load()
@@ -179,6 +179,17 @@ class IncidentScreen(Screen[None]):
             if entry.action in ("playbook.step.done", "playbook.step.undone"):
                 self._step_history.setdefault(str(entry.details.get("step")), []).append(entry)
         self._tick_clock()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 80 columns 'done by' shrinks to initials and time and the step title takes
+        what is left; the step pane below has the whole title and who did it."""
+        width = event.size.width
+        table = self.query_one("#inc-steps", DataTable)
+        done = 12 if width >= 80 else 8
+        table.columns[self._done_column].width = done
+        table.columns[self._step_column].width = max(STEP_WIDTH + (width - 80) + (12 - done),
+                                                     14)
+        table.refresh()
 
     def _tick_clock(self) -> None:
         if self.incident is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -68,14 +68,24 @@ class VaultScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Credentials"
         table = self.query_one(DataTable)
-        table.add_column("Site", width=30)
-        table.add_column("Tier / area", width=18)
-        table.add_column("Stored", width=24)
+        self._site_column = table.add_column("Site", width=30)
+        self._tier_column = table.add_column("Tier / area", width=18)
+        table.add_column("Stored", width=20)
         self.query_one("#vault-access").border_title = "Your access"
         secret_panel = self.query_one("#vault-secret")
         secret_panel.border_title = "Password"
         secret_panel.display = False
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 80 columns the tier folds away (the access pane below names it for the
+        highlighted site) and the site's name takes its room; what is stored stays."""
+        width = event.size.width
+        table = self.query_one(DataTable)
+        tier = 18 if width >= 80 else 0
+        table.columns[self._tier_column].width = tier
+        table.columns[self._site_column].width = 30 if width >= 80 else max(width - 30, 14)
+        table.refresh()
 
     @work(thread=True, exclusive=True, group="vault-load")
     def load(self) -> None:

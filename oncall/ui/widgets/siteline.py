@@ -27,13 +27,26 @@ def status_word(delivery: Delivery) -> str:
     return STATUS[S(delivery.state)]
 
 
+NAME_WIDTH = 24
+
+
+def name_width(screen_width: int) -> int:
+    """How much of a site's name fits: below 80 columns the name gives way, so that the
+    count and the status (the things an officer acts on) stay whole."""
+    return max(NAME_WIDTH - max(80 - screen_width, 0), 12)
+
+
 def site_line(site: Site, text: str, *, ticked: bool, has_video: bool,
-              delivery: Delivery | None) -> Text:
-    """The line for `site`, given the text it would get and its delivery, if any."""
+              delivery: Delivery | None, width: int = NAME_WIDTH) -> Text:
+    """The line for `site`, given the text it would get and its delivery, if any;
+    `width` is how much of the site's name is shown."""
     line = Text(no_wrap=True, overflow="ellipsis")
     # The list's own tick box differs only by colour: say it with a symbol too.
     line.append("☑ " if ticked else "☐ ", style="bold" if ticked else "")
-    line.append(f"{printable(site.name, single_line=True)[:24]:<24} ")
+    name = printable(site.name, single_line=True)
+    if len(name) > width:
+        name = name[:width - 1] + "…"
+    line.append(f"{name:<{width}} ")
     line.append(f"{site.platform_label:<9}")
     if site.platform == "youtube":
         line.append("  with video " if has_video else "  video only ")
