@@ -20,7 +20,7 @@ from oncall import policywords as words
 from oncall.config import ForceSettings, PolicySettings
 from oncall.model import Incident, IncidentStatus, Person, Platform, Site, Template, Tier
 from oncall.templates import approval
-from oncall.textlength import find_urls, measure
+from oncall.textlength import ROOT_ZONE, find_urls, measure
 from oncall.textsafe import CONTROL_CHARS as _CONTROL_CHARS
 
 BLOCK, WARN, INFO = "block", "warn", "info"
@@ -139,7 +139,7 @@ def _force_host(force: ForceSettings) -> str:
 
 
 def _links(text: str) -> list[tuple[tuple[int, int], str]]:
-    return [((a, b), text[a:b]) for a, b in find_urls(text)]
+    return [((a, b), text[a:b]) for a, b in find_urls(text, ROOT_ZONE)]
 
 
 def _is_force_link(url: str, force: ForceSettings, *, with_path: bool = False) -> bool:

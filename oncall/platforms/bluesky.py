@@ -61,7 +61,7 @@ from oncall.platforms.base import (
     server_error,
     site_label,
 )
-from oncall.textlength import find_urls
+from oncall.textlength import ROOT_ZONE, find_urls
 from oncall.timeutil import utcnow
 
 COLLECTION = "app.bsky.feed.post"
@@ -93,7 +93,7 @@ def link_facets(text: str) -> list[dict[str, object]]:
     """A link facet for every URL in `text`, indexed by UTF-8 byte offsets. A URL
     written without a scheme ("police.uk/appeal") links to https://."""
     facets: list[dict[str, object]] = []
-    for start, end in find_urls(text):
+    for start, end in find_urls(text, ROOT_ZONE):
         url = text[start:end]
         byte_start = len(text[:start].encode("utf-8"))
         facets.append({
