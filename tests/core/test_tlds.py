@@ -48,7 +48,8 @@ def test_the_refresh_reads_twitter_texts_yaml_and_the_public_suffix_list() -> No
     script = refresh_script()
     yaml = "country:\n- uk\n- fr\ngeneric:\n- com\n- police\n- 移动\n"
     assert script.twitter_tlds(yaml) == ["com", "fr", "police", "uk", "移动"]
-    port = "valid_gtld = re.compile(\n    '(?:(?:' +\n    'com|police|' +\n    ')(?=[^0-9a-z@+-]|$))'\n)"
+    port = ("valid_gtld = re.compile(\n    '(?:(?:' +\n    'com|police|' +\n"
+            "    ')(?=[^0-9a-z@+-]|$))'\n)")
     assert script.twitter_tlds(port) == ["com", "police"]
     psl = ("// VERSION: 2026-10-22_08-36-41_UTC\n// ===BEGIN ICANN DOMAINS===\nuk\nco.uk\n"
            "*.ck\n!www.ck\nभारत\n// ===END ICANN DOMAINS===\n"
