@@ -186,6 +186,16 @@ def run_bench(quick: bool = False) -> None:
     print(f"core import (fresh interpreter, median of 5): {_ms(bench_core_import())}")
     print(f"dashboard first paint at 80x24 (on_ready, median of 3): "
           f"{_ms(bench_first_paint())}")
+    from oncall.bench_terminal import bench_keystroke, bench_startups, summarise
+
+    for name, starts in bench_startups(3 if quick else 5).items():
+        print(f"whole process, fork to first usable screen in an 80x24 pty, {name}: "
+              f"{summarise(starts)}")
+    counts, findings = bench_keystroke(15 if quick else 40)
+    print(f"keystroke on compose (20 sites) to the frame with every count: "
+          f"p50 {_ms(_pct(counts, 0.5))}  p90 {_ms(_pct(counts, 0.9))}")
+    print(f"keystroke on compose (20 sites) to the frame with the findings: "
+          f"p50 {_ms(_pct(findings, 0.5))}  p90 {_ms(_pct(findings, 0.9))}")
     for size in log_sizes:
         p50, p99 = bench_log_append(size)
         print(f"log append, durable, at {size:>7,} entries: p50 {_ms(p50)}  p99 {_ms(p99)}")

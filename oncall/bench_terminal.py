@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # The dashboard's footer: drawn with the first complete screen, when keys work.
 READY = b"New incident"
@@ -106,12 +107,34 @@ def _environment(home: Path | None) -> dict[str, str]:
     return env
 
 
+# The yardstick: the least a Textual app with a footer costs to start on this machine.
+BARE_TEXTUAL = """
+from textual.app import App
+from textual.widgets import Footer
+class Bare(App):
+    BINDINGS = [("n", "bell", "New incident")]
+    def compose(self):
+        yield Footer()
+Bare().run()
+"""
+
+
 def bench_startups(runs: int = 3) -> dict[str, tuple[Startup, ...]]:
-    """`oncall` on an existing home and `oncall demo`, each started `runs` times."""
+    """`oncall` on an existing home, `oncall demo`, and a bare Textual app with a footer
+    for scale, each started `runs` times."""
+    import compileall
+
     from oncall.demo import DEMO_USER, build_demo
 
+    # As installed by pip, byte-compiled: an editable checkout under
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start.
+    compileall.compile_dir(str(Path(__file__).parent), quiet=2)
     command = [sys.executable, "-m", "oncall"]
     results: dict[str, tuple[Startup, ...]] = {}
+    bare = [sys.executable, "-c", BARE_TEXTUAL]
+    time_to_screen(bare, _environment(None))
+    results["bare Textual app + footer"] = tuple(time_to_screen(bare, _environment(None))
+                                                 for _ in range(runs))
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         build_demo(home)
@@ -136,3 +159,80 @@ def summarise(starts: tuple[Startup, ...]) -> str:
     if rss:
         line += f", {statistics.median(rss) / 1024:.0f} MiB resident"
     return line
+
+
+def bench_keystroke(runs: int = 40) -> tuple[list[float], list[float]]:
+    """Seconds from a key typed on the compose screen (the demo's 20 sites, all the text
+    sites ticked) to the next frame showing (a) every site's new count and (b) the
+    findings of the checks on the new text. Returns the two lists of samples."""
+    import asyncio
+
+    from oncall.demo import DEMO_USER, build_demo
+    from oncall.session import open_session
+    from oncall.ui.app import make_app
+    from oncall.ui.screens.compose import ComposeScreen
+
+    counts: list[float] = []
+    findings: list[float] = []
+
+    async def run(home: Path) -> None:
+        app = make_app(open_session(home, DEMO_USER))
+        frames: list[float] = []
+        checked: list[float] = []
+        real_display = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            if renderable is not None:
+                frames.append(time.perf_counter())
+            real_display(screen, renderable)
+
+        app._display = display  # type: ignore[method-assign]
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _wait_for(pilot, lambda: type(app.screen).__name__ == "DashboardScreen"
+                            and _rows(app.screen) > 0)
+            await pilot.press("enter")
+            await _wait_for(pilot, lambda: type(app.screen).__name__ == "IncidentScreen"
+                            and getattr(app.screen, "incident", None) is not None)
+            await pilot.press("c")
+            await _wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+            screen: Any = app.screen
+            screen.query_one("#compose-body").focus()
+            real_checked = screen._checked
+
+            def note_checked(*args: Any) -> None:
+                real_checked(*args)
+                checked.append(time.perf_counter())
+
+            screen._checked = note_checked
+            await pilot.pause(0.5)
+            for i in range(runs + 3):
+                frames.clear()
+                checked.clear()
+                started = time.perf_counter()
+                await pilot.press("a" if i % 2 else "b")
+                for _ in range(400):  # a guard, not a timing: at most 4 s
+                    if checked and any(f > checked[0] for f in frames):
+                        break
+                    await asyncio.sleep(0.01)
+                if i < 3 or not checked:  # the first keys warm the caches
+                    continue
+                counts.append(frames[0] - started)
+                findings.append(next(f for f in frames if f > checked[0]) - started)
+                await pilot.pause(0.05)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build_demo(Path(tmp))
+        asyncio.run(run(Path(tmp)))
+    return counts, findings
+
+
+def _rows(screen: Any) -> int:
+    return int(screen.query_one("#dash-incidents-table").row_count)
+
+
+async def _wait_for(pilot: Any, ready: Any) -> None:
+    for _ in range(500):  # a guard against a broken build, not a timing
+        if ready():
+            return
+        await pilot.pause(0.02)
+    raise RuntimeError("the compose screen never opened")

@@ -282,7 +282,7 @@ def load_rruleset(texts: Iterable[str]) -> RRuleSet:
     """
     rules = RRuleSet()
     for text in texts:
-        parsed = rrulestr(text, tzinfos={"UTC": UTC, "Z": UTC})
+        parsed = _read_own_rule(text) or rrulestr(text, tzinfos={"UTC": UTC, "Z": UTC})
         if not isinstance(parsed, rrule):
             raise ValueError(f"expected one DTSTART and RRULE, got {text!r}")
         first = next(iter(parsed), None)
@@ -290,3 +290,25 @@ def load_rruleset(texts: Iterable[str]) -> RRuleSet:
             raise ValueError(f"a stored cadence rule must start at a UTC time (ending Z): {text!r}")
         rules.rrule(parsed)
     return rules
+
+
+# What `to_rrule_strings` writes. Read directly: rrulestr parses its times with
+# dateutil.parser, whose import alone costs more than drawing the dashboard.
+_OWN_RULE = re.compile(r"DTSTART:(\d{8}T\d{6})Z\nRRULE:FREQ=(MINUTELY|HOURLY|DAILY)"
+                       r"(?:;INTERVAL=(\d+))?(?:;UNTIL=(\d{8}T\d{6})Z)?")
+_FREQS = {"MINUTELY": MINUTELY, "HOURLY": HOURLY, "DAILY": DAILY}
+
+
+def _read_own_rule(text: str) -> rrule | None:
+    """The rule if `text` is exactly as `to_rrule_strings` writes it; else None (rrulestr
+    then reads it, with its full grammar)."""
+    m = _OWN_RULE.fullmatch(text)
+    if m is None:
+        return None
+
+    def stamp(value: str) -> datetime:
+        return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+
+    until = stamp(m.group(4)) if m.group(4) else None
+    return rrule(_FREQS[m.group(2)], interval=int(m.group(3) or 1),  # type: ignore[arg-type]
+                 dtstart=stamp(m.group(1)), until=until)

@@ -14,7 +14,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from oncall import __version__
 from oncall.cli_common import Handler, RefusedError, UsageError, _home, _open, with_session
@@ -27,17 +30,22 @@ from oncall.cli_vault import (
 )
 
 
-def cmd_tui(args: argparse.Namespace) -> int:
-    """Start the console."""
+def cmd_tui(args: argparse.Namespace, backstage: Callable[[], None] | None = None) -> int:
+    """Start the console; `backstage` (the demo's sandbox and made-up passwords) runs
+    after the first paint, and nothing that needs it goes ahead before it is done."""
     session = _open(args)
     from oncall.ui.app import make_app
-    from oncall.ui.keys import binding_ids
 
-    unknown = sorted(set(session.settings.keys) - binding_ids())
-    if unknown:
-        raise UsageError(f"{session.paths.config}: [keys] names no action "
-                         f"{', '.join(unknown)}; actions: {', '.join(sorted(binding_ids()))}")
-    result = make_app(session, theme=args.theme).run()
+    if session.settings.keys:
+        # Checking them imports every screen: only when there is something to check.
+        from oncall.ui.keys import binding_ids
+
+        unknown = sorted(set(session.settings.keys) - binding_ids())
+        if unknown:
+            raise UsageError(f"{session.paths.config}: [keys] names no action "
+                             f"{', '.join(unknown)}; actions: "
+                             f"{', '.join(sorted(binding_ids()))}")
+    result = make_app(session, theme=args.theme, backstage=backstage).run()
     return int(result or 0)
 
 
@@ -56,14 +64,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["ONCALL_HOME"] = str(home)
     args.home = str(home)
     args.user = args.user or DEMO_USER
-    sandbox = _demo_sandbox(home)
-    _demo_vault(home)
+    backstage = _DemoBackstage(home)
     try:
-        return cmd_tui(args)
+        return cmd_tui(args, backstage=backstage.start)
     finally:
-        sandbox.stop()
+        backstage.stop()
         if not args.keep:
             shutil.rmtree(home, ignore_errors=True)
+
+
+class _DemoBackstage:
+    """The demo's sandbox and passwords, set up after the first paint (they take longer
+    than drawing the dashboard) and taken down when the console ends, even if that was
+    before they were ever started."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._lock = threading.Lock()
+        self._sandbox: Any = None
+        self._stopped = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self._sandbox = _demo_sandbox(self.home)
+        _demo_vault(self.home)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._sandbox is not None:
+                self._sandbox.stop()
 
 
 def _demo_sandbox(home: Path):  # -> Sandbox; imported lazily

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from oncall.faults import describe
-from oncall.model import Delivery, DeliveryState, Incident, PostRecord, Site
+from oncall.model import Delivery, DeliveryState, PostRecord, Site
 from oncall.owners import is_live, new_owner, release
 from oncall.platforms.base import (
     Adapter,
@@ -31,7 +31,7 @@ from oncall.platforms.base import (
     Rendition,
     TokenSource,
 )
-from oncall.postrecords import DeliveryRepository, PostRepository
+from oncall.postrecords import DECIDE_STATES, DeliveryRepository, PostRepository
 from oncall.session import Session
 from oncall.store import Conflict, StoreError
 from oncall.timeutil import fmt_time, utcnow
@@ -46,8 +46,6 @@ SERVER_RETRIES = 3
 # Enough for a force-wide cross-post at once (the slowest site sets the pace), but bounded
 # so a mistake in a site list cannot open hundreds of connections.
 CONCURRENCY = 32
-OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value}
-DECIDE_STATES = {S.UNKNOWN.value}
 # Sending may claim these at any time: nothing of them reached the network.
 CLAIMABLE = {S.FAILED.value}
 # ... and these once no live work owns them (a crash between queue and request).
@@ -470,14 +468,3 @@ def _unexpected(site: Site, exc: Exception) -> PublishError:
                         f"({type(exc).__name__}); it may have posted: check the site.")
 
 
-def unresolved(session: Session, incidents: list[Incident] | None = None) -> list[Delivery]:
-    """Deliveries a crash or a dropped session left undecided, across open incidents
-    (pass them if already read): queued/sending/waiting with no live owner, and every
-    `unknown`. Shown at start so nothing is re-sent without the officer's say."""
-    repo = DeliveryRepository(session.store)
-    out = []
-    for incident in session.incidents.open_incidents() if incidents is None else incidents:
-        for d in repo.all(incident.id):
-            if d.state in DECIDE_STATES or (d.state in OPEN_STATES and not is_live(d.owner)):
-                out.append(d)
-    return out

@@ -61,7 +61,8 @@ def _incident_in_progress(paths: Paths, now: datetime) -> None:
     from oncall.resources import shipped_dir
     from oncall.session import open_session
 
-    playbook = load_library(shipped_dir("playbooks")).playbooks.get("missing-high-risk")
+    playbook = load_library(shipped_dir("playbooks"), only="missing-person-high-risk.toml"
+                            ).playbooks.get("missing-high-risk")
     if playbook is None:  # the shipped playbook is broken: the dashboard will say so
         return
     session = open_session(paths.home, DEMO_USER)

@@ -85,7 +85,7 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
             states = [s.state(now) for s in service.checklist(incident, playbook)]
             progress[incident.id] = (states.count("done"), len(states),
                                      states.count("OVERDUE"))
-    from oncall.crosspost import unresolved
+    from oncall.postrecords import unresolved
 
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
                     check, problems, progress, len(unresolved(session, incidents)), updates)

@@ -274,15 +274,16 @@ def _cadence(chk: _Checker) -> list[CadencePhase]:
     return phases
 
 
-def load_library(directory: Path) -> Library:
-    """Load every playbook and template under `directory`, collecting problems."""
+def load_library(directory: Path, only: str = "*.toml") -> Library:
+    """Load every playbook and template under `directory`, collecting problems; `only`
+    narrows the playbook files (a glob) when one playbook is all that is wanted."""
     lib = Library(directory)
     if not directory.is_dir():
         lib.problems.append(Problem(directory, None, "playbooks directory not found"))
         return lib
     pending: list[tuple[_Checker, list[tuple[int, Template]], Path]] = []
     shared_ids: set[str] = set()
-    files = sorted(directory.glob("templates/*.toml")) + sorted(directory.glob("*.toml"))
+    files = sorted(directory.glob("templates/*.toml")) + sorted(directory.glob(only))
     template_home: dict[str, tuple[Path, int | None]] = {}
     for path in files:
         try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oncall.crosspost import DeliveryRepository, PostRepository, unresolved
 from oncall.incidents import DraftRepository
 from oncall.model import Delivery, Draft, Incident, PostRecord, Site
+from oncall.postrecords import DeliveryRepository, PostRepository, unresolved
 from oncall.session import Session
 from oncall.sitegroups import in_display_order
 

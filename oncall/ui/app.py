@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -20,14 +20,11 @@ from textual.widget import Widget
 from textual.worker import WorkerFailed
 
 from oncall.actionlog import VerifyResult
-from oncall.crosspost import AdapterFor, CrossPoster, DeliveryConflict, StorageFault
 from oncall.faults import describe
 from oncall.incidents import IncidentError, Incidents
 from oncall.model import Delivery, Draft, Site
-from oncall.platforms.base import DEFAULT_TIMEOUT, Adapter, TokenSource
 from oncall.playbooks import Library, load_library
 from oncall.postview import outbox_view
-from oncall.sending import SendPath, SendRefused
 from oncall.session import Session
 from oncall.store import StoreError
 from oncall.textsafe import printable
@@ -39,11 +36,24 @@ from oncall.ui.dialogs.help import HelpDialog, key_label
 from oncall.ui.palette import PlacesProvider
 from oncall.ui.screens.dashboard import DashboardScreen
 from oncall.ui.themes import load_themes, stylesheet
-from oncall.vault import Vault
 
-# Failures that are a state, not a crash: see OncallApp._handle_exception.
-EXPECTED_FAULTS = (OSError, StoreError, StorageFault, IncidentError, SendRefused,
-                   DeliveryConflict)
+if TYPE_CHECKING:
+    # The network side (httpx, the platforms, the send path) is imported on first use or
+    # by the warm-up after the first paint: drawing the dashboard does not need it.
+    import httpx
+
+    from oncall.crosspost import AdapterFor
+    from oncall.platforms.base import Adapter, TokenSource
+    from oncall.sending import SendPath
+    from oncall.vault import Vault
+
+
+def expected_faults() -> tuple[type[BaseException], ...]:
+    """Failures that are a state, not a crash: see OncallApp._handle_exception."""
+    from oncall.crosspost import DeliveryConflict, StorageFault
+    from oncall.sending import SendRefused
+
+    return (OSError, StoreError, StorageFault, IncidentError, SendRefused, DeliveryConflict)
 
 THEME_ORDER = ("corporate", "high-contrast", "mono")
 
@@ -73,19 +83,27 @@ class OncallApp(App[int]):
 
     def __init__(self, session: Session, *, theme: str | None = None,
                  tokens: TokenSource | None = None, adapter_for: AdapterFor | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 backstage: Callable[[], None] | None = None) -> None:
         self._started = time.perf_counter()
         super().__init__()
         self.session = session
         self.first_paint_seconds: float | None = None
         self.log_check: VerifyResult | None = None
         self.incidents = Incidents(session)
-        # One HTTP client for every network, made on mount inside the app's event loop.
-        self.http: httpx.AsyncClient
+        # One HTTP client for every network, made when first needed (see `http`).
+        self._http: httpx.AsyncClient | None = None
         self._transport = transport
         # Credentials: keyring calls happen only in workers, with a timeout (see vault.py).
-        self.vault = Vault.for_session(session)
-        self.tokens: TokenSource = tokens or self.vault
+        self._vault: Vault | None = None
+        self._vault_lock = threading.Lock()  # workers may ask for it first, together
+        # Set-up that can wait for the first paint (the demo's sandbox and passwords);
+        # the vault and the send path wait for it in turn.
+        self._backstage = backstage
+        self._backstage_done = threading.Event()
+        if backstage is None:
+            self._backstage_done.set()
+        self._tokens = tokens
         self.copier = Clipboard(self, session.settings.ui.clipboard_clear_seconds)
         self.adapter_for: AdapterFor = adapter_for or _default_adapters()
         # Empty until the loader worker has read the playbooks directory.
@@ -105,16 +123,46 @@ class OncallApp(App[int]):
 
     async def on_unmount(self) -> None:
         self.copier.clear()  # never leave a copied password behind
-        if hasattr(self, "http"):
-            await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def vault(self) -> Vault:
+        """The credential vault, opened on first use (the keyring is slow to import)."""
+        self._after_backstage()
+        with self._vault_lock:
+            if self._vault is None:
+                from oncall.vault import Vault
+
+                self._vault = Vault.for_session(self.session)
+            return self._vault
+
+    @vault.setter
+    def vault(self, vault: Vault) -> None:
+        """Use this vault (a test's, over a backend of its own) instead of the session's."""
+        with self._vault_lock:
+            self._vault = vault
+
+    @property
+    def tokens(self) -> TokenSource:
+        """Where the networks' tokens come from: the vault, unless a test gave its own."""
+        return self._tokens or self.vault
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one HTTP client for every network, made on first use."""
+        if self._http is None:
+            import httpx
+
+            from oncall.platforms.base import DEFAULT_TIMEOUT
+
+            self._http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=self._transport,
+                                           follow_redirects=False)
+        return self._http
 
     def on_mount(self) -> None:
-        self.http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, transport=self._transport,
-                                      follow_redirects=False)
         self.push_screen(DashboardScreen())
         self._fit(self.size.width, self.size.height)
-        self.load_library()
-        self.probe_clipboard()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size.width, event.size.height)
@@ -155,12 +203,45 @@ class OncallApp(App[int]):
 
     def send_path(self, on_change: Callable[[Delivery], None] | None = None) -> SendPath:
         """The core's one send path, for a screen: it judges, refuses or sends."""
+        from oncall.crosspost import CrossPoster
+        from oncall.sending import SendPath
+
+        self._after_backstage()
         poster = CrossPoster(self.session, self.http, self.tokens, self.adapter_for,
                              on_change=on_change)
         return SendPath(self.session, poster, self.library.templates)
 
+    def _after_backstage(self) -> None:
+        # Seconds at most, and only in the first moments of a demo.
+        if not self._backstage_done.wait(timeout=60):
+            raise OSError("the demo's sandbox did not start within a minute")
+
     def on_ready(self) -> None:
         self.first_paint_seconds = time.perf_counter() - self._started
+        # Reading every playbook is CPU work: a worker started before the first paint
+        # would share the interpreter with it and hold it back.
+        self.load_library()
+        self.probe_clipboard()
+        self.warm_up()
+
+    @work(thread=True, exclusive=True, group="warm-up")
+    def warm_up(self) -> None:
+        """After the first paint, off the event loop: load what the first compose, check
+        or send will need (the send path and its checks, the URL patterns, the keyring,
+        the HTTP stack), so that the first keystroke there is as quick as the hundredth."""
+        if self._backstage is not None:
+            try:
+                self._backstage()
+            finally:
+                self._backstage_done.set()
+        from oncall.platforms import registry  # noqa: F401 - imported for its cost
+        from oncall.sending import SendPath  # noqa: F401 - imported for its cost
+        from oncall.textlength import ROOT_ZONE, TWITTER_TEXT, find_urls
+
+        for tlds in (TWITTER_TEXT, ROOT_ZONE):
+            find_urls("warm.example.com", tlds)
+        self.vault  # noqa: B018 - opened for its cost
+        self.call_from_thread(lambda: self.http)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpDialog):
@@ -190,7 +271,7 @@ class OncallApp(App[int]):
         # ends only the action it hit, with one line; anything else is a bug and still
         # stops the app so that it is seen.
         cause = error.error if isinstance(error, WorkerFailed) else error
-        if isinstance(cause, EXPECTED_FAULTS):
+        if isinstance(cause, expected_faults()):
             self.report_fault(cause)
             return
         super()._handle_exception(error)
@@ -309,8 +390,10 @@ def _default_adapters() -> AdapterFor:
 
 def make_app(session: Session, *, theme: str | None = None, tokens: TokenSource | None = None,
              adapter_for: AdapterFor | None = None,
-             transport: httpx.AsyncBaseTransport | None = None) -> OncallApp:
+             transport: httpx.AsyncBaseTransport | None = None,
+             backstage: Callable[[], None] | None = None) -> OncallApp:
     """Build the app for a session. The CLI, the demo, the benchmarks and the tests all use
-    this; tests may pass scripted adapters or an httpx transport."""
+    this; tests may pass scripted adapters or an httpx transport; the demo passes the
+    set-up to do after the first paint (`backstage`)."""
     return OncallApp(session, theme=theme, tokens=tokens, adapter_for=adapter_for,
-                     transport=transport)
+                     transport=transport, backstage=backstage)

@@ -286,3 +286,39 @@ def test_a_phase_shorter_than_its_interval_adds_nothing() -> None:
     assert len(cadence.rrules(opened)) == 1
     assert first(cadence.rruleset(opened), 2) == [utc(2026, 11, 26, 12, 30),
                                                   utc(2026, 11, 26, 12, 45)]
+
+
+@pytest.mark.parametrize("phases", [
+    [("30m", "4h"), ("1h", None)],
+    [("15m", "1h"), ("45m", "3h"), ("2h", None)],
+    [("1d", None)],
+    [("1h30m", "6h")],
+    [("2h", "1d"), ("1d", "7d")],
+])
+@pytest.mark.parametrize("start", [datetime(2026, 10, 24, 22, 30, tzinfo=UTC),
+                                   datetime(2027, 3, 28, 0, 59, tzinfo=UTC)])
+def test_stored_rules_read_back_as_rrulestr_reads_them(phases: list, start: datetime) -> None:
+    """load_rruleset reads our own rule text without dateutil.parser; what it reads must be
+    what rrulestr (the full RFC 5545 grammar) reads."""
+    from dateutil.rrule import rrulestr
+
+    from oncall.cadence import _read_own_rule
+
+    for text in Cadence(phases).to_rrule_strings(start):
+        ours = _read_own_rule(text)
+        assert ours is not None, text
+        theirs = rrulestr(text, tzinfos={"UTC": UTC, "Z": UTC})
+        assert list(islice(ours, 200)) == list(islice(theirs, 200))
+
+
+def test_reading_stored_rules_does_not_load_dateutils_parser() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from datetime import UTC, datetime; "
+            "from oncall.cadence import Cadence, load_rruleset; "
+            "load_rruleset(Cadence([('30m', '4h'), ('1h', None)]).to_rrule_strings("
+            "datetime(2026, 1, 1, tzinfo=UTC))); print('dateutil.parser' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout.strip()
+    assert out == "False"

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from oncall.crosspost import CrossPoster, DeliveryRepository, unresolved
+from oncall.crosspost import CrossPoster, DeliveryRepository
 from oncall.incidents import Incidents
 from oncall.model import Delivery, Site
 from oncall.platforms.base import Failure, PublishError, RemotePost, Rendition, TokenSource
 from oncall.playbooks import load_library
+from oncall.postrecords import unresolved
 from oncall.resources import shipped_dir
 from oncall.session import Session
 

@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 from oncall.actionlog import ActionLog
-from oncall.crosspost import RATE_LIMIT_RETRIES, DeliveryRepository, PostRepository, unresolved
+from oncall.crosspost import RATE_LIMIT_RETRIES, DeliveryRepository, PostRepository
 from oncall.incidents import DraftRepository, Incidents
 from oncall.model import Draft, Site
 from oncall.platforms.base import Failure, PublishError
 from oncall.platforms.registry import adapter_for as real_adapter_for
 from oncall.playbooks import load_library
+from oncall.postrecords import unresolved
 from oncall.resources import shipped_dir
 from oncall.secret import Secret
 from oncall.sending import AlreadySent, Blocked, NotAllowed, Outgoing, SendPath

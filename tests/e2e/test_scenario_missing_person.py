@@ -6,13 +6,14 @@ then sends), then mark her found and retract the appeal everywhere."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from oncall.session import open_session
-from tests.e2e.tmux import HAVE_TMUX, Tmux, oncall
+from tests.e2e.tmux import GUARD_SECONDS, HAVE_TMUX, Tmux, oncall
 
 pytestmark = pytest.mark.skipif(not HAVE_TMUX, reason="tmux is not installed "
                                 "(.ci/run installs it)")
@@ -23,10 +24,16 @@ APPEAL = ["Amy Baxter", "14", "21:00", "the canal towpath near Mill Lane",
 
 
 def sandbox_base(home: Path) -> str:
-    """Where the demo's sandbox listens: the demo points every site at it."""
-    site = open_session(home, "sokafor").sites.get("corp-x")
-    assert site is not None and site.api_base
-    return site.api_base.rsplit("/", 1)[0]
+    """Where the demo's sandbox listens: the demo points every site at it just after its
+    first paint, so wait (bounded) for that."""
+    deadline = time.monotonic() + GUARD_SECONDS
+    while time.monotonic() < deadline:
+        site = open_session(home, "sokafor").sites.get("corp-x")
+        assert site is not None
+        if site.api_base.startswith("http://127.0.0.1:"):
+            return site.api_base.rsplit("/", 1)[0]
+        time.sleep(0.05)
+    raise AssertionError("the demo never pointed its sites at the sandbox")
 
 
 def sandbox(base: str, path: str, body: dict[str, object] | None = None) -> object:

@@ -11,11 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from oncall.crosspost import CrossPoster, StorageFault, unresolved
+from oncall.crosspost import CrossPoster, StorageFault
 from oncall.incidents import DraftRepository
 from oncall.model import Draft
 from oncall.platforms.registry import adapter_for
 from oncall.playbooks import load_library
+from oncall.postrecords import unresolved
 from oncall.postview import posts_of
 from oncall.resources import shipped_dir
 from oncall.sandbox import Sandbox

@@ -14,11 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from oncall.crosspost import CrossPoster, DeliveryRepository, unresolved
+from oncall.crosspost import CrossPoster, DeliveryRepository
 from oncall.incidents import Incidents
 from oncall.model import Site
 from oncall.platforms.registry import adapter_for
 from oncall.playbooks import load_library
+from oncall.postrecords import unresolved
 from oncall.resources import shipped_dir
 from oncall.sandbox import Sandbox
 from oncall.sandbox.state import Fault
