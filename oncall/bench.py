@@ -186,7 +186,7 @@ def run_bench(quick: bool = False) -> None:
     print(f"core import (fresh interpreter, median of 5): {_ms(bench_core_import())}")
     print(f"dashboard first paint at 80x24 (on_ready, median of 3): "
           f"{_ms(bench_first_paint())}")
-    from oncall.bench_terminal import bench_keystroke, bench_startups, summarise
+    from oncall.ui.bench_terminal import bench_keystroke, bench_startups, summarise
 
     for name, starts in bench_startups(3 if quick else 5).items():
         print(f"whole process, fork to first usable screen in an 80x24 pty, {name}: "

@@ -292,17 +292,57 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+EPILOG = """\
+examples:
+  oncall demo                          try it on a fictional force (nothing is posted)
+  oncall                               open the console on your force's home
+  oncall post --incident 20261204-01 --site all --yes appeal.txt
+  oncall check --site all draft.txt    the procedure's checks, without posting
+  oncall log verify                    walk the action log's hash chain
+  oncall vault set corp-x --kind token (Web Communications) store an API token
+
+exit codes:
+  0 done   1 a check failed (log verify, check, vault check)   2 bad input or set-up
+  3 `oncall post`: the checks block the text   4 the procedure refuses you the action
+  130 interrupted
+
+global options (--home, --user, --theme, --debug) may also follow the command.
+shell completion: eval "$(register-python-argcomplete oncall)"
+"""
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--home, --user, --theme and --debug, accepted before or after the command. After
+    it they default to SUPPRESS, so a value given before is not overwritten."""
+    default: dict[str, object] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--home", help="data directory (default: $ONCALL_HOME or the user "
+                        "data dir)", **default)  # type: ignore[arg-type]
+    parser.add_argument("--user", help="act as this login (default: $ONCALL_USER or your "
+                        "Unix login)", **default)  # type: ignore[arg-type]
+    parser.add_argument("--theme", choices=("corporate", "high-contrast", "mono"),
+                        help="colour theme for this run", **default)  # type: ignore[arg-type]
+    parser.add_argument("--debug", action="store_true",
+                        help="write a debug log for a bug report (never a secret); its "
+                        "path is printed at exit", **default)  # type: ignore[arg-type]
+
+
+def _leaves(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser under `parser` that runs a command (has no subcommands of its own)."""
+    out = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                out.extend(_leaves(child) or [child])
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(
-        prog="oncall", description="Terminal console for on-call police press officers.")
+        prog="oncall", description="Terminal console for on-call police press officers.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"oncall {__version__}")
-    parser.add_argument("--home", help="data directory (default: $ONCALL_HOME or the user "
-                        "data dir)")
-    parser.add_argument("--user", help="act as this login (default: $ONCALL_USER or your "
-                        "Unix login)")
-    parser.add_argument("--theme", choices=("corporate", "high-contrast", "mono"),
-                        help="colour theme for this run")
+    _global_options(parser, top=True)
     parser.set_defaults(handler=cmd_tui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -379,12 +419,31 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure and print performance figures")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     bench.set_defaults(handler=cmd_bench)
+    for leaf in _leaves(parser):
+        _global_options(leaf, top=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `oncall` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions: answer, exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+    args = parser.parse_args(argv)
+    if args.debug:
+        from oncall.debuglog import start_debug_log
+
+        path = start_debug_log(args)
+        try:
+            return _run(args)
+        finally:
+            print(f"oncall: debug log written to {path}", file=sys.stderr)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from oncall.session import IdentityRefused
     from oncall.staff import UnknownUser
     from oncall.store import StoreError

@@ -58,13 +58,25 @@ class Paths:
 
 @dataclass(frozen=True)
 class ForceSettings:
+    # No default names a real force: a home without [force] says what to set (unset()).
     name: str = "Police"
-    website: str = "https://www.staffordshire.police.uk"
+    website: str = ""
     phone: str = "101"
     disclaimer: str = (
         "External sites and profile content are not controlled by the force. "
         "To report a crime call 101, or 999 in an emergency."
     )
+
+    def unset(self) -> list[str]:
+        """What config.toml's [force] table must still say, in words for the dashboard."""
+        missing = []
+        if not self.website:
+            missing.append("config.toml [force] has no website: set website = "
+                           "\"https://www.…police.uk\" so links and appeals can be checked")
+        if self.name == "Police":
+            missing.append("config.toml [force] has no name: set name = \"… Police\" "
+                           "(it is used in templates)")
+        return missing
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,9 @@ def sandbox_token(site: Site) -> str:
 _SECRET_FIELDS = re.compile(
     r'("?(?:access_?token|accessJwt|refreshJwt|password|authorization|token|secret)"?\s*[:=]\s*)'
     r'("[^"]*"|[^\s&,}]+)', re.IGNORECASE)
+# "Authorization: Bearer abc…": the field above would take only the word "Bearer".
+_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token|OAuth)\s+[A-Za-z0-9._~+/=-]{6,}",
+                          re.IGNORECASE)
 
 
 def redact(text: str, *secrets: str) -> str:
@@ -154,6 +157,7 @@ def redact(text: str, *secrets: str) -> str:
             forms |= layer
         for form in sorted(forms, key=len, reverse=True):
             text = text.replace(form, "********")
+    text = _AUTH_SCHEME.sub(lambda m: m.group(1) + " ********", text)
     return _SECRET_FIELDS.sub(lambda m: m.group(1) + '"********"', text)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -271,6 +272,8 @@ class OncallApp(App[int]):
         # ends only the action it hit, with one line; anything else is a bug and still
         # stops the app so that it is seen.
         cause = error.error if isinstance(error, WorkerFailed) else error
+        # Only a --debug run has a handler: then the traceback goes to its log file.
+        logging.getLogger("oncall.ui").debug("worker error", exc_info=cause)
         if isinstance(cause, expected_faults()):
             self.report_fault(cause)
             return

@@ -74,6 +74,19 @@ def test_link_no_force_site() -> None:
     assert f.severity == WARN
 
 
+def test_an_unset_force_website_is_said_not_guessed() -> None:
+    from oncall.config import ForceSettings
+
+    unset = ForceSettings(name="Mercia Vale Police")
+    [f] = rules(post(f"The A34 is closed. {LINK}", force=unset))["link.force_website_unset"]
+    assert f.severity == WARN and "config.toml [force] website" in f.message
+    [f] = rules(post(f"MISSING: have you seen Amy, 14? {APPEAL_LINK}",
+                     force=unset))["link.force_website_unset"]
+    assert f.severity == BLOCK
+    assert unset.unset() and "website" in unset.unset()[0]
+    assert FORCE.unset() == []
+
+
 def test_appeal_no_force_link() -> None:
     good = post(f"MISSING: have you seen Amy, 14? {APPEAL_LINK}")
     assert "appeal.no_force_link" not in rules(good)

@@ -3,7 +3,10 @@ field that has focus when each arrives, in order."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from textual import events
 from textual.widgets import Input
@@ -11,7 +14,7 @@ from textual.widgets import Input
 from oncall.session import open_session
 from oncall.ui.app import make_app
 from tests.ui.conftest import SIZE, settle
-from tests.ui.test_incident import open_appeal_fill
+from tests.ui.test_incident import open_appeal_fill, wait_for_screen
 
 
 def burst(app, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -77,3 +80,59 @@ async def test_enter_on_the_new_incident_dialog_opens_it(demo_home: Path) -> Non
         await settle(pilot)
     [incident] = session.incidents.all()
     assert (incident.title, incident.location) == ("Road closed", "A34")
+
+
+@asynccontextmanager
+async def on_the_incident(home: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """The live demo's incident open, its first load done: yields (app, pilot)."""
+    from oncall.ui.screens.incident import IncidentScreen
+
+    app = make_app(open_session(home, "sokafor"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await settle(pilot)
+        yield app, pilot
+
+
+async def test_keys_typed_as_a_dialog_closes_reach_the_screen_beneath(
+        live_demo_home: Path) -> None:
+    """Esc then text in one burst: the text goes to the compose body, not to the attach
+    dialog's field that is on its way out."""
+    from oncall.ui.dialogs.attach import AttachDialog
+    from oncall.ui.screens.compose import ComposeScreen
+    from oncall.ui.widgets.posttext import PostTextArea
+
+    async with on_the_incident(live_demo_home) as (app, pilot):
+        await pilot.press("c")
+        await wait_for_screen(pilot, ComposeScreen)
+        await pilot.press("f9")
+        await wait_for_screen(pilot, AttachDialog)
+        burst(app, ["escape", *"Have you seen Amy"])
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert app.screen.query_one("#compose-body", PostTextArea).text == "Have you seen Amy"
+
+
+async def test_a_key_after_closing_a_dialog_is_acted_on(live_demo_home: Path) -> None:
+    """Esc on the edit dialog, then c at once: compose opens (c used to go to the closing
+    dialog's title field and be lost)."""
+    from oncall.ui.dialogs.edit_incident import EditIncidentDialog
+    from oncall.ui.screens.compose import ComposeScreen
+
+    async with on_the_incident(live_demo_home) as (app, pilot):
+        await pilot.press("e")
+        await wait_for_screen(pilot, EditIncidentDialog)
+        burst(app, ["escape", "c"])
+        await wait_for_screen(pilot, ComposeScreen)
+
+
+async def test_compose_asked_for_is_not_cancelled_by_a_refresh(live_demo_home: Path) -> None:
+    """c then r (or the 5-second refresh) in one breath: the refresh used to cancel the
+    worker about to open compose, which then silently never opened."""
+    from oncall.ui.screens.compose import ComposeScreen
+
+    async with on_the_incident(live_demo_home) as (app, pilot):
+        burst(app, ["c", "r"])
+        await wait_for_screen(pilot, ComposeScreen)

@@ -210,3 +210,13 @@ async def test_at_60x20_the_next_update_still_shows(live_demo_home: Path) -> Non
         assert "Next update" in text and " GMT in " in text
         assert "! OUTBOX" not in text  # nothing to decide in the demo; the line is there
         assert "Log: ✓ verified" in text
+
+
+async def test_a_home_without_force_settings_says_what_to_set(demo_home: Path) -> None:
+    config = demo_home / "config.toml"
+    text = config.read_text()
+    config.write_text(text.replace('website = "https://www.merciavale.police.uk"\n', ""))
+    app = make_app(open_session(demo_home, "sokafor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "config.toml [force] has no website" in screen_text(app)

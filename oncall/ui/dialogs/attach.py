@@ -30,7 +30,9 @@ class AttachDialog(ModalScreen[tuple[Attachment, str] | None]):
     photo (JPEG/PNG) or a video (MP4/MOV)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="attach.cancel"),
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("escape", "cancel", "Cancel", id="attach.cancel", priority=True),
         # Priority, like Tab: a burst after Enter goes to the next field.
         Binding("enter", "next_field", "Next field", show=False, priority=True,
                 id="attach.next_field"),

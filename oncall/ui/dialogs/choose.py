@@ -20,7 +20,10 @@ class ChooseDialog(ModalScreen[str | None]):
     """Returns the chosen option's id, or None if cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="choose.cancel"),
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("escape", "cancel", "Cancel", id="choose.cancel", priority=True),
+        Binding("enter", "choose", "Choose", id="choose.choose", priority=True, show=False),
     ]
 
     def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
@@ -42,6 +45,11 @@ class ChooseDialog(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_choose(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

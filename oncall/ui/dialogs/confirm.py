@@ -20,8 +20,10 @@ class ConfirmDialog(ModalScreen[bool]):
     a dialog) must never be the one that does it. The body is shown literally."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes", id="confirm.yes"),
-        Binding("escape,enter", "cancel", "No", id="confirm.no"),
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("y", "confirm", "Yes", id="confirm.yes", priority=True),
+        Binding("escape,enter", "cancel", "No", id="confirm.no", priority=True),
     ]
 
     def __init__(self, title: str, body: str, *, yes: str = "Yes") -> None:

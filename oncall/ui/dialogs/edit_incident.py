@@ -21,7 +21,10 @@ class EditIncidentDialog(ModalScreen[dict[str, str] | None]):
     """Returns only the fields that changed, or None if cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="edit_incident.cancel"),
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("escape", "cancel", "Cancel", id="edit_incident.cancel", priority=True),
+        Binding("enter", "submit", "Confirm", id="edit_incident.submit", priority=True, show=False),
     ]
 
     def __init__(self, incident: Incident) -> None:
@@ -50,6 +53,11 @@ class EditIncidentDialog(ModalScreen[dict[str, str] | None]):
                 Text("The incident needs a title.", style="bold"))
             return
         self.dismiss({k: v for k, v in values.items() if v != getattr(self.incident, k)})
+
+    def action_submit(self) -> None:
+        """Enter, from any field: as submitting the focused field would."""
+        field = self.focused if isinstance(self.focused, Input) else self.query_one(Input)
+        self.on_input_submitted(Input.Submitted(field, field.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

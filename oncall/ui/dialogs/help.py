@@ -36,7 +36,9 @@ class HelpDialog(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # F1 and ? toggle help: the same key opens and closes it.
-        Binding("escape,f1,question_mark", "dismiss", "Help", id="help.close",
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("escape,f1,question_mark", "dismiss", "Help", id="help.close", priority=True,
                 tooltip="Close this help"),
     ]
 

@@ -32,7 +32,9 @@ class NewIncidentDialog(ModalScreen[NewIncident | None]):
     """Playbook list on top, three one-line fields below; Enter opens, Esc cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="new_incident.cancel"),
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("escape", "cancel", "Cancel", id="new_incident.cancel", priority=True),
         # Priority, so keys typed right after Enter never land in a field the dialog is
         # leaving; in the playbook list Enter still picks the playbook.
         Binding("enter", "open", "Open incident", show=False, priority=True,

@@ -19,7 +19,10 @@ class ReasonDialog(ModalScreen[str | None]):
     """Returns the typed reason, or None if cancelled. An empty reason is refused when required."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="reason.cancel"),
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("escape", "cancel", "Cancel", id="reason.cancel", priority=True),
+        Binding("enter", "submit", "Confirm", id="reason.submit", priority=True, show=False),
     ]
 
     def __init__(self, title: str, explanation: str, *, placeholder: str = "",
@@ -47,6 +50,11 @@ class ReasonDialog(ModalScreen[str | None]):
                 Text("A reason is required: it goes in the action log.", style="bold"))
             return
         self.dismiss(value)
+
+    def action_submit(self) -> None:
+        """Enter, from any field: as submitting the focused field would."""
+        field = self.focused if isinstance(self.focused, Input) else self.query_one(Input)
+        self.on_input_submitted(Input.Submitted(field, field.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

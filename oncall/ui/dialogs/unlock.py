@@ -18,7 +18,10 @@ class UnlockDialog(ModalScreen[Secret | None]):
     """Returns the passphrase as a Secret (never as plain text), or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="unlock.cancel"),
+        # Priority: acted on the moment the key is read, so keys typed after it reach the
+        # screen underneath instead of this dialog's field as it closes.
+        Binding("escape", "cancel", "Cancel", id="unlock.cancel", priority=True),
+        Binding("enter", "submit", "Confirm", id="unlock.submit", priority=True, show=False),
     ]
 
     def __init__(self, message: str = "") -> None:
@@ -41,6 +44,11 @@ class UnlockDialog(ModalScreen[Secret | None]):
         event.input.value = ""  # do not leave the passphrase in the widget
         if value:
             self.dismiss(Secret(value))
+
+    def action_submit(self) -> None:
+        """Enter, from any field: as submitting the focused field would."""
+        field = self.focused if isinstance(self.focused, Input) else self.query_one(Input)
+        self.on_input_submitted(Input.Submitted(field, field.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

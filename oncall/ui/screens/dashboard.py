@@ -184,7 +184,7 @@ class DashboardScreen(Screen[None]):
 
     def _show_problems(self) -> None:
         problems = self.query_one("#dash-problems", Static)
-        lines = list(self._store_problems)
+        lines = list(self._store_problems) + self.app.session.settings.force.unset()
         if self._library_problems:
             lines.append(f"{len(self._library_problems)} playbook problem(s); those files are "
                          "left out (oncall playbooks check lists them all):")

@@ -348,7 +348,9 @@ class IncidentScreen(Screen[None]):
             return
         self._pick_draft(self.incident)
 
-    @work(thread=True, group="incident-load")
+    # Not "incident-load": its exclusive refresh (every 5 s, and after any dialog) would
+    # cancel this and the compose screen asked for would silently never open.
+    @work(thread=True, group="incident-open")
     def _pick_draft(self, incident: Incident) -> None:
         drafts = drafts_of(self.app.session, incident.id)
         self.app.call_from_thread(self._choose_draft, incident, drafts)
@@ -372,7 +374,7 @@ class IncidentScreen(Screen[None]):
         if self.incident is not None:
             self._list_posts(self.incident)
 
-    @work(thread=True, group="incident-load")
+    @work(thread=True, group="incident-open")
     def _list_posts(self, incident: Incident) -> None:
         from oncall.postview import posts_of
 

@@ -128,7 +128,7 @@ def bench_startups(runs: int = 3) -> dict[str, tuple[Startup, ...]]:
 
     # As installed by pip, byte-compiled: an editable checkout under
     # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start.
-    compileall.compile_dir(str(Path(__file__).parent), quiet=2)
+    compileall.compile_dir(str(Path(__file__).parents[1]), quiet=2)
     command = [sys.executable, "-m", "oncall"]
     results: dict[str, tuple[Startup, ...]] = {}
     bare = [sys.executable, "-c", BARE_TEXTUAL]
