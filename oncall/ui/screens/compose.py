@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -34,9 +34,6 @@ from oncall.postview import compose_view
 from oncall.sending import AlreadySent, Judgement, Outgoing, SendRefused
 from oncall.sitegroups import (
     SHORT_PLATFORMS,
-    SiteGroup,
-    groups,
-    rendition_for,
 )
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_time, utcnow
@@ -46,9 +43,10 @@ from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.policymarks import PolicyMarks
+from oncall.ui.screens.sitepicking import SitePicking
 from oncall.ui.widgets.findings import FindingsList
 from oncall.ui.widgets.posttext import PostTextArea
-from oncall.ui.widgets.siteline import name_width, site_line, status_word
+from oncall.ui.widgets.siteline import status_word
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
@@ -57,7 +55,7 @@ S = DeliveryState
 DRAFT_SAVE_DELAY = 1.0
 
 
-class ComposeScreen(PolicyMarks, Screen[None]):
+class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
     """Write once, check against the procedure, send to many sites, watch each result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -162,42 +160,11 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         self.refresh_checks()
         self._show_detail()
 
-    def _default_sites(self, sites: list[Site]) -> tuple[str, ...]:
-        """Corporate sites plus the pages of the incident's area, when it names one;
-        otherwise the corporate sites. YouTube only when there is a video."""
-        options = groups(sites, self.incident)
-        chosen = next((g for g in options if g.key.startswith("incident-area:")),
-                      next((g for g in options if g.key == "corporate"), None))
-        by_id = {s.id: s for s in sites}
-        return tuple(i for i in (chosen.site_ids if chosen else ())
-                     if by_id[i].platform != "youtube")
-
     # --- live counts and checks ---------------------------------------------------------
 
     def _texts(self) -> tuple[str, str]:
         return (self.query_one("#compose-body", TextArea).text,
                 self.query_one("#compose-short", TextArea).text)
-
-    def _ticked(self) -> set[str]:
-        return set(self.query_one("#compose-sites", SelectionList).selected)
-
-    def _chosen(self) -> list[Site]:
-        ids = self._ticked()
-        return [s for s in self.sites if s.id in ids]
-
-    def _label(self, site: Site) -> Text:
-        body, short = self._texts() if self.is_mounted else (self.draft.body, self.draft.short)
-        return site_line(site, rendition_for(site, body, short),
-                         ticked=self.is_mounted and site.id in self._ticked(),
-                         has_video=any(a.get("kind") == "video" for a in self.attachments),
-                         delivery=self.deliveries.get(site.id),
-                         width=name_width(self.app.size.width))
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self.sites:
-            picker = self.query_one("#compose-sites", SelectionList)
-            for site in self.sites:
-                picker.replace_option_prompt(site.id, self._label(site))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.refresh_checks()
@@ -406,11 +373,6 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         assert self.post_id is not None
         self._report(await self.sender.retry_failed(self.incident.id, self.post_id))
 
-    def _highlighted(self) -> Site | None:
-        picker = self.query_one("#compose-sites", SelectionList)
-        index = picker.highlighted
-        return self.sites[index] if index is not None and index < len(self.sites) else None
-
     def action_decide(self) -> None:
         site = self._highlighted()
         delivery = self.deliveries.get(site.id) if site else None
@@ -465,22 +427,6 @@ class ComposeScreen(PolicyMarks, Screen[None]):
         self.app.copy_to_clipboard(delivery.url)
         self.notify(f"Copied: {delivery.url}")
 
-    def action_groups(self) -> None:
-        options = groups(self.sites, self.incident)
-        if self.last_sites:
-            options.insert(0, SiteGroup("last", f"Same sites as this incident's last post "
-                                        f"({len(self.last_sites)})", self.last_sites))
-        by_key = {g.key: g for g in options}
-
-        def chosen(key: str | None) -> None:
-            if key:
-                picker = self.query_one("#compose-sites", SelectionList)
-                for site_id in by_key[key].site_ids:
-                    picker.select(site_id)
-
-        self.app.push_screen(ChooseDialog("Tick a group of sites",
-                                          [(g.key, g.label) for g in options]), chosen)
-
     def action_attach(self) -> None:
         if self.post_id is not None:
             self.notify("Already sent: attach to a new post.")
@@ -518,24 +464,6 @@ class ComposeScreen(PolicyMarks, Screen[None]):
             if a.get("third_party"):
                 line.append(f" (third party: {printable(str(a.get('source') or '?'))})")
         self.query_one("#compose-media", Static).update(line)
-
-    def action_find_site(self) -> None:
-        def found(query: str | None) -> None:
-            if not query:
-                return
-            words = query.lower().split()
-            for index, site in enumerate(self.sites):
-                hay = f"{site.name} {site.handle} {site.area} {site.platform_label}".lower()
-                if all(w in hay for w in words):
-                    picker = self.query_one("#compose-sites", SelectionList)
-                    picker.focus()
-                    picker.highlighted = index
-                    return
-            self.notify(f"No site matches {printable(query)!r}.")
-
-        self.app.push_screen(ReasonDialog("Find a site", "Type part of a name, handle, area "
-                                          "or network, e.g. 'wrenmoor x'. Space ticks it.",
-                                          placeholder="e.g. brackenford facebook"), found)
 
     def action_back(self) -> None:
         if self.post is None and self.post_id is None:
