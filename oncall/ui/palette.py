@@ -59,8 +59,14 @@ def _places(app: OncallApp) -> list[tuple[str, str, Callable[[], object]]]:
     for site in sites_in_order(session):
         out.append((f"Site: {printable(site.name, single_line=True)} "
                     f"({site.platform_label})", "its credentials in the vault",
-                    lambda: app.push_screen(VaultScreen())))
+                    partial(_vault_at, app, site.id)))
     return out
+
+
+def _vault_at(app: OncallApp, site_id: str) -> None:
+    from oncall.ui.screens.vault import VaultScreen
+
+    app.push_screen(VaultScreen(site_id))
 
 
 def _fill(app: OncallApp, incident_id: str, template_id: str) -> None:

@@ -169,3 +169,21 @@ async def test_two_factor_code_is_copied_not_the_seed(session: Session, demo_hom
     assert seed not in everything_on_disk(demo_home)
     entry = next(e for e in session.log.entries() if e.action == "credential.code_copied")
     assert entry.details["kind"] == "totp_seed"
+
+
+async def test_a_site_chosen_in_the_palette_is_the_one_highlighted(session: Session) -> None:
+    from oncall.ui.palette import _places
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        [(title, _, go)] = [p for p in _places(app)
+                            if p[0] == "Site: Brackenford North NPT (X)"]
+        go()
+        await wait_for_screen(pilot, VaultScreen)
+        await settle(pilot)
+        screen = app.screen
+        assert screen._site() is not None and screen._site().name == "Brackenford North NPT"
+        screen.load()  # a reload keeps it
+        await settle(pilot)
+        assert screen._site().name == "Brackenford North NPT"

@@ -52,8 +52,10 @@ class VaultScreen(Screen[None]):
 
     app: OncallApp
 
-    def __init__(self) -> None:
+    def __init__(self, site_id: str | None = None) -> None:
+        """`site_id`: the site to highlight first (the palette's "Site: …")."""
         super().__init__()
+        self._wanted = site_id
         self.sites: list[Site] = []
         self._hide_timer: Timer | None = None
 
@@ -107,6 +109,10 @@ class VaultScreen(Screen[None]):
         self.app.call_from_thread(self.show, sites, stored, problem)
 
     def show(self, sites: list[Site], stored: dict[str, str], problem: str) -> None:
+        current = self._site()
+        # Kept by identity across reloads: the wanted site first, then the highlighted one.
+        keep = self._wanted or (current.id if current else None)
+        self._wanted = None
         self.sites = sites
         table = self.query_one(DataTable)
         table.clear()
@@ -116,6 +122,9 @@ class VaultScreen(Screen[None]):
                                no_wrap=True, overflow="ellipsis"),
                           Text(printable(where), no_wrap=True, overflow="ellipsis"),
                           Text(stored.get(site.id, "? vault not open")), key=site.id)
+        row = next((i for i, site in enumerate(sites) if site.id == keep), None)
+        if row is not None:
+            table.move_cursor(row=row)
         if problem:
             self.notify(problem, severity="error", timeout=15)
         self._show_access()
