@@ -177,7 +177,7 @@ async def test_a_site_chosen_in_the_palette_is_the_one_highlighted(session: Sess
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        [(title, _, go)] = [p for p in _places(app)
+        [(_, _, go)] = [p for p in _places(app)
                             if p[0] == "Site: Brackenford North NPT (X)"]
         go()
         await wait_for_screen(pilot, VaultScreen)
