@@ -14,6 +14,7 @@ import errno
 import fcntl
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +95,37 @@ def remove_stale_temps(path: Path) -> int:
             tmp.unlink()
             removed += 1
     return removed
+
+
+class UnreadableFile(OSError):
+    """A file oncall will not read: not a regular file, or larger than it can be."""
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of `path`, which must be a regular file of at most `limit` bytes.
+
+    A FIFO, a device (/dev/zero) or a directory where a settings file should be would
+    otherwise hang the read or fill memory; they are refused with one clear line."""
+    # O_NONBLOCK: opening a FIFO with no writer must not wait for one.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(errno.EINVAL, "not a regular file", str(path))
+        if info.st_size > limit:
+            raise UnreadableFile(errno.EFBIG, f"too large ({_size(info.st_size)}; the limit "
+                                 f"is {_size(limit)})", str(path))
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # it grew while being read
+                raise UnreadableFile(errno.EFBIG, f"too large (over {_size(limit)})",
+                                     str(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oncall.fsio import read_regular
+
 Key = tuple[str | int, ...]
 
 _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
@@ -132,14 +134,29 @@ class TomlDoc:
         return Problem(self.path, self.line_of(*key), message)
 
 
+# Far above any real config, people, sites or playbook file (the largest shipped is 20 KB).
+MAX_TOML_BYTES = 2 * 1_048_576
+# Tables and arrays nested deeper than this are no settings file: a hostile one, which
+# would otherwise take the parser past Python's recursion limit.
+MAX_DEPTH = 32
+
+
 def load(path: Path) -> TomlDoc:
-    """Parse `path`; raise TomlError naming file and line if it is not valid TOML."""
+    """Parse `path`; raise TomlError naming file and line if it is not valid TOML, not a
+    regular file, too large, not UTF-8 or nested too deeply."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_regular(path, MAX_TOML_BYTES)
     except OSError as exc:
         raise TomlError([Problem(path, None, f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise TomlError([Problem(path, None, f"not UTF-8 text ({exc.reason})")]) from None
+        raise TomlError([Problem(path, raw[: exc.start].count(b"\n") + 1,
+                                 f"not UTF-8 text ({exc.reason})")]) from None
+    depth_line = _too_deep(text)
+    if depth_line is not None:
+        raise TomlError([Problem(path, depth_line, f"nested more than {MAX_DEPTH} deep: "
+                                 "no oncall file needs that")])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -150,6 +167,40 @@ def load(path: Path) -> TomlDoc:
             message = message[: m.start()].strip()
         raise TomlError([Problem(path, line, f"invalid TOML: {message}")]) from None
     return TomlDoc(path, data, key_lines(text), text.splitlines())
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where brackets or braces first open more than MAX_DEPTH deep, outside
+    strings and comments; None if they never do. Linear in the text."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if text[j] == "\\" and quote[0] == '"':
+                    j += 1
+                elif text[j] == "\n" and len(quote) == 1:
+                    break  # an unclosed string: the parser will say so
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + len(quote)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return None
 
 
 def type_name(kind: type | tuple[type, ...]) -> str:

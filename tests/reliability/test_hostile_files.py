@@ -1,0 +1,57 @@
+"""Settings files from a careless or hostile hand: each gets one clear line naming the
+file (and the line where it can), never a traceback, never a hang."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from oncall.tomlfile import MAX_DEPTH, MAX_TOML_BYTES, TomlError, load
+
+
+def one_problem(path: Path) -> str:
+    with pytest.raises(TomlError) as caught:
+        load(path)
+    [problem] = caught.value.problems
+    text = str(problem)
+    assert str(path) in text
+    return text
+
+
+def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)  # no writer: a plain read would wait for ever
+    assert "not a regular file" in one_problem(fifo)
+
+
+def test_a_device_or_directory_is_refused(tmp_path: Path) -> None:
+    assert "not a regular file" in one_problem(Path("/dev/zero"))
+    folder = tmp_path / "sites.toml"
+    folder.mkdir()
+    assert "not a regular file" in one_problem(folder)
+
+
+def test_an_oversized_file_says_its_size_and_the_limit(tmp_path: Path) -> None:
+    big = tmp_path / "people.toml"
+    big.write_bytes(b"# " + b"x" * MAX_TOML_BYTES + b"\n")
+    text = one_problem(big)
+    assert "too large (2.0 MB; the limit is 2.0 MB)" in text
+
+
+def test_deep_nesting_names_the_line_not_a_recursion_error(tmp_path: Path) -> None:
+    deep = tmp_path / "playbook.toml"
+    deep.write_text('id = "x"\ncadence = ' + "[" * 5000 + "]" * 5000 + "\n")
+    text = one_problem(deep)
+    assert f"{deep}:2" in text and f"nested more than {MAX_DEPTH} deep" in text
+    # Brackets inside strings and comments are text, not nesting.
+    fine = tmp_path / "fine.toml"
+    fine.write_text('# ' + "[" * 100 + '\nbody = """' + "{" * 100 + '"""\nx = [[1], [2]]\n')
+    assert load(fine).data["x"] == [[1], [2]]
+
+
+def test_bad_utf8_names_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "sites.toml"
+    bad.write_bytes(b'[[site]]\nid = "corp-x"\nname = "caf\xe9"\n')
+    assert f"{bad}:3" in one_problem(bad) and "not UTF-8" in one_problem(bad)
