@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from oncall import __version__
-from oncall.cli_common import Handler, RefusedError, UsageError, _home, _open, with_session
+from oncall.cli_common import (
+    Handler,
+    RefusedError,
+    UsageError,
+    _home,
+    _open,
+    read_text_arg,
+    with_session,
+)
 from oncall.cli_vault import (
     VAULT_KINDS,
     cmd_vault_check,
@@ -234,7 +242,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from oncall.textsafe import printable
 
     session = _open(args)
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    text = read_text_arg(args.file)
     known = {s.id: s for s in session.sites.all()}
     wanted = list(known) if "all" in args.site else args.site
     unknown = [s for s in wanted if s not in known]

@@ -59,3 +59,31 @@ def with_session(run: Callable[[argparse.Namespace, Any], int]) -> Handler:
 
     handler.__doc__ = run.__doc__
     return handler
+
+
+# Far above any network's limit (Facebook's 63,206 characters), so a real post always
+# fits; a pasted log or a mistaken binary is refused before the checks run.
+MAX_TEXT_BYTES = 1_048_576
+
+
+def read_text_arg(path: str) -> str:
+    """A post's text from a file, or standard input for "-": UTF-8, at most 1 MB. Any
+    problem (missing, a directory, not UTF-8, too large) is a UsageError naming it."""
+    from oncall.fsio import read_regular
+
+    try:
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)  # None: a text-only stand-in
+            raw = (stream.read(MAX_TEXT_BYTES + 1) if stream is not None
+                   else sys.stdin.read(MAX_TEXT_BYTES + 1).encode("utf-8", "surrogateescape"))
+            if len(raw) > MAX_TEXT_BYTES:
+                raise UsageError("standard input: too large (the limit is 1 MB of text)")
+        else:
+            raw = read_regular(Path(path), MAX_TEXT_BYTES)
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from None

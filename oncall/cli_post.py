@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from oncall.cli_common import UsageError, read_text_arg
 
 if TYPE_CHECKING:
     from oncall.session import Session
@@ -26,9 +27,9 @@ class PostUsage(Exception):
 
 def _read(path: str) -> str:
     try:
-        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PostUsage(f"cannot read {path}: {exc.__class__.__name__}") from None
+        return read_text_arg(path)
+    except UsageError as exc:
+        raise PostUsage(f"cannot read {exc}") from None
 
 
 def _fields(pairs: list[str]) -> dict[str, str]:

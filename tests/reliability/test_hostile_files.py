@@ -55,3 +55,29 @@ def test_bad_utf8_names_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "sites.toml"
     bad.write_bytes(b'[[site]]\nid = "corp-x"\nname = "caf\xe9"\n')
     assert f"{bad}:3" in one_problem(bad) and "not UTF-8" in one_problem(bad)
+
+
+@pytest.mark.parametrize("command", ["check", "post"])
+def test_a_post_text_that_cannot_be_read_is_one_line_and_exit_2(
+        command: str, demo_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from oncall.cli import main
+
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes(b"Road closed\nat the caf\xe9\n")
+    args = {"check": ["check", "--site", "all"],
+            "post": ["post", "--incident", "20260101-01", "--site", "corp-x"]}[command]
+    home = ["--home", str(demo_home), "--user", "sokafor"]
+    for target, expected in ((str(tmp_path / "missing.txt"), "No such file"),
+                             (str(folder), "not a regular file"),
+                             (str(latin1), "latin1.txt:2: not UTF-8")):
+        assert main([*home, *args, target]) == 2
+        err = capsys.readouterr().err
+        assert expected in err and "Traceback" not in err and len(err.splitlines()) == 1
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x" * 1_100_000)))
+    assert main([*home, *args, "-"]) == 2
+    assert "too large" in capsys.readouterr().err
