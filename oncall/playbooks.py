@@ -67,14 +67,17 @@ class Library:
         return sorted({p.path for p in self.problems})
 
 
-def _duration_ok(text: str) -> bool:
+def _duration_ok(text: object) -> bool:
+    """A readable, positive length ("30m", "1h30m"): "0m" would make an update due
+    continuously."""
     from oncall.cadence import parse_duration
 
+    if not isinstance(text, str):
+        return False
     try:
-        parse_duration(text)
+        return parse_duration(text).total_seconds() > 0
     except ValueError:
         return False
-    return True
 
 
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -263,7 +266,8 @@ def _cadence(chk: _Checker) -> list[CadencePhase]:
             continue
         every, span = raw.get("every", ""), raw.get("for", "")
         if not every or not _duration_ok(every):
-            chk.add(f"cadence every = {every!r} is not a duration like 30m", *key)
+            chk.add(f"cadence every = {every!r} is not a length of time like 30m "
+                    "(more than zero)", *key)
             continue
         if span and not _duration_ok(span):
             chk.add(f"cadence for = {span!r} is not a duration like 4h", *key, "for")

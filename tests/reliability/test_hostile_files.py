@@ -81,3 +81,45 @@ def test_a_post_text_that_cannot_be_read_is_one_line_and_exit_2(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x" * 1_100_000)))
     assert main([*home, *args, "-"]) == 2
     assert "too large" in capsys.readouterr().err
+
+
+SITE = ('[[site]]\nid = {id}\nplatform = "x"\nname = "Roads"\nhandle = "@roads"\n'
+        'tier = "corporate"\n')
+
+
+@pytest.mark.parametrize("site_id", ['""', '"a\\u0000b"', '"../../../etc/passwd"', '"Corp X"',
+                                     '"' + "a" * 65 + '"'])
+def test_a_site_id_that_could_be_a_path_or_a_trick_is_refused(site_id: str,
+                                                              tmp_path: Path) -> None:
+    from oncall.registry import load_sites
+
+    sites = tmp_path / "sites.toml"
+    sites.write_text(SITE.format(id=site_id))
+    with pytest.raises(TomlError) as caught:
+        load_sites(sites)
+    [problem] = caught.value.problems
+    assert "must be lower-case letters, digits and dashes" in str(problem)
+    assert f"{sites}:2" in str(problem) and "\x00" not in str(problem)
+
+
+@pytest.mark.parametrize("body", ['site = "corp-x"\n', "site = 7\n", "site = [1, 2]\n"])
+def test_site_given_as_something_other_than_tables_is_one_line(body: str,
+                                                               tmp_path: Path) -> None:
+    from oncall.registry import load_sites
+
+    sites = tmp_path / "sites.toml"
+    sites.write_text(body)
+    with pytest.raises(TomlError) as caught:
+        load_sites(sites)
+    assert "[[site]] table" in str(caught.value.problems[0])
+
+
+def test_a_zero_update_interval_is_a_playbook_problem(tmp_path: Path) -> None:
+    from oncall.playbooks import load_library
+
+    (tmp_path / "p.toml").write_text(
+        'id = "p"\ntitle = "P"\nwhen = "w"\n\n[[step]]\nid = "s"\ntitle = "S"\n'
+        'owner = "Press Officer"\n\n[[cadence]]\nevery = "0m"\n')
+    library = load_library(tmp_path)
+    assert "p" not in library.playbooks
+    assert any("cadence every = '0m'" in str(p) for p in library.problems)
