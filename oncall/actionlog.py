@@ -20,7 +20,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from oncall.fsio import atomic_write, file_lock, fsync_dir
+from oncall.fsio import SHARED_FILE_MODE, atomic_write, file_lock, fsync_dir, make_dirs, set_mode
 from oncall.model import LogEntry
 from oncall.secret import SECRET_KEYS, Secret
 from oncall.timeutil import utcnow
@@ -112,7 +112,7 @@ class ActionLog:
         _refuse_secrets({"actor": actor, "role": role, "action": action,
                          "incident": incident, "subject": subject}, "entry")
         _refuse_secrets(details, "details")
-        self.dir.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.dir)
         with file_lock(self._lock):
             last = self._last_entry()
             seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
@@ -132,8 +132,10 @@ class ActionLog:
             line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
             path = self.dir / f"{now:%Y-%m}.jsonl"
             new_file = not path.exists()
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, SHARED_FILE_MODE)
             try:
+                if new_file:
+                    set_mode(fd, SHARED_FILE_MODE)
                 os.write(fd, line.encode("utf-8"))
                 os.fsync(fd)
             finally:

@@ -51,9 +51,11 @@ class Paths:
         return self.home / "log"
 
     def ensure(self) -> None:
-        """Create the home's directories; group-writable when the home is."""
+        """Create the home's directories: the group's to read and write, no one else's."""
+        from oncall.fsio import make_dirs
+
         for d in (self.home, self.data, self.log):
-            d.mkdir(parents=True, exist_ok=True)
+            make_dirs(d)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from oncall.actionlog import ActionLog
 from oncall.config import Paths
+from oncall.fsio import atomic_write
 from oncall.registry import load_sites
 from oncall.store import SiteRepository, Store
 
@@ -30,17 +31,16 @@ def build_demo(home: Path, now: datetime | None = None, *, with_incident: bool =
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     paths = Paths(home)
     paths.ensure()
-    paths.config.write_text((_DATA / "config.toml").read_text(encoding="utf-8"),
-                            encoding="utf-8")
+    atomic_write(paths.config, (_DATA / "config.toml").read_bytes())
     shift_start = now - timedelta(hours=3)
     template = (_DATA / "people.toml.in").read_text(encoding="utf-8")
-    paths.people.write_text(template.format(
+    atomic_write(paths.people, template.format(
         shift_start=_iso(shift_start), shift_end=_iso(shift_start + timedelta(hours=12)),
         next_start=_iso(shift_start + timedelta(hours=12)),
         next_end=_iso(shift_start + timedelta(hours=24)),
         leave_start=_iso(now - timedelta(days=4)), leave_end=_iso(now + timedelta(days=10)),
         sick_start=_iso(now - timedelta(days=1)), sick_end=_iso(now + timedelta(days=3)),
-    ), encoding="utf-8")
+    ).encode("utf-8"))
     SiteRepository(Store(paths.data)).put_many(load_sites(_DATA / "sites.toml"))
     log = ActionLog(paths.log, clock=lambda: shift_start)
     log.append("sokafor", "Press Officer", "shift.started",

@@ -18,8 +18,32 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-# New files honour the umask, so a group-writable shared home stays group-writable.
-_FILE_MODE = 0o666
+# The shared home is kept by a group (the press office): its files are read and written
+# by the group and never by anyone else, whatever the umask of the officer who made them.
+SHARED_FILE_MODE = 0o660
+# setgid: files made inside belong to the directory's group, not the maker's own.
+SHARED_DIR_MODE = 0o2770
+_FILE_MODE = SHARED_FILE_MODE
+
+
+def set_mode(fd: int, mode: int) -> None:
+    """Give a file just made its intended mode, not what the umask left of it. A file
+    another officer made is theirs to set: EPERM there is not an error."""
+    with contextlib.suppress(PermissionError):
+        os.fchmod(fd, mode)
+
+
+def make_dirs(directory: Path, mode: int = SHARED_DIR_MODE) -> None:
+    """Create `directory` and any missing parents with `mode` (the umask aside)."""
+    missing = []
+    here = directory
+    while not here.exists():
+        missing.append(here)
+        here = here.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    for made in reversed(missing):
+        with contextlib.suppress(PermissionError, FileNotFoundError):
+            os.chmod(made, mode)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -34,12 +58,14 @@ def fsync_dir(directory: Path) -> None:
 def atomic_write(path: Path, data: bytes, mode: int = _FILE_MODE) -> None:
     """Replace `path` with `data` so that a crash leaves the old or the new content.
 
-    `mode` is for a new file (the umask applies), e.g. 0o600 for one only its owner reads."""
+    The file gets `mode` exactly (the umask aside): group read and write by default,
+    0o600 for one only its owner reads."""
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    make_dirs(directory)
     tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
+        set_mode(fd, mode)
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
@@ -62,9 +88,23 @@ def atomic_write(path: Path, data: bytes, mode: int = _FILE_MODE) -> None:
 
 @contextlib.contextmanager
 def file_lock(lock_path: Path, exclusive: bool = True) -> Iterator[None]:
-    """Hold an flock on `lock_path` (created if needed) for the duration of the block."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+    """Hold an flock on `lock_path` (created if needed) for the duration of the block.
+
+    A shared (reading) lock on a home this officer may only read opens the lock file
+    read-only, and where it cannot even be created (a read-only home, which nobody can
+    be writing) reads without one."""
+    try:
+        make_dirs(lock_path.parent)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, SHARED_FILE_MODE)
+        set_mode(fd, SHARED_FILE_MODE)
+    except OSError as exc:
+        if exclusive or exc.errno not in (errno.EACCES, errno.EROFS, errno.EPERM):
+            raise
+        try:
+            fd = os.open(lock_path, os.O_RDONLY)
+        except FileNotFoundError:
+            yield  # nothing can write a home where not even the lock can be made
+            return
     try:
         while True:
             try:

@@ -22,7 +22,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from oncall.fsio import atomic_write, file_lock, lock_path_for, remove_stale_temps
+from oncall.fsio import atomic_write, file_lock, lock_path_for, make_dirs, remove_stale_temps
 from oncall.model import Incident, Record, Site
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
@@ -107,7 +107,7 @@ class Store:
               write: bool = False) -> Iterator[Table]:
         """Open one record file's table under its lock (exclusive when `write`)."""
         path = self.path_for(kind, partition)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         with file_lock(lock_path_for(path), exclusive=write):
             if write and path not in self._cleaned:
                 remove_stale_temps(path)
