@@ -36,6 +36,7 @@ from oncall.cli_vault import (
     cmd_vault_list,
     cmd_vault_set,
 )
+from oncall.textsafe import printable
 
 
 def cmd_tui(args: argparse.Namespace, backstage: Callable[[], None] | None = None) -> int:
@@ -153,13 +154,13 @@ def cmd_log_tail(args: argparse.Namespace) -> int:
     """Print the last entries of the action log."""
     from oncall.actionlog import ActionLog
     from oncall.config import Paths
-    from oncall.textsafe import printable
     from oncall.timeutil import fmt_datetime, parse_iso
 
     entries = ActionLog(Paths(_home(args)).log).tail(args.n)
     for e in entries:
         if args.json:
-            print(json.dumps(e.to_dict(), ensure_ascii=False))
+            # ASCII-escaped: valid JSON whose text can carry no terminal control or bidi mark.
+            print(json.dumps(e.to_dict(), ensure_ascii=True))
             continue
         where = f" [{e.incident}]" if e.incident else ""
         subject = f" {e.subject}" if e.subject else ""
@@ -190,7 +191,6 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
 
 def cmd_sites_list(args: argparse.Namespace) -> int:
     """List the registered sites (no secrets)."""
-    from oncall.textsafe import printable
 
     session = _open(args)
     for s in sorted(session.sites.all(), key=lambda s: (s.tier, s.area, s.name)):
@@ -215,7 +215,7 @@ def cmd_playbooks_check(args: argparse.Namespace) -> int:
     directory = _playbooks_dir(args)
     lib = load_library(directory)
     for problem in lib.problems:
-        print(problem, file=sys.stderr)
+        print(printable(str(problem)), file=sys.stderr)
     if lib.problems:
         print(f"{len(lib.problems)} problem(s) in {len(lib.broken_files)} file(s); "
               f"{len(lib.playbooks)} playbooks loaded", file=sys.stderr)
@@ -232,14 +232,14 @@ def cmd_playbooks_list(args: argparse.Namespace) -> int:
     lib = load_library(_playbooks_dir(args))
     for pb in sorted(lib.playbooks.values(), key=lambda p: p.title):
         templates = ", ".join(t.id for t in lib.templates_for(pb))
-        print(f"{pb.id:<28} {pb.title}  [{len(pb.steps)} steps; {templates}]")
+        print(printable(f"{pb.id:<28} {pb.title}  [{len(pb.steps)} steps; {templates}]",
+                        single_line=True))
     return 1 if lib.problems else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check a text against the procedure for the given sites; exit 1 on any block."""
     from oncall.policy import Post, check
-    from oncall.textsafe import printable
 
     session = _open(args)
     text = read_text_arg(args.file)
@@ -270,7 +270,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"rule": f.rule, "severity": f.severity, "message": f.message,
                               "where": f.where(text), "span": f.span, "sites": list(f.sites),
-                              "cite": f.cite}, ensure_ascii=False))
+                              "cite": f.cite}, ensure_ascii=True))
             continue
         where = f":{f.where(text)}" if f.span else ""
         sites = f" [{', '.join(f.sites)}]" if f.sites else ""
@@ -462,13 +462,13 @@ def _run(args: argparse.Namespace) -> int:
         return handler(args)
     except TomlError as exc:
         for problem in exc.problems:
-            print(f"oncall: {problem}", file=sys.stderr)
+            print(printable(f"oncall: {problem}"), file=sys.stderr)
         return 2
     except (UnknownUser, UsageError, StoreError, IdentityRefused) as exc:
-        print(f"oncall: {exc}", file=sys.stderr)
+        print(printable(f"oncall: {exc}"), file=sys.stderr)
         return 2
     except RefusedError as exc:
-        print(f"oncall: refused: {exc}", file=sys.stderr)
+        print(printable(f"oncall: refused: {exc}"), file=sys.stderr)
         return 4
     except KeyboardInterrupt:
         return 130
@@ -477,7 +477,7 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         from oncall.faults import describe
 
-        print(f"oncall: {describe(exc)}", file=sys.stderr)
+        print(printable(f"oncall: {describe(exc)}"), file=sys.stderr)
         return 2
 
 

@@ -123,3 +123,31 @@ def test_a_zero_update_interval_is_a_playbook_problem(tmp_path: Path) -> None:
     library = load_library(tmp_path)
     assert "p" not in library.playbooks
     assert any("cadence every = '0m'" in str(p) for p in library.problems)
+
+
+HOSTILE = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\u202eevil\x9b31m"
+
+
+def test_cli_output_never_carries_raw_controls_from_files(
+        demo_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Titles, log subjects and problems from files are echoed with their controls made
+    visible: an OSC 52 clipboard write, a screen clear, a bidi override, a C1 CSI."""
+    from oncall.cli import main
+    from oncall.session import open_session
+
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    (playbooks / "p.toml").write_text(
+        f'id = "p"\ntitle = "{HOSTILE.encode("unicode_escape").decode()}"\nwhen = "w"\n\n'
+        '[[step]]\nid = "s"\ntitle = "S"\nowner = "Press Officer"\n')
+    (playbooks / "broken.toml").write_text(f'id = "b"\n{HOSTILE} = 1\n')
+    open_session(demo_home, "sokafor").record("test.hostile", subject=HOSTILE)
+    home = ["--home", str(demo_home), "--user", "sokafor"]
+    main([*home, "playbooks", "list", str(playbooks)])
+    main([*home, "playbooks", "check", str(playbooks)])
+    main([*home, "log", "tail", "-n", "3"])
+    main([*home, "log", "tail", "-n", "3", "--json"])
+    out = capsys.readouterr()
+    for stream in (out.out, out.err):
+        assert not any(c in stream for c in "\x1b\x07\x9b\u202e"), repr(stream)
+    assert "evil" in out.out
