@@ -268,20 +268,34 @@ def _drop_torn_tail(path: Path) -> None:
 
 
 def _last_lines(path: Path, n: int, block: int = 8192) -> list[bytes]:
-    """The last `n` non-empty lines of `path`, read backwards in blocks."""
+    """The last `n` non-empty lines of `path`, read backwards in blocks.
+
+    Linear in what it reads: chunks are kept in a list and their newlines counted once,
+    and the block doubles (to 1 MB) so a multi-megabyte entry takes a few reads, not a
+    rebuilt buffer per 8 KB (an append after a 3 MB entry took seconds)."""
     if n <= 0:
         return []
     with path.open("rb") as fh:
         fh.seek(0, os.SEEK_END)
-        end = fh.tell()
-        data = b""
-        pos = end
-        while pos > 0 and data.count(b"\n") <= n:
+        pos = fh.tell()
+        chunks: list[bytes] = []
+        newlines = 0
+        lines: list[bytes] = []
+        while pos > 0:
             step = min(block, pos)
             pos -= step
             fh.seek(pos)
-            data = fh.read(step) + data
-    lines = [line for line in data.split(b"\n") if line.strip()]
+            chunk = fh.read(step)
+            chunks.append(chunk)
+            newlines += chunk.count(b"\n")
+            block = min(block * 2, 1 << 20)
+            if newlines > n or pos == 0:
+                # Enough line ends: split once; blank lines may mean reading on.
+                pieces = b"".join(reversed(chunks)).split(b"\n")
+                whole = pieces if pos == 0 else pieces[1:]  # the first may be cut
+                lines = [line for line in whole if line.strip()]
+                if len(lines) >= n:
+                    break
     return lines[-n:]
 
 

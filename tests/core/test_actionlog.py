@@ -318,3 +318,16 @@ def test_append_after_cutting_the_last_line_keeps_the_cut_visible(logdir: Path) 
     result = log.verify()
     assert not result.ok
     assert result.line == 5 and "expected entry 5, found 6" in result.reason
+
+
+@pytest.mark.parametrize("block", [1, 3, 5, 8192])
+@pytest.mark.parametrize("n", [1, 2, 5, 50])
+def test_last_lines_read_backwards_match_reading_forwards(tmp_path: Path, block: int,
+                                                          n: int) -> None:
+    from oncall.actionlog import _last_lines
+
+    lines = [b"x" * size for size in (1, 40, 0, 7, 3000, 2, 0, 9, 64, 1)]
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    expected = [line for line in lines if line.strip()][-n:]
+    assert _last_lines(path, n, block=block) == expected
