@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -194,11 +195,13 @@ class ActionLog:
             last_file = path
             with path.open("rb") as fh:
                 for number, raw in enumerate(fh, start=1):
-                    problem = _check_line(raw, prev, seq)
-                    if problem:
+                    entry, problem = _check_line(raw, prev, seq)  # each line parsed once
+                    if entry is None:
                         return VerifyResult(False, count, path, number, problem)
-                    entry = json.loads(raw)
                     prev, seq, count = entry["hash"], entry["seq"], count + 1
+        if self._head.exists() and self._read_head() is None:
+            return VerifyResult(False, count, self._head, None,
+                                "HEAD is not '<sequence> <hash>': it was damaged or replaced")
         head = self._read_head()
         if head is not None:
             head_seq, head_hash = head
@@ -215,26 +218,49 @@ class ActionLog:
     def _read_head(self) -> tuple[int, str] | None:
         try:
             seq_text, digest = self._head.read_text(encoding="ascii").split()
+            if not _HEAD_HASH.fullmatch(digest) or int(seq_text) < 0:
+                return None
             return int(seq_text), digest
         except (OSError, ValueError):
             return None
 
 
-def _check_line(raw: bytes, prev: str, seq: int) -> str | None:
+_HEAD_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once: with a key twice, a reader sees the
+    last ("actor" shadowed by a second "actor") while the hash was made over both."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _check_line(raw: bytes, prev: str, seq: int) -> tuple[dict[str, Any] | None, str]:
+    """(the entry, "") if `raw` is the sound next entry after `seq`/`prev`; else (None, why)."""
     try:
-        entry = json.loads(raw)
+        entry = json.loads(raw, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as exc:
+        return None, f"the key {str(exc)!r} appears twice in one entry (one shadows the other)"
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return "not valid JSON (line edited or truncated)"
+        return None, "not valid JSON (line edited or truncated)"
     if not isinstance(entry, dict) or any(k not in entry for k in (*_FIELDS, "hash")):
-        return "not a complete log entry"
+        return None, "not a complete log entry"
     if entry["seq"] != seq + 1:
-        return (f"expected entry {seq + 1}, found {entry['seq']} "
-                "(a line was removed or lines were reordered)")
+        return None, (f"expected entry {seq + 1}, found {entry['seq']} "
+                      "(a line was removed or lines were reordered)")
     if entry["prev"] != prev:
-        return "chain broken: prev does not match the hash of the line before"
+        return None, "chain broken: prev does not match the hash of the line before"
     if seal(dict(entry))["hash"] != entry["hash"]:
-        return "hash mismatch: the entry was edited"
-    return None
+        return None, "hash mismatch: the entry was edited"
+    return entry, ""
 
 
 def _drop_torn_tail(path: Path) -> None:

@@ -190,3 +190,26 @@ def test_cli_log_verify_reports_a_cut_end(home: Path, tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert str(path) in proc.stderr
     assert "HEAD" in proc.stderr
+
+
+def test_a_duplicate_key_shadowing_the_actor_is_caught(home: Path) -> None:
+    """Parsers differ on a repeated key (first or last wins): a line carrying "actor"
+    twice could verify while other tools show another officer's name."""
+    path = month_file(home)
+
+    def shadow(lines: list[bytes]) -> list[bytes]:
+        lines[6] = lines[6].replace(b"{", b'{"actor":"mallory",', 1)
+        return lines
+
+    edit_lines(path, shadow)
+    assert_fails_at(ActionLog(home / "log").verify(), path, 7, "'actor' appears twice")
+
+
+@pytest.mark.parametrize("garbage", [b"", b"garbage\n", b"20 nothex\n", b"-1 " + b"0" * 64,
+                                     b"\x00\x01\x02"])
+def test_a_damaged_head_is_reported_not_ignored(home: Path, garbage: bytes) -> None:
+    head = home / "log" / "HEAD"
+    head.write_bytes(garbage)
+    result = ActionLog(home / "log").verify()
+    assert not result.ok and result.file == head
+    assert "HEAD is not '<sequence> <hash>'" in result.reason
