@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 # The stdlib `re` has no \X (grapheme clusters) and no emoji properties.
@@ -337,13 +337,21 @@ def length(text: str, platform: str, *, field: str = "text", spoiler: str = "") 
     name, field = _resolve(platform, field)
     if spoiler and name != "mastodon":
         raise ValueError("only mastodon has a content warning (spoiler)")
+    if name in ("x", "mastodon", "bluesky"):
+        return _counted(text, name, spoiler)
+    return len(text)
+
+
+# A cross-post measures one text for many sites of a network (six X accounts, several
+# Bluesky ones): count it once. Python strings cache their hash, so a long text as a key
+# costs one pass, and only a handful are kept.
+@lru_cache(maxsize=32)
+def _counted(text: str, name: str, spoiler: str) -> int:
     if name == "x":
         return _x_length(text)
     if name == "mastodon":
         return _mastodon_length(text, spoiler)
-    if name == "bluesky":
-        return graphemes(text)
-    return len(text)
+    return graphemes(text)
 
 
 @dataclass(frozen=True)
