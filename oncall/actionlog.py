@@ -199,10 +199,10 @@ class ActionLog:
                     if entry is None:
                         return VerifyResult(False, count, path, number, problem)
                     prev, seq, count = entry["hash"], entry["seq"], count + 1
-        if self._head.exists() and self._read_head() is None:
+        head = self._read_head()
+        if head is None and self._head.exists():
             return VerifyResult(False, count, self._head, None,
                                 "HEAD is not '<sequence> <hash>': it was damaged or replaced")
-        head = self._read_head()
         if head is not None:
             head_seq, head_hash = head
             if head_seq > seq:

@@ -191,7 +191,6 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
 
 def cmd_sites_list(args: argparse.Namespace) -> int:
     """List the registered sites (no secrets)."""
-
     session = _open(args)
     for s in sorted(session.sites.all(), key=lambda s: (s.tier, s.area, s.name)):
         print(printable(f"{s.id:<24} {s.tier:<9} {s.platform_label:<9} {s.area or '-':<16} "

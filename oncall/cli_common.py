@@ -69,7 +69,7 @@ MAX_TEXT_BYTES = 1_048_576
 def read_text_arg(path: str) -> str:
     """A post's text from a file, or standard input for "-": UTF-8, at most 1 MB. Any
     problem (missing, a directory, not UTF-8, too large) is a UsageError naming it."""
-    from oncall.fsio import read_regular
+    from oncall.fsio import NotUTF8, decode_utf8, read_regular
 
     try:
         if path == "-":
@@ -83,7 +83,6 @@ def read_text_arg(path: str) -> str:
     except OSError as exc:
         raise UsageError(f"{path}: {exc.strerror or exc}") from None
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from None
+        return decode_utf8(raw)
+    except NotUTF8 as exc:
+        raise UsageError(f"{path}:{exc}") from None

@@ -23,7 +23,6 @@ from pathlib import Path
 SHARED_FILE_MODE = 0o660
 # setgid: files made inside belong to the directory's group, not the maker's own.
 SHARED_DIR_MODE = 0o2770
-_FILE_MODE = SHARED_FILE_MODE
 
 
 def set_mode(fd: int, mode: int) -> None:
@@ -40,6 +39,8 @@ def make_dirs(directory: Path, mode: int = SHARED_DIR_MODE) -> None:
     while not here.exists():
         missing.append(here)
         here = here.parent
+    if not missing:  # every write passes here: one stat when the directory is there
+        return
     directory.mkdir(parents=True, exist_ok=True)
     for made in reversed(missing):
         with contextlib.suppress(PermissionError, FileNotFoundError):
@@ -55,7 +56,7 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = _FILE_MODE) -> None:
+def atomic_write(path: Path, data: bytes, mode: int = SHARED_FILE_MODE) -> None:
     """Replace `path` with `data` so that a crash leaves the old or the new content.
 
     The file gets `mode` exactly (the umask aside): group read and write by default,
@@ -165,6 +166,22 @@ def read_regular(path: Path, limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+class NotUTF8(ValueError):
+    """Bytes that are not UTF-8 text, with the line (1-based) where they stop being it."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"{line}: not UTF-8 text ({reason})")
+        self.line, self.reason = line, reason
+
+
+def decode_utf8(raw: bytes) -> str:
+    """`raw` as text; NotUTF8 names the line of the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUTF8(raw[: exc.start].count(b"\n") + 1, exc.reason) from None
 
 
 def _size(n: int) -> str:

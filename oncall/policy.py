@@ -165,15 +165,16 @@ def is_appeal(post: Post) -> bool:
 def rule_links(post: Post, text: str, sites: tuple[str, ...]) -> list[Finding]:
     links = _links(text)
     out: list[Finding] = []
+    appeal = is_appeal(post)
     if not post.force.website:
         # Nothing to check links against: say so, and let no appeal through unseen.
         out.append(Finding(
-            "link.force_website_unset", BLOCK if is_appeal(post) else WARN,
+            "link.force_website_unset", BLOCK if appeal else WARN,
             "The force's website is not set (config.toml [force] website), so links to it "
             "cannot be checked. Ask Web Communications to set it.",
-            CITES["appeal" if is_appeal(post) else "link"], sites=sites))
+            CITES["appeal" if appeal else "link"], sites=sites))
         return out
-    if is_appeal(post):
+    if appeal:
         if not any(_is_force_link(url, post.force, with_path=True) for _, url in links):
             out.append(Finding(
                 "appeal.no_force_link", BLOCK,

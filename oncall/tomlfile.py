@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oncall.fsio import read_regular
+from oncall.fsio import NotUTF8, decode_utf8, read_regular
 
 Key = tuple[str | int, ...]
 
@@ -149,10 +149,9 @@ def load(path: Path) -> TomlDoc:
     except OSError as exc:
         raise TomlError([Problem(path, None, f"cannot read: {exc.strerror or exc}")]) from None
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TomlError([Problem(path, raw[: exc.start].count(b"\n") + 1,
-                                 f"not UTF-8 text ({exc.reason})")]) from None
+        text = decode_utf8(raw)
+    except NotUTF8 as exc:
+        raise TomlError([Problem(path, exc.line, f"not UTF-8 text ({exc.reason})")]) from None
     depth_line = _too_deep(text)
     if depth_line is not None:
         raise TomlError([Problem(path, depth_line, f"nested more than {MAX_DEPTH} deep: "
