@@ -257,3 +257,29 @@ async def test_a_screen_being_replaced_no_longer_counts_as_shown(session: Sessio
         await settle(pilot)
         assert not app.still_shown(part)
         assert app.still_shown(app.screen)
+
+
+async def test_an_autosave_due_as_the_post_goes_out_is_not_a_failure(
+        session: Session) -> None:
+    """Found by CI under load: text typed, then sent before the 1-second autosave fired.
+    The autosave then found its draft sent and the officer saw "Not done: this draft was
+    sent…" for their own post. The timer is driven here, not waited for."""
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#compose-body", TextArea).text = f"Canal towpath update. {LINK}"
+        screen.query_one("#compose-sites", SelectionList).deselect_all()
+        screen.query_one("#compose-sites", SelectionList).select("corp-fb")
+        await settle(pilot)
+        assert screen._save_timer is not None  # the autosave is pending
+        await pilot.press("f5")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert network.posted == [("corp-fb", f"Canal towpath update. {LINK}")]
+        screen.save_draft()  # what the timer would do now, late
+        await settle(pilot)
+        assert not any("Not done" in m for m in messages(app)), messages(app)
+        assert app.is_running

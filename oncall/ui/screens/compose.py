@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
+from oncall.incidents import DraftSent
 from oncall.model import (
     Delivery,
     DeliveryState,
@@ -243,6 +244,8 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
         self.notify("Draft saved.")
 
     def save_draft(self) -> None:
+        if self.post_id is not None:
+            return  # sent or being sent: the draft is the post now, not to be saved over
         self._save_draft(self.current_draft())  # read on the UI thread, written off it
 
     def current_draft(self) -> Draft:
@@ -258,7 +261,12 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
 
     @work(thread=True, exclusive=True, group="compose-draft")
     def _save_draft(self, draft: Draft) -> None:
-        self.app.incidents.save_draft(draft)
+        try:
+            self.app.incidents.save_draft(draft)
+        except DraftSent:
+            if self.post_id is None:
+                raise  # someone else sent it: the officer must hear of it
+            # Our own send claimed it while this save was on its way: the text went out.
 
     # --- sending ----------------------------------------------------------------------
 
@@ -299,6 +307,8 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
     @work(group="compose-send")
     async def _send(self, out: Outgoing) -> None:
         self.post_id = "pending"
+        if self._save_timer is not None:  # the text goes out with the post itself
+            self._save_timer.stop()
         try:
             result = await self.sender.send(out)
         except AlreadySent as exc:
