@@ -123,3 +123,29 @@ async def test_compose_asked_for_is_not_cancelled_by_a_refresh(live_demo_home: P
     async with on_the_incident(live_demo_home) as (app, pilot):
         burst(app, ["c", "r"])
         await wait_for_screen(pilot, ComposeScreen)
+
+
+async def test_text_then_enter_in_one_burst_submits_all_the_text(demo_session: object) -> None:
+    """Found by the tmux scenario: Enter acts the moment it is read, and once acted on the
+    text typed before it in the same burst, still queued for the field, was not in it yet
+    ("A reason is required"). Each dialog reads its fields only after they took their keys."""
+    from oncall.ui.dialogs.choose import ChooseDialog
+    from oncall.ui.dialogs.edit_incident import EditIncidentDialog  # noqa: F401 - same way
+    from oncall.ui.dialogs.reason import ReasonDialog
+
+    app = make_app(demo_session)  # type: ignore[arg-type]
+    answers: list[object] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ReasonDialog("Why?", "Say why."), answers.append)
+        await wait_for_screen(pilot, ReasonDialog)
+        burst(app, [*"by phone 02:55", "enter"])
+        await wait_for_screen(pilot, type(app.screen_stack[1]))
+        await settle(pilot)
+        app.push_screen(ChooseDialog("Which?", [("a", "first"), ("b", "second"),
+                                                ("c", "third")]), answers.append)
+        await wait_for_screen(pilot, ChooseDialog)
+        burst(app, ["down", "down", "enter"])
+        await wait_for_screen(pilot, type(app.screen_stack[1]))
+        await settle(pilot)
+    assert answers == ["by phone 02:55", "c"]

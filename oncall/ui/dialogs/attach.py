@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from oncall.policy import Attachment
+from oncall.ui.callbacks import after_queued
 from oncall.ui.widgets.safeinput import SafeInput
 
 PHOTO = (".jpg", ".jpeg", ".png")
@@ -64,7 +65,7 @@ class AttachDialog(ModalScreen[tuple[Attachment, str] | None]):
         if self.focused is None or self.focused.id != "at-key_message":
             self.focus_next()
             return
-        self._submit()
+        after_queued(list(self.query(Input)), self._submit)
 
     def _submit(self) -> None:
         values = {n: self.query_one(f"#at-{n}", Input).value.strip() for n, _, _ in FIELDS}

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from oncall.textsafe import printable
+from oncall.ui.callbacks import after_queued
 from oncall.ui.safe import shown
 
 
@@ -47,9 +48,15 @@ class ChooseDialog(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_choose(self) -> None:
+        """Enter: the highlighted option, once the arrow keys typed before it have moved
+        the highlight."""
         options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+        def choose() -> None:
+            if options.highlighted is not None:
+                self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+        after_queued([options], choose)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

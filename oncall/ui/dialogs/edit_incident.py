@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from oncall.model import Incident
+from oncall.ui.callbacks import after_queued
 from oncall.ui.widgets.safeinput import SafeInput
 
 FIELDS = (("title", "Title"), ("location", "Where"), ("reference", "Reference"))
@@ -55,9 +56,11 @@ class EditIncidentDialog(ModalScreen[dict[str, str] | None]):
         self.dismiss({k: v for k, v in values.items() if v != getattr(self.incident, k)})
 
     def action_submit(self) -> None:
-        """Enter, from any field: as submitting the focused field would."""
+        """Enter, from any field: as submitting the focused field would, once the fields
+        have taken the keys typed before it."""
         field = self.focused if isinstance(self.focused, Input) else self.query_one(Input)
-        self.on_input_submitted(Input.Submitted(field, field.value))
+        after_queued(list(self.query(Input)),
+                     lambda: self.on_input_submitted(Input.Submitted(field, field.value)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

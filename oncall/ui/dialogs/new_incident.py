@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from oncall.model import Playbook
 from oncall.textsafe import printable
+from oncall.ui.callbacks import after_queued
 from oncall.ui.widgets.safeinput import SafeInput
 
 
@@ -88,14 +89,7 @@ class NewIncidentDialog(ModalScreen[NewIncident | None]):
         the fields at once, so keys typed after Enter go nowhere."""
         inputs = list(self.query(Input))
         self.set_focus(None)
-
-        def after(index: int) -> None:
-            if index == len(inputs):
-                self._open()
-            else:
-                inputs[index].call_later(after, index + 1)
-
-        after(0)
+        after_queued(inputs, self._open)
 
     def _open(self) -> None:
         title = self.query_one("#ni-title", Input).value.strip()

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from oncall.secret import Secret
+from oncall.ui.callbacks import after_queued
 
 
 class UnlockDialog(ModalScreen[Secret | None]):
@@ -46,9 +47,11 @@ class UnlockDialog(ModalScreen[Secret | None]):
             self.dismiss(Secret(value))
 
     def action_submit(self) -> None:
-        """Enter, from any field: as submitting the focused field would."""
+        """Enter, from any field: as submitting the focused field would, once the fields
+        have taken the keys typed before it."""
         field = self.focused if isinstance(self.focused, Input) else self.query_one(Input)
-        self.on_input_submitted(Input.Submitted(field, field.value))
+        after_queued(list(self.query(Input)),
+                     lambda: self.on_input_submitted(Input.Submitted(field, field.value)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
