@@ -21,6 +21,12 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait until workers have finished and the screen has caught up."""
     from textual.worker import WorkerCancelled, WorkerState
 
+    # The playbooks are read after the first paint (on_ready): until then no worker runs
+    # that could be waited for. Bounded, in case a test's app never gets that far.
+    for _ in range(500):
+        if getattr(pilot.app, "library_ready", True):
+            break
+        await pilot.pause(0.02)
     # A finished worker often hands its result to the event loop, which starts the next
     # one (playbooks loaded -> dashboard reads the store): wait until nothing is running.
     for _ in range(20):
