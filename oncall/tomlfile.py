@@ -168,37 +168,53 @@ def load(path: Path) -> TomlDoc:
     return TomlDoc(path, data, key_lines(text), text.splitlines())
 
 
+# A string or a comment, read whole so the brackets inside go with it. An unclosed
+# one-line string stops at its line's end: the parser will say so.
+# Possessive loops (*+): a string's tail always matches (its close or the end of the
+# text), and nothing may backtrack into a run of characters, which on a hostile file
+# (an unclosed string ending in a backslash) would take exponential time.
+_SKIPPED = r"""
+    " (?: "" (?:[^"\\]+ | \\.? | "(?!""))*+ (?:\"{3} | \Z)  # \"""multi-line\"""
+        | (?:[^"\\\n]+ | \\[^\n])*+ "? )                   # "one line"
+  | ' (?: '' (?:[^']+ | '(?!''))*+ (?:'{3} | \Z)           # '''multi-line'''
+        | [^'\n]* '? )                                     # 'one line'
+  | \# [^\n]*
+"""
+_STRINGS_AND_COMMENTS = re.compile(_SKIPPED, re.VERBOSE | re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_DEPTH_TOKENS = re.compile(_SKIPPED + r"| [\[\]{}]", re.VERBOSE | re.DOTALL)
+
+
+def _deepest(brackets: str) -> int:
+    depth = deepest = 0
+    for c in brackets:
+        if c == "[" or c == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def _too_deep(text: str) -> int | None:
     """The line where brackets or braces first open more than MAX_DEPTH deep, outside
-    strings and comments; None if they never do. Linear in the text."""
-    depth, line, i, n = 0, 1, 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-        elif c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif c in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                if text[j] == "\\" and quote[0] == '"':
-                    j += 1
-                elif text[j] == "\n" and len(quote) == 1:
-                    break  # an unclosed string: the parser will say so
-                j += 1
-            line += text.count("\n", i, j)
-            i = j + len(quote)
-            continue
-        elif c in "[{":
+    strings and comments; None if they never do. Linear in the text, and cheap: it runs
+    on every file read, so the brackets are picked out by regular expressions and only
+    a file found too deep is read token by token for the line."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None  # too few openings to get that deep, whatever they are inside
+    brackets = _NOT_BRACKETS.sub("", _STRINGS_AND_COMMENTS.sub("", text))
+    if _deepest(brackets) <= MAX_DEPTH:
+        return None
+    depth = 0
+    for m in _DEPTH_TOKENS.finditer(text):
+        token = m.group()
+        if token == "[" or token == "{":
             depth += 1
             if depth > MAX_DEPTH:
-                return line
-        elif c in "]}":
+                return text.count("\n", 0, m.start()) + 1
+        elif token == "]" or token == "}":
             depth = max(depth - 1, 0)
-        i += 1
     return None
 
 

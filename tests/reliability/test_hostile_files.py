@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from oncall.tomlfile import MAX_DEPTH, MAX_TOML_BYTES, TomlError, load
+from oncall.tomlfile import MAX_DEPTH, MAX_TOML_BYTES, TomlError, _too_deep, load
 
 
 def one_problem(path: Path) -> str:
@@ -49,6 +51,54 @@ def test_deep_nesting_names_the_line_not_a_recursion_error(tmp_path: Path) -> No
     fine = tmp_path / "fine.toml"
     fine.write_text('# ' + "[" * 100 + '\nbody = """' + "{" * 100 + '"""\nx = [[1], [2]]\n')
     assert load(fine).data["x"] == [[1], [2]]
+
+
+def _too_deep_by_hand(text: str) -> int | None:
+    """The specification, a character at a time: the shipped scanner must agree."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if text[j] == "\\" and quote[0] == '"' and j + 1 < n and \
+                        (len(quote) == 3 or text[j + 1] != "\n"):
+                    j += 1
+                elif text[j] == "\n" and len(quote) == 1:
+                    break
+                j += 1
+            line += text.count("\n", i, min(j, n))
+            i = j + (len(quote) if j < n and text.startswith(quote, j) else 0)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["[", "{", "]", "}", "[" * 20, "\n", "#", '"', "'",
+                                 '"""', "'''", "\\", "x", " = "]), max_size=120))
+def test_the_depth_scan_agrees_with_a_character_at_a_time_reading(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _too_deep(text) == _too_deep_by_hand(text), text
+
+
+def test_an_unclosed_string_ending_in_a_backslash_is_read_in_linear_time() -> None:
+    # A backtracking scanner takes exponential time here: pytest-timeout would end it.
+    text = "[" * (MAX_DEPTH + 1) + '\nbody = """' + "ab " * 20_000 + "\\"
+    assert _too_deep(text) == 1 == _too_deep_by_hand(text)
 
 
 def test_bad_utf8_names_its_line(tmp_path: Path) -> None:
