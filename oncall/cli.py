@@ -9,6 +9,7 @@ block. Errors are one clear message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -69,7 +70,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"oncall demo home: {home} (kept)", file=sys.stderr)
     else:
         home = Path(tempfile.mkdtemp(prefix="oncall-demo-"))
-        build_demo(home)
+        built = _aside(lambda: build_demo(home))
+        try:
+            import oncall.ui.app  # noqa: F401  (the longer job, meanwhile, in this process)
+        finally:
+            built()
     os.environ["ONCALL_HOME"] = str(home)
     args.home = str(home)
     args.user = args.user or DEMO_USER
@@ -80,6 +85,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
         backstage.stop()
         if not args.keep:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _aside(work: Callable[[], object]) -> Callable[[], None]:
+    """Start `work` in a forked child and return the wait for it, which raises
+    UsageError with the child's one-line error. The demo builds its home this way while
+    this process imports the console, so on two cores neither waits for the other. The
+    child does only file work and leaves by os._exit: no atexit handler, no buffered
+    output of ours runs twice. Without fork (Windows), `work` runs here and now."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        work()  # forking a threaded process is unsafe; so is a platform without fork
+        return lambda: None
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            os.close(reader)
+            work()
+        except BaseException as exc:  # anything at all becomes one line for the parent
+            code = 1
+            with contextlib.suppress(BaseException):
+                from oncall.faults import describe
+
+                message = describe(exc) if isinstance(exc, OSError) else str(exc)
+                os.write(writer, (message or type(exc).__name__).encode()[:4096])
+        finally:
+            os._exit(code)
+    os.close(writer)
+
+    def wait() -> None:
+        with os.fdopen(reader, "rb") as pipe:
+            message = pipe.read().decode("utf-8", "replace")
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise UsageError(f"the demo home could not be built: {message or status}")
+
+    return wait
 
 
 class _DemoBackstage:

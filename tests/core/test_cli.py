@@ -120,3 +120,39 @@ def test_check_unknown_site_is_a_usage_error(demo_home: Path, tmp_path: Path,
     text.write_text("hello")
     code, _, err = run(capsys, "--home", str(demo_home), "check", "--site", "nope", str(text))
     assert code == 2 and "unknown site(s): nope" in err
+
+
+def test_work_set_aside_runs_in_a_child_and_reports_its_error_in_one_line(
+        tmp_path: Path) -> None:
+    import os
+    import re
+
+    from oncall.cli import _aside
+    from oncall.cli_common import UsageError
+
+    marker = tmp_path / "built-by"
+    wait = _aside(lambda: marker.write_text(str(os.getpid())))
+    wait()
+    assert marker.read_text() != str(os.getpid())  # another process did it
+
+    def fails() -> None:
+        raise ValueError("the shipped sites.toml is broken")
+
+    with pytest.raises(UsageError, match=r"could not be built: the shipped sites\.toml is br"):
+        _aside(fails)()
+    missing = re.escape(str(tmp_path / "nowhere"))
+    with pytest.raises(UsageError, match=f"could not be built: .*{missing}"):
+        _aside(lambda: (tmp_path / "nowhere" / "x").read_text())()
+
+
+def test_work_set_aside_in_a_threaded_process_runs_here_and_now(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from oncall.cli import _aside
+
+    monkeypatch.setattr("threading.active_count", lambda: 2)
+    marker = tmp_path / "built-by"
+    wait = _aside(lambda: marker.write_text(str(os.getpid())))
+    assert marker.read_text() == str(os.getpid())
+    wait()
