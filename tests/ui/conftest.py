@@ -12,9 +12,11 @@ SIZE = (80, 24)
 @pytest.fixture(autouse=True)
 def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """A blinking cursor makes screen captures differ from run to run."""
-    from textual.widgets import Input
+    from textual.widgets import Input, TextArea
 
     monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+    # The compose screen's body: its cursor came and went between captures in CI.
+    monkeypatch.setattr(TextArea, "cursor_blink", False, raising=False)
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
