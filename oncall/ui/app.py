@@ -120,7 +120,30 @@ class OncallApp(App[int]):
         # NO_COLOR (no-color.org): the monochrome theme, whose selection is reverse video.
         no_color = bool(os.environ.get("NO_COLOR"))
         self.theme = theme or ("mono" if no_color else session.settings.ui.theme)
+        # Textual made the stylesheet with its default theme's colours, so every sheet
+        # would be parsed twice at start (once with those, again by the theme's refresh):
+        # give it this theme's colours before the first parse; refresh_css then skips the
+        # second (about 20 ms of the start).
+        self._parsed_colours = self.get_css_variables()
+        self.stylesheet.set_variables(self._parsed_colours)
         self.title = f"oncall · {session.settings.force.name}"
+
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual's refresh, without re-parsing every stylesheet when the colours are
+        those they were parsed with (the theme set at start); a theme switch re-parses."""
+        colours = self.get_css_variables()
+        if colours != self._parsed_colours:
+            self._parsed_colours = colours
+            super().refresh_css(animate)
+            return
+        stylesheet = self.stylesheet
+        # Instance attributes shadow the two methods that would throw the parse away.
+        stylesheet.set_variables = lambda variables: None  # type: ignore[method-assign]
+        stylesheet.reparse = lambda: None  # type: ignore[method-assign]
+        try:
+            super().refresh_css(animate)
+        finally:
+            del stylesheet.set_variables, stylesheet.reparse
 
     async def on_unmount(self) -> None:
         self.copier.clear()  # never leave a copied password behind
