@@ -15,19 +15,24 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oncall.fsio import SHARED_FILE_MODE, atomic_write, file_lock, fsync_dir, make_dirs, set_mode
+from oncall.logverify import AnchorLike, VerifyResult, canonical, next_month, walk
 from oncall.model import LogEntry
 from oncall.secret import SECRET_KEYS, Secret
 from oncall.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from oncall.signing import Signer
+
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
+__all__ = ["GENESIS", "ActionLog", "LogCorrupt", "NotYourName", "SecretInLogError",
+           "VerifyResult", "canonical", "seal"]
 
 
 class SecretInLogError(ValueError):
@@ -38,11 +43,8 @@ class LogCorrupt(Exception):
     """A log file cannot be parsed at all (for readers other than `verify`)."""
 
 
-def canonical(entry: dict[str, Any]) -> bytes:
-    """The bytes hashed for an entry: its fields but `hash`, sorted, compact."""
-    body = {k: entry[k] for k in _FIELDS}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
+class NotYourName(ValueError):
+    """A signed log was asked to write an entry in someone else's name."""
 
 
 def seal(entry: dict[str, Any]) -> dict[str, Any]:
@@ -65,29 +67,32 @@ def _refuse_secrets(value: Any, path: str) -> None:
             _refuse_secrets(item, f"{path}[{i}]")
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    """The outcome of walking the chain."""
-
-    ok: bool
-    count: int
-    file: Path | None = None
-    line: int | None = None
-    reason: str = ""
-
-    def __str__(self) -> str:
-        if self.ok:
-            return f"log verified: {self.count} entries, chain intact"
-        where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        return f"log verification FAILED at {where}: {self.reason} ({self.count} entries good)"
-
-
 class ActionLog:
     """The action log under one directory."""
 
-    def __init__(self, directory: Path, clock: Any = None) -> None:
+    def __init__(self, directory: Path, clock: Any = None, *, key_dir: Path | None = None,
+                 author: str | None = None) -> None:
+        """`key_dir` signs every entry with its author's key from that directory (see
+        oncall.signing); `author`, when given, is the only actor this log writes for."""
         self.dir = Path(directory)
         self._clock = clock or utcnow
+        self._key_dir = key_dir
+        self._author = author
+        self._signers: dict[str, Signer] = {}
+
+    def signer_for(self, actor: str) -> Signer | None:
+        """The signer this log writes `actor`'s entries with (None: an unsigned log)."""
+        if self._key_dir is None:
+            return None
+        if self._author is not None and actor != self._author:
+            raise NotYourName(f"this console signs the log as {self._author!r}; it cannot "
+                              f"write an entry in {actor!r}'s name")
+        signer = self._signers.get(actor)
+        if signer is None:
+            from oncall.signing import KeyDir  # cryptography loads on the first append
+
+            signer = self._signers[actor] = KeyDir(self._key_dir).signer(actor)
+        return signer
 
     @property
     def _lock(self) -> Path:
@@ -107,12 +112,15 @@ class ActionLog:
                subject: str | None = None, details: dict[str, Any] | None = None) -> LogEntry:
         """Append one entry, durably, and return it as written.
 
-        Raises SecretInLogError if anything in it is a Secret or a secret-named field.
+        Raises SecretInLogError if anything in it is a Secret or a secret-named field,
+        NotYourName for another actor than this log's author, and SigningKeyError (an
+        OSError) when the author's signing key cannot be read or made.
         """
         details = dict(details or {})
         _refuse_secrets({"actor": actor, "role": role, "action": action,
                          "incident": incident, "subject": subject}, "entry")
         _refuse_secrets(details, "details")
+        signer = self.signer_for(actor)
         make_dirs(self.dir)
         with file_lock(self._lock):
             last = self._last_entry()
@@ -123,16 +131,23 @@ class ActionLog:
                 # the cut stays visible to `verify` instead of being papered over.
                 seq, prev = head
             now = self._clock().astimezone(UTC)
-            entry = seal({
+            body: dict[str, Any] = {
                 "seq": seq + 1,
                 "at": now.isoformat(timespec="microseconds").replace("+00:00", "Z"),
                 "actor": actor, "role": role, "action": action,
                 "incident": incident, "subject": subject, "details": details,
                 "prev": prev,
-            })
+            }
+            if signer is not None:
+                body["key"] = signer.public
+            entry = seal(body)
+            if signer is not None:
+                entry["sig"] = signer.sign(entry["hash"].encode("ascii"))
             line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
             path = self.dir / f"{now:%Y-%m}.jsonl"
             new_file = not path.exists()
+            if new_file and last is not None:
+                self._keep_empty_months(str(last["at"])[:7], f"{now:%Y-%m}")
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, SHARED_FILE_MODE)
             try:
                 if new_file:
@@ -187,33 +202,24 @@ class ActionLog:
                 break
         return found[-n:] if n > 0 else []
 
-    def verify(self) -> VerifyResult:
-        """Walk every file and check sequence, chain and hashes; report the first break."""
-        prev, seq, count = GENESIS, 0, 0
-        last_file: Path | None = None
-        for path in self.files():
-            last_file = path
-            with path.open("rb") as fh:
-                for number, raw in enumerate(fh, start=1):
-                    entry, problem = _check_line(raw, prev, seq)  # each line parsed once
-                    if entry is None:
-                        return VerifyResult(False, count, path, number, problem)
-                    prev, seq, count = entry["hash"], entry["seq"], count + 1
+    def verify(self, pins: Mapping[str, Sequence[str]] | None = None,
+               anchors: Sequence[AnchorLike] = ()) -> VerifyResult:
+        """Walk every file: sequence, chain, hashes, month files, signatures (against
+        the keys pinned in `pins`, login -> public keys, and each officer's first key),
+        HEAD and `anchors`; report the first break and what could not be proved."""
         head = self._read_head()
-        if head is None and self._head.exists():
-            return VerifyResult(False, count, self._head, None,
-                                "HEAD is not '<sequence> <hash>': it was damaged or replaced")
-        if head is not None:
-            head_seq, head_hash = head
-            if head_seq > seq:
-                where = last_file or self.dir
-                return VerifyResult(False, count, where, None,
-                                    f"log ends at entry {seq} but HEAD records entry "
-                                    f"{head_seq}: lines were removed from the end")
-            if head_seq == seq and head_hash != prev:
-                return VerifyResult(False, count, last_file, None,
-                                    "the last entry does not match HEAD")
-        return VerifyResult(True, count)
+        damaged = head is None and self._head.exists()
+        return walk(self.dir, self.files(), head, damaged, pins or {}, anchors, _check_line)
+
+    def _keep_empty_months(self, last_month: str, this_month: str) -> None:
+        """Create an empty file for each month with no entries between the last entry's
+        and this one, so that `verify` can treat a missing month file as removed."""
+        month = next_month(last_month)
+        while month is not None and month < this_month:
+            path = self.dir / f"{month}.jsonl"
+            if not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, SHARED_FILE_MODE))
+            month = next_month(month)
 
     def _read_head(self) -> tuple[int, str] | None:
         try:

@@ -182,36 +182,6 @@ def _demo_vault(home: Path) -> None:
         vault.set(site, "password", Secret(made_up))
 
 
-def cmd_log_verify(args: argparse.Namespace) -> int:
-    """Walk the action log's hash chain."""
-    from oncall.actionlog import ActionLog
-    from oncall.config import Paths
-
-    result = ActionLog(Paths(_home(args)).log).verify()
-    print(result, file=sys.stdout if result.ok else sys.stderr)
-    return 0 if result.ok else 1
-
-
-def cmd_log_tail(args: argparse.Namespace) -> int:
-    """Print the last entries of the action log."""
-    from oncall.actionlog import ActionLog
-    from oncall.config import Paths
-    from oncall.timeutil import fmt_datetime, parse_iso
-
-    entries = ActionLog(Paths(_home(args)).log).tail(args.n)
-    for e in entries:
-        if args.json:
-            # ASCII-escaped: valid JSON whose text can carry no terminal control or bidi mark.
-            print(json.dumps(e.to_dict(), ensure_ascii=True))
-            continue
-        where = f" [{e.incident}]" if e.incident else ""
-        subject = f" {e.subject}" if e.subject else ""
-        details = f" {json.dumps(e.details, ensure_ascii=False)}" if e.details else ""
-        print(printable(f"{e.seq:>6} {fmt_datetime(parse_iso(e.at))} {e.actor} ({e.role}) "
-                        f"{e.action}{subject}{where}{details}", single_line=True))
-    return 0
-
-
 def cmd_sites_import(args: argparse.Namespace) -> int:
     """Load a site registry file into the store (replacing sites with the same id)."""
     from oncall.access import may_manage
@@ -399,15 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", metavar="DIR", help="build the demo home in DIR and keep it")
     demo.set_defaults(handler=cmd_demo)
 
-    log = sub.add_parser("log", help="the action log")
-    log_sub = log.add_subparsers(title="log commands", metavar="ACTION", required=True)
-    verify = log_sub.add_parser("verify", help="check the hash chain; exit 1 naming the "
-                                "first broken line")
-    verify.set_defaults(handler=cmd_log_verify)
-    tail = log_sub.add_parser("tail", help="print the last entries")
-    tail.add_argument("-n", type=int, default=20, help="how many entries (default 20)")
-    tail.add_argument("--json", action="store_true", help="one JSON object per line")
-    tail.set_defaults(handler=cmd_log_tail)
+    from oncall.cli_log import register as register_log
+
+    register_log(sub, with_session)
 
     sites = sub.add_parser("sites", help="the site registry")
     sites_sub = sites.add_subparsers(title="sites commands", metavar="ACTION", required=True)

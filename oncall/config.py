@@ -124,6 +124,23 @@ class IdentitySettings:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """Signing and anchoring the action log (see oncall.signing and oncall.anchors)."""
+
+    # This account's private signing keys; "" is ~/.local/share/oncall/keys. A relative
+    # path is taken from the home (the demo keeps its fictional staff's keys there).
+    key_dir: str = ""
+    # The witness an anchor is published to: a command given the anchor line on its
+    # standard input (e.g. ["logger", "-t", "oncall"] or a mail to Professional
+    # Standards); empty means the local syslog.
+    anchor_command: tuple[str, ...] = ()
+    # Files `oncall log verify` reads anchors back from (a syslog file, a saved mail).
+    anchor_read: tuple[str, ...] = ()
+    # The console anchors at every incident close and at least this often while open.
+    anchor_every_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class PathSettings:
     playbooks: str = ""
 
@@ -163,8 +180,17 @@ class Settings:
     policy: PolicySettings = field(default_factory=PolicySettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     rights: RightsSettings = field(default_factory=RightsSettings)
+    log: LogSettings = field(default_factory=LogSettings)
     # [keys]: an officer's own keys, binding id -> keys, e.g. "compose.send" = "f5,f10".
     keys: dict[str, str] = field(default_factory=dict)
+
+    def key_dir(self, home: Path) -> Path:
+        """Where this account's private signing keys are kept (see oncall.signing)."""
+        if not self.log.key_dir:
+            from oncall.signing import default_key_dir
+
+            return default_key_dir()
+        return Path(home) / Path(self.log.key_dir).expanduser()
 
     def playbooks_dir(self) -> Path:
         """The playbooks directory: `ONCALL_PLAYBOOKS`, then config, then shipped."""
@@ -186,6 +212,7 @@ _SECTIONS: dict[str, type] = {
     "policy": PolicySettings,
     "identity": IdentitySettings,
     "rights": RightsSettings,
+    "log": LogSettings,
 }
 
 
@@ -195,7 +222,8 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
     if section == "ui" and key in ("clipboard_clear_seconds", "log_tail",
                                    "update_warning_minutes") and value < 1:
         return "must be at least 1"
-    if section == "vault" and key == "timeout_seconds" and value < 1:
+    if ((section == "vault" and key == "timeout_seconds")
+            or (section == "log" and key == "anchor_every_minutes")) and value < 1:
         return "must be at least 1"
     if (section, key) == ("policy", "override_roles") or section == "rights":
         from oncall.model import Role

@@ -16,6 +16,9 @@ from oncall.registry import load_sites
 from oncall.store import SiteRepository, Store
 
 DEMO_USER = "sokafor"
+# The demo's fictional staff keep their signing keys in the demo home ([log] key_dir in
+# its config.toml): there is one Unix account behind all of them.
+DEMO_KEY_DIR = ".demo-keys"
 _DATA = Path(__file__).resolve().parent / "demodata"
 
 
@@ -42,15 +45,28 @@ def build_demo(home: Path, now: datetime | None = None, *, with_incident: bool =
         sick_start=_iso(now - timedelta(days=1)), sick_end=_iso(now + timedelta(days=3)),
     ).encode("utf-8"))
     SiteRepository(Store(paths.data)).put_many(load_sites(_DATA / "sites.toml"))
-    log = ActionLog(paths.log, clock=lambda: shift_start)
+    keys = home / DEMO_KEY_DIR
+    log = ActionLog(paths.log, clock=lambda: shift_start, key_dir=keys)
     log.append("sokafor", "Press Officer", "shift.started",
                details={"note": "On call until " + _iso(shift_start + timedelta(hours=12))})
-    log = ActionLog(paths.log, clock=lambda: now - timedelta(minutes=80))
+    log = ActionLog(paths.log, clock=lambda: now - timedelta(minutes=80), key_dir=keys)
     log.append("mkowalski", "Web Communications", "site.registry.imported",
                details={"sites": 20, "source": "sites.toml"})
     if with_incident:
         _incident_in_progress(paths, now)
+    _anchor(paths, now)
     return paths
+
+
+def _anchor(paths: Paths, now: datetime) -> None:
+    """Anchor the demo's history as a force's console would have (to `witness.log`), so
+    `oncall log verify` on the demo shows what an anchor proves."""
+    from oncall.anchors import anchor
+    from oncall.session import open_session
+
+    session = open_session(paths.home, DEMO_USER)
+    session.log = session.log_at(lambda: now)
+    anchor(session, now)
 
 
 def _incident_in_progress(paths: Paths, now: datetime) -> None:
@@ -68,11 +84,11 @@ def _incident_in_progress(paths: Paths, now: datetime) -> None:
     session = open_session(paths.home, DEMO_USER)
     incidents = Incidents(session)
     opened = now - timedelta(minutes=25)
-    session.log = ActionLog(paths.log, clock=lambda: opened)
+    session.log = session.log_at(lambda: opened)
     incident = incidents.open(playbook, "Missing boy, 14, Brackenford canal",
                               location="Canal towpath near Mill Lane, Brackenford",
                               reference="0312 of today", now=opened)
     for step, minutes in zip(playbook.steps[:2], (6, 14), strict=False):
         done = opened + timedelta(minutes=minutes)
-        session.log = ActionLog(paths.log, clock=lambda done=done: done)
+        session.log = session.log_at(lambda done=done: done)
         incidents.tick(incident, step, now=done)

@@ -98,6 +98,8 @@ class Incidents:
         self.repo = session.incidents
         self.ticks = TickRepository(session.store)
         self.drafts = DraftRepository(session.store)
+        # Why the last close could not be anchored ("" when it was): for the screen to say.
+        self.anchor_problem = ""
 
     def open(self, playbook: Playbook, title: str, *, location: str = "", reference: str = "",
              now: datetime | None = None) -> Incident:
@@ -233,6 +235,9 @@ class Incidents:
         incident = self._change(incident_id, apply)
         self.session.record("incident.closed", incident=incident_id,
                             details={"note": note.strip()} if note.strip() else {})
+        from oncall.anchors import anchor_quietly  # the witness keeps the closed record
+
+        self.anchor_problem = anchor_quietly(self.session, now)
         return incident
 
     def checklist(self, incident: Incident, playbook: Playbook) -> list[StepState]:

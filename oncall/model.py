@@ -91,6 +91,9 @@ class Person(Record):
     nicknames: list[str] = field(default_factory=list)
     sensitive_role: bool = False
     phone: str = ""
+    # Public signing keys ("ed25519:...") pinned for this person: the only ones the log
+    # accepts as theirs. Empty: their first signed entry introduces their key.
+    signing_keys: list[str] = field(default_factory=list)
 
     def has(self, role: Role | str) -> bool:
         return str(role) in self.roles

@@ -62,7 +62,11 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
     try:
         entries = session.log.tail(tail or session.settings.ui.log_tail)
         if verify:
-            check = session.log.verify()
+            from oncall.anchors import read_anchors
+
+            reading = read_anchors(session.settings.log.anchor_read, session.paths.home)
+            check = session.log.verify(session.pins(), reading.anchors)
+            check.notes[:0] = reading.problems
     except (LogCorrupt, ValueError) as exc:
         problems.append(f"action log: {exc}")
     from oncall.incidents import Incidents

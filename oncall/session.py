@@ -43,6 +43,16 @@ class Session:
         return self.log.append(self.user.login, self.user.role_label, action,
                                incident=incident, subject=subject, details=details)
 
+    def log_at(self, clock: Any) -> ActionLog:
+        """This officer's signed log with another clock (the demo's back-dated history)."""
+        return ActionLog(self.paths.log, clock, key_dir=self.settings.key_dir(self.paths.home),
+                         author=self.user.login)
+
+    def pins(self) -> dict[str, list[str]]:
+        """The signing keys pinned in the staff directory, login -> public keys."""
+        return {p.login: list(p.signing_keys) for p in self.directory.people.values()
+                if p.signing_keys}
+
 
 class IdentityRefused(Exception):
     """Asked to act as someone else in a home that does not allow it."""
@@ -73,6 +83,7 @@ def open_session(home: Path, login: str | None = None) -> Session:
     wanted = login or env or real
     user = directory.person(wanted)
     store = Store(paths.data)
-    return Session(paths, settings, directory, user, store, ActionLog(paths.log),
+    log = ActionLog(paths.log, key_dir=settings.key_dir(paths.home), author=user.login)
+    return Session(paths, settings, directory, user, store, log,
                    SiteRepository(store), IncidentRepository(store),
                    acting_for=real if wanted != real else "", ignored_user=ignored)

@@ -97,7 +97,7 @@ def unix_login() -> str:
 
 
 _PERSON_FIELDS: dict[str, type | tuple[type, ...]] = {
-    f.name: (list if f.name in ("roles", "nicknames") else
+    f.name: (list if f.name in ("roles", "nicknames", "signing_keys") else
              bool if f.name == "sensitive_role" else str)
     for f in fields(Person)
 }
@@ -142,6 +142,12 @@ def _spans(doc: TomlDoc, name: str, problems: list[Problem]) -> list[dict[str, A
     return out
 
 
+def _is_key(text: object) -> bool:
+    from oncall.signing import is_public_text  # cryptography only where keys are pinned
+
+    return is_public_text(text)
+
+
 def load_directory(path: Path) -> Directory:
     """Read `people.toml`; raise TomlError listing every problem with its line."""
     if not path.exists():
@@ -178,6 +184,11 @@ def load_directory(path: Path) -> Directory:
             problems.append(doc.problem(
                 f"unknown role(s) {', '.join(map(str, bad_roles))}; known: "
                 f"{', '.join(sorted(_ROLES))}", "person", i, "roles"))
+        bad_keys = [k for k in values.get("signing_keys", []) if not _is_key(k)]
+        if bad_keys:
+            problems.append(doc.problem(
+                'person.signing_keys must list keys as "ed25519:<base64>", as '
+                "`oncall log keys` prints them", "person", i, "signing_keys"))
         if "login" not in values or "name" not in values:
             problems.append(doc.problem("person needs login and name", "person", i))
             continue

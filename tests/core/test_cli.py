@@ -79,7 +79,7 @@ def test_log_tail_and_verify(demo_home: Path, capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "--home", str(demo_home), "log", "tail")
     assert code == 0 and "shift.started" in out and "site.registry.imported" in out
     code, out, _ = run(capsys, "--home", str(demo_home), "log", "verify")
-    assert code == 0 and "2 entries" in out
+    assert code == 0 and "3 entries" in out
 
 
 def test_demo_keep_builds_a_reusable_home(tmp_path: Path) -> None:

@@ -301,9 +301,13 @@ def test_close_is_logged_and_a_second_close_refused(incidents: Incidents, playbo
     assert (closed.status, closed.closed_at, closed.closed_by, closed.is_open) == (
         "closed", NOW + timedelta(hours=2), "sokafor", False)
     assert incidents.get(inc.id) == closed
-    entry = demo_session.log.tail(1)[0]
+    entry, anchored = demo_session.log.tail(2)
     assert (entry.action, entry.incident, entry.details) == (
         "incident.closed", inc.id, acting({"note": "found safe"}))
+    # the closed record is published to the witness at once
+    assert anchored.action == "log.anchored" and anchored.details["seq"] == entry.seq
+    assert f'"seq":{entry.seq}' in (demo_session.paths.home / "witness.log").read_text()
+    assert incidents.anchor_problem == ""
     before = actions(demo_session)
     with pytest.raises(IncidentError, match="already closed"):
         incidents.close(inc.id, now=NOW + timedelta(hours=3))
@@ -318,7 +322,23 @@ def test_close_without_note_logs_no_details(incidents: Incidents, playbook: Play
                                             demo_session: Session) -> None:
     inc = incidents.open(playbook, "Missing girl", now=NOW)
     incidents.close(inc.id, now=NOW)
-    assert demo_session.log.tail(1)[0].details == acting({})
+    assert demo_session.log.tail(2)[0].details == acting({})
+
+
+def test_a_close_whose_anchor_fails_stands_and_says_why(
+        incidents: Incidents, playbook: Playbook, demo_session: Session) -> None:
+    from dataclasses import replace
+
+    settings = demo_session.settings
+    demo_session.settings = replace(settings, log=replace(
+        settings.log, anchor_command=("sh", "-c", "echo mail relay down >&2; exit 1")))
+    inc = incidents.open(playbook, "Missing girl", now=NOW)
+    closed = incidents.close(inc.id, now=NOW)
+    assert closed.status == "closed" and incidents.get(inc.id).status == "closed"
+    assert "mail relay down" in incidents.anchor_problem
+    closing, failed = demo_session.log.tail(2)
+    assert closing.action == "incident.closed" and failed.action == "log.anchor_failed"
+    assert "mail relay down" in failed.details["reason"]
 
 
 def test_update_changes_title_and_location(incidents: Incidents, playbook: Playbook,

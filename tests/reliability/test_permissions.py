@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall.demo import build_demo
+from oncall.demo import DEMO_KEY_DIR, build_demo
 from oncall.session import open_session
 
 
@@ -32,7 +32,9 @@ def test_under_umask_022_nothing_is_world_readable_and_the_group_can_write(
     for path in home.rglob("*"):
         mode = stat.S_IMODE(path.stat().st_mode)
         assert not mode & 0o007, f"{path} is {oct(mode)}: readable by anyone"
-        if path.is_dir():
+        if DEMO_KEY_DIR in path.parts:  # an officer's private signing keys: theirs alone
+            assert mode & 0o077 == 0, f"{path} is {oct(mode)}: a private key others can read"
+        elif path.is_dir():
             assert mode & 0o070 == 0o070 and mode & stat.S_ISGID, f"{path} {oct(mode)}"
         elif path.name != "vault.cfg":  # the encrypted vault stays its owner's (0600)
             assert mode & 0o060 == 0o060, f"{path} is {oct(mode)}: the group cannot write"

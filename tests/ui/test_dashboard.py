@@ -37,7 +37,7 @@ async def test_dashboard_shows_on_call_sites_and_log(demo_session: Session) -> N
         log = visible(app.screen.query_one("#dash-log", Static))
         assert "Sarah Okafor shift.started" in log and "site.registry.imported" in log
         status = visible(app.screen.query_one("#dash-status", Static))
-        assert "verified, 2 entries" in status
+        assert "verified, 3 entries" in status
         assert app.first_paint_seconds is not None
 
 
@@ -50,8 +50,8 @@ async def test_dashboard_lists_open_incidents_and_picks_up_other_officers_work(
         demo_session.incidents.put(Incident(
             id="INC-1", reference="MV-0412", title="[bold]Canal[/] missing person \x1b[31m",
             kind="missing", opened_at=datetime.now(UTC), opened_by="dpritchard"))
-        demo_session.log.append("dpritchard", "Press Officer", "incident.opened",
-                                incident="INC-1")
+        open_session(demo_session.paths.home, "dpritchard").record(
+            "incident.opened", incident="INC-1")
         await pilot.press("r")
         await settle(pilot)
         table = app.screen.query_one("#dash-incidents-table", DataTable)

@@ -178,8 +178,9 @@ async def test_proceedings_active_and_close_are_logged(live_demo_home: Path) -> 
         assert "Closed. No further updates due." in screen_text(app)
         await pilot.press("escape")
         await wait_for_screen(pilot, DashboardScreen)
-    assert actions(session)[-2:] == ["incident.proceedings_active", "incident.closed"]
-    entry = list(session.log.entries())[-2]
+    assert actions(session)[-3:] == ["incident.proceedings_active", "incident.closed",
+                                     "log.anchored"]  # the closed record, anchored
+    entry = list(session.log.entries())[-3]
     assert entry.details == acting({"reason": "man charged, court tomorrow"})
 
 

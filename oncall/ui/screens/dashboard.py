@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
 
 # How often the dashboard re-reads the shared home, so officers see one another's work.
+# How often the console asks whether the log is due an anchor (the interval itself is
+# [log] anchor_every_minutes).
+ANCHOR_CHECK_SECONDS = 60
 REFRESH_SECONDS = 5.0
 
 
@@ -91,6 +94,7 @@ class DashboardScreen(Screen[None]):
             self._show_problems()
             self.load(verify=True)
         self.set_interval(REFRESH_SECONDS, self.load)
+        self.set_interval(ANCHOR_CHECK_SECONDS, self._anchor_if_due)
 
     def on_resize(self, event: events.Resize) -> None:
         """Narrower than 80 columns the incident title and status give way first, and the
@@ -130,6 +134,18 @@ class DashboardScreen(Screen[None]):
     def _read(self, seq: int, verify: bool) -> None:
         overview = build_overview(self.app.session, verify=verify, library=self.app.library)
         self.app.call_from_thread(self._arrived, seq, overview)
+
+    @work(thread=True, exclusive=True, group="anchor")
+    def _anchor_if_due(self) -> None:
+        """Publish the log's head when [log] anchor_every_minutes have passed (the core
+        decides, and logs a failure; the officer is told once per try)."""
+        from oncall.anchors import anchor_quietly, due
+
+        session = self.app.session
+        if due(session):
+            problem = anchor_quietly(session)
+            if problem:
+                self.app.call_from_thread(self.notify, problem, severity="warning")
 
     def _arrived(self, seq: int, overview: Overview) -> None:
         # A cancelled older read may finish after a newer one: never let it overwrite,

@@ -492,6 +492,10 @@ class IncidentScreen(Screen[None]):
             self.app.incidents.close(self.incident_id, note)
         except IncidentError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
+        else:
+            problem = self.app.incidents.anchor_problem
+            if problem:  # closed all the same; the officer should know the witness failed
+                self.app.call_from_thread(self.notify, problem, severity="warning")
         self.app.call_from_thread(self.load)
 
     def action_refresh(self) -> None:

@@ -1,0 +1,256 @@
+"""Walking the action log: chain, signatures, month files and anchors, and saying plainly
+what the walk proved and what it could not.
+
+What each check catches (see the threat model in the README):
+- the hash chain: an edited, removed, inserted or reordered line;
+- HEAD: lines cut from the end (unless HEAD was rewritten too);
+- month files: a month file removed between two others (empty months are kept as
+  empty files by `ActionLog.append`, so a gap is never innocent);
+- signatures: an entry written in another officer's name, a signature stripped, an
+  officer's key swapped (the key is inside the hashed fields, so it cannot be removed
+  without re-hashing, and once the log is signed every later entry must be);
+- anchors, read from a witness outside the home: a log re-hashed from some point on,
+  replaced whole, emptied, or cut at the end with HEAD rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Protocol
+
+_HASHED = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
+
+
+class AnchorLike(Protocol):
+    """What the walk needs of an anchor (oncall.anchors.Anchor)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def at(self) -> str: ...
+    @property
+    def by(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of walking the log: `ok` is False when tampering was found."""
+
+    ok: bool
+    count: int
+    file: Path | None = None
+    line: int | None = None
+    reason: str = ""
+    signed: int = 0
+    unsigned: int = 0
+    # login -> the public keys their entries were signed with, in order of first use
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    pinned: int = 0
+    anchors_read: int = 0
+    anchors_matched: int = 0
+    last_anchor: AnchorLike | None = None
+    notes: list[str] = field(default_factory=list)  # what the walk could not prove
+
+    def headline(self) -> str:
+        """One line: the verdict."""
+        if self.ok:
+            return f"log verified: {self.count} entries, chain intact"
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"log verification FAILED at {where}: {self.reason} ({self.count} entries good)"
+
+    def __str__(self) -> str:
+        lines = [self.headline()]
+        if not self.ok:
+            return lines[0]
+        if self.signed:
+            people = len(self.keys)
+            lines.append(f"  signatures: {self.signed} entries signed by their authors "
+                         f"({people} officer{'s' if people != 1 else ''}, "
+                         f"{self.pinned or 'none'} with a key pinned in people.toml)")
+        if self.anchors_read:
+            last = self.last_anchor
+            tail = (f"; the latest covers entries 1-{last.seq} ({last.at} by {last.by})"
+                    if last is not None else "")
+            lines.append(f"  anchors: {self.anchors_matched} of {self.anchors_read} read "
+                         f"match the log{tail}")
+        lines.extend(f"  not proved: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+@dataclass
+class _Walk:
+    """The signature state carried from one entry to the next."""
+
+    pins: Mapping[str, Sequence[str]]
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    owner: dict[str, str] = field(default_factory=dict)  # public key -> its login
+    first_signed: int = 0
+    signed: int = 0
+    unsigned: int = 0
+    last_action: int = 0  # the last entry that is not an anchor's own record
+
+    def check(self, entry: dict[str, Any]) -> str:
+        """"" if `entry`'s signature is sound for its actor; else why not."""
+        from oncall.signing import fingerprint, verify
+
+        actor, seq = entry["actor"], entry["seq"]
+        if entry["action"] != "log.anchored":
+            self.last_action = seq
+        key, sig = entry.get("key"), entry.get("sig")
+        if key is None:
+            if sig is not None:
+                return "a signature without its key: the entry was altered"
+            if self.first_signed:
+                return (f"entry {seq} by {actor!r} is not signed, though every entry since "
+                        f"{self.first_signed} is: it was written around the app, or its "
+                        "signature removed")
+            self.unsigned += 1
+            return ""
+        if not isinstance(sig, str) or not verify(key, sig, entry["hash"].encode("ascii")):
+            return (f"entry {seq}: the signature does not match (the entry, its key or its "
+                    "signature was altered)")
+        owner = self.owner.get(key)
+        if owner is not None and owner != actor:
+            return (f"entry {seq} names {actor!r} as its author but is signed with "
+                    f"{owner!r}'s key: written in another officer's name")
+        pinned = self.pins.get(actor) or ()
+        known = self.keys.setdefault(actor, [])
+        if pinned and key not in pinned:
+            return (f"entry {seq} by {actor!r} is signed with key {fingerprint(key)}, not a "
+                    "key pinned for them in people.toml: someone else may have written it")
+        if known and key not in known and not pinned:
+            return (f"entry {seq} by {actor!r} is signed with a new key ({fingerprint(key)}, "
+                    f"earlier {fingerprint(known[0])}): someone else may have written it; "
+                    "if they really lost their key, pin the new one in people.toml")
+        if key not in known:
+            known.append(key)
+        self.owner[key] = actor
+        self.first_signed = self.first_signed or seq
+        self.signed += 1
+        return ""
+
+
+def month_gaps(files: Iterable[Path]) -> str:
+    """"" when the month files run without a gap; else the first missing month."""
+    months = [p.stem for p in files]
+    for before, after in pairwise(months):
+        expected = next_month(before)
+        if expected is not None and after != expected and after > expected:
+            return (f"{expected}.jsonl is missing between {before}.jsonl and {after}.jsonl "
+                    "(a month with no entries is kept as an empty file): a month was removed")
+    return ""
+
+
+def next_month(stem: str) -> str | None:
+    try:
+        year, month = (int(x) for x in stem.split("-"))
+    except ValueError:
+        return None
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_damaged: bool,
+         pins: Mapping[str, Sequence[str]], anchors: Sequence[AnchorLike],
+         check_line: Any) -> VerifyResult:
+    """Check every line of `files` in order, then HEAD and the anchors."""
+    gap = month_gaps(files)
+    if gap:
+        return VerifyResult(False, 0, log_dir, None, gap)
+    state = _Walk(pins)
+    by_seq: dict[int, list[AnchorLike]] = {}
+    for anchor in anchors:
+        by_seq.setdefault(anchor.seq, []).append(anchor)
+    matched: list[AnchorLike] = []
+    prev, seq, count = "0" * 64, 0, 0
+    last_file: Path | None = None
+
+    def failed(path: Path | None, line: int | None, reason: str) -> VerifyResult:
+        return VerifyResult(False, count, path, line, reason, state.signed, state.unsigned,
+                            state.keys)
+
+    for path in files:
+        last_file = path
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                entry, problem = check_line(raw, prev, seq)  # each line parsed once
+                if entry is None:
+                    return failed(path, number, problem)
+                if not str(entry["at"]).startswith(path.stem):
+                    return failed(path, number, f"entry {entry['seq']} is dated {entry['at']} "
+                                  "but sits in another month's file")
+                problem = state.check(entry)
+                if problem:
+                    return failed(path, number, problem)
+                prev, seq, count = entry["hash"], entry["seq"], count + 1
+                for anchor in by_seq.pop(seq, ()):
+                    if anchor.hash != prev:
+                        return failed(path, number, (
+                            f"entry {seq} is not the entry anchored at {anchor.at} by "
+                            f"{anchor.by} ({anchor.source}): the log was rewritten from "
+                            "there or before"))
+                    matched.append(anchor)
+    if head_damaged:
+        return failed(log_dir / "HEAD", None,
+                      "HEAD is not '<sequence> <hash>': it was damaged or replaced")
+    if head is not None:
+        head_seq, head_hash = head
+        if head_seq > seq:
+            return failed(last_file or log_dir, None,
+                          f"log ends at entry {seq} but HEAD records entry {head_seq}: "
+                          "lines were removed from the end")
+        if head_seq == seq and head_hash != prev:
+            return failed(last_file, None, "the last entry does not match HEAD")
+    if by_seq:
+        furthest = max(by_seq)
+        anchor = by_seq[furthest][0]
+        return failed(last_file or log_dir, None, (
+            f"the anchor of {anchor.at} by {anchor.by} ({anchor.source}) records entry "
+            f"{furthest}, but the log ends at entry {seq}: entries were removed, or the log "
+            "was replaced or emptied"))
+    result = VerifyResult(True, count, signed=state.signed, unsigned=state.unsigned,
+                          keys=state.keys, anchors_read=len(anchors),
+                          anchors_matched=len(matched))
+    result.pinned = sum(1 for login in state.keys if pins.get(login))
+    result.last_anchor = max(matched, key=lambda a: a.seq, default=None)
+    result.notes = _notes(state, count, result.last_anchor, anchors)
+    return result
+
+
+def _notes(state: _Walk, count: int, last: AnchorLike | None,
+           anchors: Sequence[AnchorLike]) -> list[str]:
+    notes: list[str] = []
+    if state.unsigned:
+        notes.append(f"{state.unsigned} entries were written before signing began, so "
+                     "their authors rest on the name they give")
+    unpinned = sorted(login for login in state.keys if not state.pins.get(login))
+    if unpinned:
+        notes.append(f"keys of {len(unpinned)} officer(s) are trusted from their first use, "
+                     "not pinned in people.toml (`oncall log keys` lists them)")
+    if not anchors:
+        notes.append("no anchor was read (`--anchors FILE` or [log] anchor_read): a log "
+                     "replaced or emptied whole, or cut at the end with HEAD rewritten, "
+                     "cannot be told from the home alone")
+    elif last is not None and last.seq < state.last_action:
+        notes.append(f"entries {last.seq + 1}-{count} come after the last anchor: cutting "
+                     "them off together with HEAD would not be detected")
+    return notes
+
+
+def canonical(entry: dict[str, Any]) -> bytes:
+    """The bytes hashed for an entry: its fields but `hash` and `sig`, sorted, compact.
+
+    `key` is hashed when present, so a signature cannot be stripped without re-hashing
+    (which the anchors expose); entries from before signing hash as they always did."""
+    body = {k: entry[k] for k in _HASHED}
+    if "key" in entry:
+        body["key"] = entry["key"]
+    return json.dumps(body, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
