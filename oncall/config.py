@@ -92,7 +92,7 @@ class UISettings:
 
 @dataclass(frozen=True)
 class VaultSettings:
-    """Where secrets are kept: "" (keyring's default), "memory", "cryptfile" or a keyring
+    """Where secrets are kept: "" (keyring's default), "memory", "file" or a keyring
     backend class path; and how long a keyring call may take before oncall gives up."""
 
     backend: str = ""

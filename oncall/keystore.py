@@ -6,8 +6,8 @@ Each secret is stored with keyring as service = the site's `keyring_key` (else
 "oncall/<site id>") and username = its kind. `[vault] backend` in config.toml picks
 the keyring backend: "" (keyring's default, minus the file backends that would prompt
 on the terminal or keep plain text), "memory" (this process only: tests and the demo),
-"cryptfile" (keyrings.cryptfile's encrypted `<home>/vault.cfg`, unlocked with a
-passphrase) or a backend class path such as "keyring.backends.SecretService.Keyring".
+"file" (oncall's encrypted `<home>/vault.sealed`, unlocked with a passphrase: see
+oncall.vaultfile) or a backend class path such as "keyring.backends.SecretService.Keyring".
 
 Every keyring call runs on a small pool of daemon threads and the caller waits at most
 `[vault] timeout_seconds` (a locked Secret Service can hang for ever). Daemon threads,
@@ -18,7 +18,6 @@ call would stop oncall from quitting. No error message ever contains a secret.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -46,6 +45,13 @@ from oncall.vault_backends import (
     explicit_backend,
     headless_fix,
     is_encrypted,
+)
+from oncall.vaultfile import (
+    LEGACY_FILE,
+    SealedFile,
+    VaultFileDamaged,
+    WrongPassphrase,
+    migrate_legacy,
 )
 
 __all__ = [
@@ -145,6 +151,8 @@ class KeyStore:
         self._resolve_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._unlocked = False
+        # How many secrets the last unlock moved from a keyrings.cryptfile vault.cfg.
+        self.migrated = 0
         choice = settings.backend.strip()
         if backend is None and choice:
             try:
@@ -166,7 +174,7 @@ class KeyStore:
 
     @property
     def file(self) -> Path | None:
-        """The encrypted file, for the cryptfile backend."""
+        """The encrypted file, for the "file" backend."""
         path = getattr(self._backend, "file_path", None) if self.needs_passphrase else None
         return Path(path) if path else None
 
@@ -174,7 +182,8 @@ class KeyStore:
     def initialised(self) -> bool:
         """False while the encrypted file does not exist yet: the first `unlock` creates it
         and sets its passphrase, so ask for that passphrase twice."""
-        return self.file is None or self.file.exists()
+        return (self.file is None or self.file.exists()
+                or self.file.with_name(LEGACY_FILE).exists())  # moved over on unlock
 
     @property
     def persistent(self) -> bool:
@@ -195,9 +204,8 @@ class KeyStore:
 
     def lock(self) -> None:
         """Forget the passphrase (the encrypted file stays as it is)."""
-        if self.needs_passphrase:
-            with contextlib.suppress(Exception):
-                del self._backend.keyring_key  # type: ignore[union-attr]
+        if isinstance(self._backend, SealedFile):
+            self._backend.forget()
         self._unlocked = False
 
     # --- running keyring calls -----------------------------------------------------------
@@ -304,21 +312,27 @@ class KeyStore:
         text = passphrase.reveal()
 
         def run(backend: KeyringBackend) -> None:
-            if not is_encrypted(backend):
+            if not isinstance(backend, SealedFile):
                 return  # nothing to unlock
             if not text.strip():
                 raise VaultLocked("an empty passphrase cannot unlock the vault")
+            legacy = backend.path.with_name(LEGACY_FILE)
             try:
-                backend.keyring_key = text  # type: ignore[attr-defined]
-            except ValueError as exc:
-                # CryptFileKeyring keeps a wrong key set after failing: forget it.
-                with contextlib.suppress(Exception):
-                    del backend.keyring_key  # type: ignore[attr-defined]
+                if not backend.path.exists() and legacy.exists():
+                    self.migrated = migrate_legacy(legacy, backend, text)
+                else:
+                    backend.unlock(text)
+            except WrongPassphrase as exc:
                 self._unlocked = False
-                if "MAC check failed" in str(exc) or "Incorrect Password" in str(exc):
-                    raise VaultLocked("wrong passphrase") from None
-                raise VaultUnavailable(f"the vault file {self.file} could not be opened "
-                                       f"({one_line(redact(str(exc), text), 160)})") from None
+                raise VaultLocked(str(exc)) from None
+            except VaultFileDamaged as exc:
+                self._unlocked = False
+                raise VaultUnavailable(str(exc)) from None
+            except ImportError:
+                raise VaultUnavailable(
+                    f"{legacy} is a vault in keyrings.cryptfile's format, which oncall no "
+                    "longer uses. Web Communications: pip install keyrings.cryptfile once, "
+                    f"then unlock: its secrets move to {backend.path}") from None
             self._unlocked = True
         return self._job(run, text, while_locked=True)
 

@@ -8,23 +8,16 @@ encrypted file (headless hosts), are never picked by keyring's own detection.
 
 from __future__ import annotations
 
-import configparser
-import functools
 import importlib
-import io
-import os
-import stat
 import threading
 from pathlib import Path
 
 import keyring
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail
-from keyring.errors import KeyringLocked, PasswordDeleteError
+from keyring.errors import PasswordDeleteError
 
-from oncall.fsio import atomic_write, file_lock, lock_path_for
-
-VAULT_FILE = "vault.cfg"
+VAULT_FILE = "vault.sealed"
 
 
 class VaultError(Exception):
@@ -84,110 +77,37 @@ PROCESS_MEMORY = MemoryKeyring()
 """The store behind `backend = "memory"`: shared by every Vault in this process."""
 
 
-@functools.cache
-def vault_file_class() -> type[KeyringBackend]:
-    """CryptFileKeyring with crash-safe writes and a fast "is it stored?" that needs no
-    passphrase. Raises ImportError without keyrings.cryptfile (the headless extra)."""
-    from keyrings.cryptfile.cryptfile import CryptFileKeyring
-    from keyrings.cryptfile.escape import escape
-
-    class VaultFile(CryptFileKeyring):
-        priority = _NotDetected()
-
-        def __init__(self, path: Path) -> None:
-            super().__init__()
-            self.file_path = str(path)
-
-        def _read(self) -> configparser.RawConfigParser:
-            config = configparser.RawConfigParser()
-            config.read(self.file_path, encoding="utf-8")
-            return config
-
-        def _save(self, config: configparser.RawConfigParser) -> None:
-            path = Path(self.file_path)
-            mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
-            text = io.StringIO()
-            config.write(text)
-            atomic_write(path, text.getvalue().encode("utf-8"), mode=0o600)
-            if mode != 0o600:
-                os.chmod(path, mode)  # keep a group permission an admin gave the file
-
-        def _write_config_value(self, service: str, key: str, value: str) -> None:
-            with file_lock(lock_path_for(Path(self.file_path))):
-                config = self._read()
-                section = escape(service)
-                if not config.has_section(section):
-                    config.add_section(section)
-                config.set(section, escape(key), value)
-                self._save(config)
-
-        def delete_password(self, service: str, username: str) -> None:
-            with file_lock(lock_path_for(Path(self.file_path))):
-                config = self._read()
-                try:
-                    removed = config.remove_option(escape(service), escape(username))
-                except configparser.NoSectionError:
-                    removed = False
-                if not removed:
-                    raise PasswordDeleteError("not stored")
-                self._save(config)
-
-        # keyrings.cryptfile asks for a missing passphrase with getpass on the terminal,
-        # which would garble the console: oncall's unlock is the only way to give it.
-        def _get_new_password(self) -> str:
-            raise KeyringLocked("the vault is locked: unlock it with its passphrase first")
-
-        def _unlock(self) -> None:
-            if self._keyring_key is None:
-                self._get_new_password()
-            super()._unlock()
-
-        def has_entry(self, service: str, username: str) -> bool:
-            return self._read().has_option(escape(service), escape(username))
-
-    return VaultFile
-
-
 def is_encrypted(backend: KeyringBackend | None) -> bool:
-    """Whether `backend` is a keyrings.cryptfile keyring that needs a passphrase."""
-    if backend is None:
-        return False
-    try:
-        from keyrings.cryptfile.file import EncryptedKeyring
-    except ImportError:
-        return False
-    return isinstance(backend, EncryptedKeyring)
+    """Whether `backend` is oncall's encrypted vault file, which needs a passphrase."""
+    from oncall.vaultfile import SealedFile
+
+    return isinstance(backend, SealedFile)
 
 
 def headless_fix(home: Path) -> str:
     """What Web Communications do when this host has no usable keyring."""
     return ("No usable keyring on this host: there is no desktop keyring (GNOME Keyring, "
             "KWallet) to keep the site passwords, which is usual on a server reached by SSH. "
-            "Web Communications: 1) install the headless extra: pip install 'oncall[headless]'; "
-            f"2) in {home / 'config.toml'} set backend = \"cryptfile\" under [vault]; "
-            "3) open oncall and unlock the vault with its passphrase (the first passphrase "
-            f"typed creates the encrypted file {home / VAULT_FILE}).")
+            f"Web Communications: 1) in {home / 'config.toml'} set backend = \"file\" under "
+            "[vault]; 2) open oncall and unlock the vault with its passphrase (the first "
+            f"passphrase typed creates the encrypted file {home / VAULT_FILE}).")
 
 
 def explicit_backend(choice: str, home: Path) -> KeyringBackend:
     """The backend a non-empty `[vault] backend` names; VaultUnavailable if unusable."""
     if choice == "memory":
         return PROCESS_MEMORY
-    if choice == "cryptfile":
-        try:
-            return vault_file_class()(home / VAULT_FILE)  # type: ignore[call-arg]
-        except ImportError:
-            raise VaultUnavailable(
-                '[vault] backend is "cryptfile" but keyrings.cryptfile is not installed. '
-                "Web Communications: pip install 'oncall[headless]', then open oncall and "
-                "unlock the vault with its passphrase.") from None
+    if choice in ("file", "cryptfile"):  # "cryptfile": the name before oncall's own file
+        from oncall.vaultfile import SealedFile
+
+        return SealedFile(home / VAULT_FILE)
     module, _, name = choice.rpartition(".")
     try:
         backend = getattr(importlib.import_module(module), name)()
     except Exception as exc:
         raise VaultUnavailable(
             f"[vault] backend = {choice!r} in {home / 'config.toml'} could not be loaded "
-            f"({type(exc).__name__}); use \"\", \"memory\", \"cryptfile\" or a keyring "
+            f"({type(exc).__name__}); use \"\", \"memory\", \"file\" or a keyring "
             "backend class such as keyring.backends.SecretService.Keyring") from None
     if not isinstance(backend, KeyringBackend):
         raise VaultUnavailable(f"[vault] backend = {choice!r} is not a keyring backend")

@@ -36,6 +36,7 @@ from oncall.vault import (
     is_sandbox,
     service_for,
 )
+from oncall.vaultfile import SealedFile
 
 FB = Site(id="corp-fb", platform="facebook", name="Mercia Vale Police", handle="mvp",
           tier="corporate", username="social@example.org", keyring_key="oncall/corp-fb")
@@ -55,14 +56,15 @@ def _fresh_memory() -> Iterator[None]:
 
 @pytest.fixture
 def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its lowest cost: the same code path, a fraction of the time."""
-    monkeypatch.setattr(CryptFileKeyring, "time_cost", 1)
+    """scrypt at its lowest cost: the same code path, a fraction of the time."""
+    monkeypatch.setattr(SealedFile, "SCRYPT_N", 1 << 10)
+    monkeypatch.setattr(CryptFileKeyring, "time_cost", 1)  # the legacy file, for migration
     monkeypatch.setattr(CryptFileKeyring, "memory_cost", 1024)
 
 
 @pytest.fixture
 def getpass_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    """keyrings.cryptfile would prompt on the terminal for a missing key: it must not."""
+    """Nothing may prompt on the terminal for a missing passphrase (keyrings.cryptfile did)."""
     import getpass
 
     def refuse(*args: object, **kwargs: object) -> str:
@@ -135,10 +137,8 @@ def test_bad_values_are_refused_before_any_keyring_call(home: Path) -> None:
 
 
 def test_oncalls_backends_are_never_keyrings_automatic_choice() -> None:
-    from oncall.vault_backends import vault_file_class
-
     assert CryptFileKeyring.viable  # keyring itself would pick this one...
-    assert not MemoryKeyring.viable and not vault_file_class().viable  # ...never these
+    assert not MemoryKeyring.viable and not SealedFile.viable  # ...never these
 
 
 # --- the TokenSource ---------------------------------------------------------------------
@@ -187,7 +187,7 @@ async def test_token_for_without_a_token_says_who_fixes_it(home: Path) -> None:
 
 
 async def test_token_for_when_the_vault_cannot_be_read(home: Path, cheap_kdf: None) -> None:
-    vault = KeyStore(VaultSettings(backend="cryptfile"), home)
+    vault = KeyStore(VaultSettings(backend="file"), home)
     assert vault.locked
     with pytest.raises(PublishError, match="nothing was sent") as caught:
         await vault.token_for(FB)
@@ -197,10 +197,10 @@ async def test_token_for_when_the_vault_cannot_be_read(home: Path, cheap_kdf: No
 
 # --- the encrypted file (headless hosts) -------------------------------------------------
 
-def test_cryptfile_unlock_set_get(home: Path, cheap_kdf: None, getpass_forbidden: None) -> None:
-    vault = KeyStore(VaultSettings(backend="cryptfile"), home)
+def test_vault_file_unlock_set_get(home: Path, cheap_kdf: None, getpass_forbidden: None) -> None:
+    vault = KeyStore(VaultSettings(backend="file"), home)
     assert vault.needs_passphrase and vault.locked and not vault.initialised
-    assert vault.file == home / "vault.cfg"
+    assert vault.file == home / "vault.sealed"
     with pytest.raises(VaultLocked, match="locked"):
         vault.get(FB, "password")
     with pytest.raises(VaultLocked, match="locked"):
@@ -209,16 +209,16 @@ def test_cryptfile_unlock_set_get(home: Path, cheap_kdf: None, getpass_forbidden
     assert not vault.locked and vault.initialised
     vault.set(FB, "password", Secret(LEAK))
     assert vault.get(FB, "password") == Secret(LEAK)
-    data = (home / "vault.cfg").read_bytes()
+    data = (home / "vault.sealed").read_bytes()
     assert LEAK.encode() not in data and b"correct horse" not in data
-    assert (home / "vault.cfg").stat().st_mode & 0o777 == 0o600
+    assert (home / "vault.sealed").stat().st_mode & 0o777 == 0o600
     vault.lock()
     assert vault.locked
     assert vault.status(FB)["password"] is True  # which kinds are stored: no key needed
     with pytest.raises(VaultLocked):
         vault.get(FB, "password")
 
-    again = KeyStore(VaultSettings(backend="cryptfile"), home)
+    again = KeyStore(VaultSettings(backend="file"), home)
     with pytest.raises(VaultLocked, match="wrong passphrase") as caught:
         again.unlock(Secret("wrong horse"))
     assert "wrong horse" not in str(caught.value)
@@ -230,19 +230,91 @@ def test_cryptfile_unlock_set_get(home: Path, cheap_kdf: None, getpass_forbidden
     assert again.delete(FB, "password") and not again.has(FB, "password")
 
 
-def test_cryptfile_refuses_an_empty_passphrase(home: Path, cheap_kdf: None) -> None:
-    vault = KeyStore(VaultSettings(backend="cryptfile"), home)
+def test_vault_file_refuses_an_empty_passphrase(home: Path, cheap_kdf: None) -> None:
+    vault = KeyStore(VaultSettings(backend="file"), home)
     with pytest.raises(VaultLocked, match="empty"):
         vault.unlock(Secret(" "))
-    assert not (home / "vault.cfg").exists()
+    assert not (home / "vault.sealed").exists()
+
+
+def test_the_vault_file_binds_each_value_to_its_site_and_kind(
+        home: Path, cheap_kdf: None) -> None:
+    import json
+
+    vault = KeyStore(VaultSettings(backend="file"), home)
+    vault.unlock(Secret("correct horse"))
+    vault.set(FB, "password", Secret(LEAK))
+    vault.set(BSKY, "app_password", Secret("bsky-secret"))
+    path = home / "vault.sealed"
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "oncall-vault 1" and doc["kdf"]["name"] == "scrypt"
+    # A colleague moves Bluesky's sealed value into Facebook's password slot
+    doc["entries"]["oncall/corp-fb"]["password"] = doc["entries"]["oncall/corp-bsky"][
+        "app_password"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(VaultError, match="altered or moved") as caught:
+        vault.get(FB, "password")
+    assert "bsky-secret" not in str(caught.value) and LEAK not in str(caught.value)
+    assert vault.get(BSKY, "app_password") == Secret("bsky-secret")
+
+
+def test_a_damaged_vault_file_is_one_line_naming_it(home: Path, cheap_kdf: None) -> None:
+    (home / "vault.sealed").write_text("[not a vault]\n")
+    vault = KeyStore(VaultSettings(backend="file"), home)
+    with pytest.raises(VaultUnavailable, match="is not an oncall vault"):
+        vault.unlock(Secret("correct horse"))
+    assert vault.locked
+
+
+def test_two_officers_storing_at_once_lose_nothing(home: Path, cheap_kdf: None) -> None:
+    import threading
+
+    first = KeyStore(VaultSettings(backend="file"), home)
+    first.unlock(Secret("pass"))
+    second = KeyStore(VaultSettings(backend="file"), home)
+    second.unlock(Secret("pass"))
+    sites = [Site(id=f"s{n}", platform="facebook", name=f"S{n}", handle="h", tier="local")
+             for n in range(16)]
+    threads = [threading.Thread(target=(first if n % 2 else second).set,
+                                args=(site, "password", Secret(f"pw-{n}")))
+               for n, site in enumerate(sites)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert [first.get(site, "password") for site in sites] == [
+        Secret(f"pw-{n}") for n in range(16)]
+
+
+def test_a_keyrings_cryptfile_vault_moves_over_on_the_first_unlock(
+        home: Path, cheap_kdf: None) -> None:
+    old = CryptFileKeyring()
+    old.file_path = str(home / "vault.cfg")
+    old.keyring_key = "correct horse"
+    old.set_password("oncall/corp-fb", "password", LEAK)
+    old.set_password("oncall/corp-bsky", "app_password", "bsky-secret")
+    vault = KeyStore(VaultSettings(backend="file"), home)
+    assert vault.locked and vault.status(FB)["password"] is False  # not moved yet
+    with pytest.raises(VaultLocked, match="wrong passphrase"):
+        vault.unlock(Secret("wrong horse"))
+    assert (home / "vault.cfg").exists() and not (home / "vault.sealed").exists()
+    vault.unlock(Secret("correct horse"))
+    assert vault.migrated == 2
+    assert vault.get(FB, "password") == Secret(LEAK)
+    assert vault.get(BSKY, "app_password") == Secret("bsky-secret")
+    assert not (home / "vault.cfg").exists() and (home / "vault.cfg.migrated").exists()
+    assert LEAK.encode() not in (home / "vault.sealed").read_bytes()
+    again = KeyStore(VaultSettings(backend="file"), home)
+    again.unlock(Secret("correct horse"))
+    assert again.migrated == 0 and again.get(FB, "password") == Secret(LEAK)
 
 
 # --- no usable keyring -------------------------------------------------------------------
 
 def _assert_fix_it(exc: VaultError, home: Path) -> None:
     text = str(exc)
-    assert "pip install 'oncall[headless]'" in text
-    assert 'backend = "cryptfile"' in text and "[vault]" in text
+    assert "pip install" not in text  # the encrypted file needs nothing more installed
+    assert 'backend = "file"' in text and "[vault]" in text
     assert str(home / "config.toml") in text
     assert "passphrase" in text and "Web Communications" in text
 
@@ -497,14 +569,14 @@ def test_cli_headless_host_exit_2_with_the_fix(demo_home: Path,
     use_backend(demo_home, "")
     code, out, err = run(capsys, monkeypatch, "--home", str(demo_home), "vault", "list")
     assert code == 2 and out == "" and "Traceback" not in err
-    assert "pip install 'oncall[headless]'" in err and 'backend = "cryptfile"' in err
+    assert 'backend = "file"' in err and "vault.sealed" in err
 
 
-def test_cli_cryptfile_takes_the_passphrase_from_the_environment(
+def test_cli_vault_file_takes_the_passphrase_from_the_environment(
         demo_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         cheap_kdf: None, getpass_forbidden: None) -> None:
     monkeypatch.setenv("ONCALL_USER", "mkowalski")  # Web Communications
-    use_backend(demo_home, "cryptfile")
+    use_backend(demo_home, "file")
     h = ("--home", str(demo_home))
     monkeypatch.delenv("ONCALL_VAULT_PASSPHRASE", raising=False)
     code, _, err = run(capsys, monkeypatch, *h, "vault", "set", "corp-fb", stdin=LEAK)
@@ -512,7 +584,7 @@ def test_cli_cryptfile_takes_the_passphrase_from_the_environment(
     monkeypatch.setenv("ONCALL_VAULT_PASSPHRASE", "pass phrase")
     code, _, _ = run(capsys, monkeypatch, *h, "vault", "set", "corp-fb", stdin=LEAK)
     assert code == 0
-    assert LEAK.encode() not in (demo_home / "vault.cfg").read_bytes()
+    assert LEAK.encode() not in (demo_home / "vault.sealed").read_bytes()
     monkeypatch.setenv("ONCALL_VAULT_PASSPHRASE", "not it")
     code, _, err = run(capsys, monkeypatch, *h, "vault", "set", "corp-fb", stdin="other")
     assert code == 2 and "wrong passphrase" in err and "not it" not in err
@@ -561,7 +633,7 @@ def test_cli_at_a_terminal_prompts_hidden_and_confirms_a_new_passphrase(
     monkeypatch.setenv("ONCALL_USER", "mkowalski")  # Web Communications
     import getpass
 
-    use_backend(demo_home, "cryptfile")
+    use_backend(demo_home, "file")
     monkeypatch.delenv("ONCALL_VAULT_PASSPHRASE", raising=False)
     monkeypatch.setattr(sys, "stdin", Terminal())
     answers = iter(["first", "second",                 # a new vault: the two differ
@@ -571,11 +643,11 @@ def test_cli_at_a_terminal_prompts_hidden_and_confirms_a_new_passphrase(
                         or next(answers))
     h = ("--home", str(demo_home))
     assert main([*h, "vault", "set", "corp-fb"]) == 2
-    assert not (demo_home / "vault.cfg").exists()
+    assert not (demo_home / "vault.sealed").exists()
     assert main([*h, "vault", "set", "corp-fb"]) == 0
     out, err = capsys.readouterr()
     assert "differ" in err and "creates" in err and LEAK not in out + err
     assert prompts[-1] == "password for Mercia Vale Police (Facebook) (not shown): "
-    vault = KeyStore(VaultSettings(backend="cryptfile"), demo_home)
+    vault = KeyStore(VaultSettings(backend="file"), demo_home)
     vault.unlock(Secret("pass phrase"))
     assert vault.get(FB, "password") == Secret(LEAK)

@@ -36,7 +36,7 @@ def test_under_umask_022_nothing_is_world_readable_and_the_group_can_write(
             assert mode & 0o077 == 0, f"{path} is {oct(mode)}: a private key others can read"
         elif path.is_dir():
             assert mode & 0o070 == 0o070 and mode & stat.S_ISGID, f"{path} {oct(mode)}"
-        elif path.name != "vault.cfg":  # the encrypted vault stays its owner's (0600)
+        elif path.name != "vault.sealed":  # the encrypted vault stays its owner's (0600)
             assert mode & 0o060 == 0o060, f"{path} is {oct(mode)}: the group cannot write"
         seen += 1
     assert seen > 10
