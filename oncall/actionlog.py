@@ -20,7 +20,16 @@ from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oncall.fsio import SHARED_FILE_MODE, atomic_write, file_lock, fsync_dir, make_dirs, set_mode
+from oncall.fsio import (
+    SHARED_FILE_MODE,
+    atomic_write,
+    file_lock,
+    fsync_dir,
+    make_dirs,
+    open_regular,
+    read_regular,
+    set_mode,
+)
 from oncall.logverify import AnchorLike, VerifyResult, canonical, next_month, walk
 from oncall.model import LogEntry
 from oncall.secret import SECRET_KEYS, Secret
@@ -169,10 +178,13 @@ class ActionLog:
             raw = _last_line(path)
             if raw is not None:
                 try:
-                    return json.loads(raw)
-                except json.JSONDecodeError:
-                    raise LogCorrupt(f"{path}: last line is not valid JSON; "
-                                     "run `oncall log verify`") from None
+                    last = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    last = None
+                if not isinstance(last, dict) or not isinstance(last.get("seq"), int):
+                    raise LogCorrupt(f"{path}: the last line is not a log entry; "
+                                     "run `oncall log verify`")
+                return last
         return None
 
     def entries(self, since_month: str = "") -> Iterator[LogEntry]:
@@ -183,21 +195,18 @@ class ActionLog:
         for path in self.files():
             if since_month and path.stem < since_month:
                 continue
-            with path.open(encoding="utf-8") as fh:
+            with open_regular(path) as fh:
                 for number, raw in enumerate(fh, start=1):
                     if not raw.strip():
                         continue
-                    try:
-                        yield LogEntry.from_dict(json.loads(raw))
-                    except (json.JSONDecodeError, TypeError):
-                        raise LogCorrupt(f"{path}:{number}: not a log entry") from None
+                    yield _entry(raw, path, number)
 
     def tail(self, n: int = 10) -> list[LogEntry]:
         """The last `n` entries, oldest first, read from the end of the newest files."""
         found: list[LogEntry] = []
         for path in reversed(self.files()):
             lines = _last_lines(path, n - len(found))
-            found = [LogEntry.from_dict(json.loads(raw)) for raw in lines] + found
+            found = [_entry(raw, path, None) for raw in lines] + found
             if len(found) >= n:
                 break
         return found[-n:] if n > 0 else []
@@ -223,7 +232,7 @@ class ActionLog:
 
     def _read_head(self) -> tuple[int, str] | None:
         try:
-            seq_text, digest = self._head.read_text(encoding="ascii").split()
+            seq_text, digest = read_regular(self._head, 200).decode("ascii").split()
             if not _HEAD_HASH.fullmatch(digest) or int(seq_text) < 0:
                 return None
             return int(seq_text), digest
@@ -269,13 +278,25 @@ def _check_line(raw: bytes, prev: str, seq: int) -> tuple[dict[str, Any] | None,
     return entry, ""
 
 
+def _entry(raw: bytes, path: Path, number: int | None) -> LogEntry:
+    """One line as a LogEntry; LogCorrupt naming the file (and line) if it is not one."""
+    try:
+        data = json.loads(raw)
+        if isinstance(data, dict):
+            return LogEntry.from_dict(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError):
+        pass
+    where = f"{path}:{number}" if number else f"{path} (near the end)"
+    raise LogCorrupt(f"{where}: not a log entry; run `oncall log verify`")
+
+
 def _drop_torn_tail(path: Path) -> None:
     """Cut a final line that has no newline: a write that a power cut interrupted.
 
     Such a line was never acknowledged (append returns only after the fsync of
     a whole line), so removing it loses nothing that any caller was told of.
     """
-    with path.open("rb+") as fh:
+    with open_regular(path, "rb+") as fh:
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
         if size == 0:
@@ -307,7 +328,7 @@ def _last_lines(path: Path, n: int, block: int = 8192) -> list[bytes]:
     rebuilt buffer per 8 KB (an append after a 3 MB entry took seconds)."""
     if n <= 0:
         return []
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         fh.seek(0, os.SEEK_END)
         pos = fh.tell()
         chunks: list[bytes] = []

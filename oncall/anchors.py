@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oncall.fsio import atomic_write
+from oncall.fsio import atomic_write, open_regular
 from oncall.textsafe import printable
 from oncall.timeutil import utcnow
 
@@ -71,12 +71,15 @@ def log_id(log_dir: Path) -> str:
     a home copied or mounted elsewhere keeps its first entry, and a log replaced in
     place keeps its path."""
     for path in sorted(Path(log_dir).glob("*.jsonl")):
-        with path.open("rb") as fh:
-            first = fh.readline()
+        try:
+            with open_regular(path) as fh:
+                first = fh.readline(1 << 20)
+        except OSError:
+            return ""
         if first.strip():
             try:
                 return str(json.loads(first).get("hash", ""))
-            except (json.JSONDecodeError, AttributeError):
+            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
                 return ""
     return ""
 

@@ -67,7 +67,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         home = Path(args.keep).expanduser().resolve()
         if not (home / "people.toml").exists():
             build_demo(home)
-        print(f"oncall demo home: {home} (kept)", file=sys.stderr)
+        print(printable(f"oncall demo home: {home} (kept)"), file=sys.stderr)
     else:
         home = Path(tempfile.mkdtemp(prefix="oncall-demo-"))
         built = _aside(lambda: build_demo(home))
@@ -197,7 +197,7 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
     session.sites.put_many(sites)
     session.record("site.registry.imported", details={"sites": len(sites),
                                                       "source": Path(args.file).name})
-    print(f"imported {len(sites)} sites from {args.file}")
+    print(printable(f"imported {len(sites)} sites from {args.file}"))
     return 0
 
 
@@ -228,11 +228,11 @@ def cmd_playbooks_check(args: argparse.Namespace) -> int:
     for problem in lib.problems:
         print(printable(str(problem)), file=sys.stderr)
     if lib.problems:
-        print(f"{len(lib.problems)} problem(s) in {len(lib.broken_files)} file(s); "
-              f"{len(lib.playbooks)} playbooks loaded", file=sys.stderr)
+        print(printable(f"{len(lib.problems)} problem(s) in {len(lib.broken_files)} file(s); "
+              f"{len(lib.playbooks)} playbooks loaded"), file=sys.stderr)
         return 1
-    print(f"{directory}: {len(lib.playbooks)} playbooks, {len(lib.templates)} templates, "
-          "no problems")
+    print(printable(f"{directory}: {len(lib.playbooks)} playbooks, {len(lib.templates)} templates, "
+          "no problems"))
     return 0
 
 
@@ -288,11 +288,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(printable(f"{name}{where}: {f.severity.upper()} {f.rule}{sites}: {f.message}",
                         single_line=True))
         if f.severity == "block":
-            print(f"    procedure: {f.cite}")
+            print(printable(f"    procedure: {f.cite}"))
     blocks = sum(f.severity == "block" for f in findings)
     if not args.json:
-        print(f"{blocks} blocking, {len(findings) - blocks} other finding(s) "
-              f"for {len(wanted)} site(s)", file=sys.stderr)
+        print(printable(f"{blocks} blocking, {len(findings) - blocks} other finding(s) "
+              f"for {len(wanted)} site(s)"), file=sys.stderr)
     return 1 if blocks else 0
 
 
@@ -452,11 +452,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _run(args)
         finally:
-            print(f"oncall: debug log written to {path}", file=sys.stderr)
+            print(printable(f"oncall: debug log written to {path}"), file=sys.stderr)
     return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from oncall.actionlog import LogCorrupt
     from oncall.session import IdentityRefused
     from oncall.staff import UnknownUser
     from oncall.store import StoreError
@@ -469,7 +470,7 @@ def _run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(printable(f"oncall: {problem}"), file=sys.stderr)
         return 2
-    except (UnknownUser, UsageError, StoreError, IdentityRefused) as exc:
+    except (UnknownUser, UsageError, StoreError, IdentityRefused, LogCorrupt) as exc:
         print(printable(f"oncall: {exc}"), file=sys.stderr)
         return 2
     except RefusedError as exc:

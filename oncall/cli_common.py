@@ -82,6 +82,8 @@ def read_text_arg(path: str) -> str:
             raw = read_regular(Path(path), MAX_TEXT_BYTES)
     except OSError as exc:
         raise UsageError(f"{path}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL in the name: no such file can exist
+        raise UsageError(f"{path!r}: not a file name") from None
     try:
         return decode_utf8(raw)
     except NotUTF8 as exc:

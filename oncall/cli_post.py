@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from oncall.cli_common import UsageError, read_text_arg
+from oncall.textsafe import printable
 
 if TYPE_CHECKING:
     from oncall.session import Session
@@ -117,7 +118,7 @@ def cmd_post(args: argparse.Namespace, session: Session) -> int:
                                                   incident=args.incident,
                                                   given_by=args.approved_by or "")
         except OverrideRefused as exc:
-            print(f"oncall: refused: {exc}", file=sys.stderr)
+            print(printable(f"oncall: refused: {exc}"), file=sys.stderr)
             return EXIT_REFUSED
         out.override_notes[rule] = reason.strip()
     if args.ack:
@@ -151,7 +152,7 @@ def cmd_post(args: argparse.Namespace, session: Session) -> int:
               file=sys.stderr)
         return EXIT_REFUSED
     except StorageFault as exc:
-        print(f"oncall: {printable(str(exc), single_line=True)}", file=sys.stderr)
+        print(printable(f"oncall: {printable(str(exc), single_line=True)}"), file=sys.stderr)
         return EXIT_FAILED
     names = {s.id: s.name for s in session.sites.all()}
     bad = 0
@@ -165,8 +166,8 @@ def cmd_post(args: argparse.Namespace, session: Session) -> int:
     for site in result.skipped:
         print(printable(f"{site.id:<20} {'skipped':<10} {site.name}  video only: a text "
                         "post does not apply there", single_line=True))
-    print(f"{len(deliveries) - bad} of {len(deliveries)} site(s) sent"
-          f"{'; see `oncall` (outbox) for the rest' if bad else ''}", file=sys.stderr)
+    print(printable(f"{len(deliveries) - bad} of {len(deliveries)} site(s) sent"
+          f"{'; see `oncall` (outbox) for the rest' if bad else ''}"), file=sys.stderr)
     return EXIT_FAILED if bad else EXIT_SENT
 
 
@@ -185,10 +186,10 @@ def cmd_incident_protect(args: argparse.Namespace, session: Session) -> int:
         incident = Incidents(session).protect(args.incident, kind=args.kind or "",
                                               name=name.strip())
     except IncidentError as exc:
-        print(f"oncall: {exc}", file=sys.stderr)
+        print(printable(f"oncall: {exc}"), file=sys.stderr)
         return EXIT_REFUSED if "only a press officer" in str(exc) else EXIT_USAGE
-    print(f"incident {incident.id}: {len(incident.protected_names)} protected name(s)"
-          f"{'; ' + incident.protection.replace('_', ' ') if incident.protection else ''}")
+    print(printable(f"incident {incident.id}: {len(incident.protected_names)} protected name(s)"
+          f"{'; ' + incident.protection.replace('_', ' ') if incident.protection else ''}"))
     return 0
 
 

@@ -8,6 +8,7 @@ import os
 import sys
 
 from oncall.cli_common import UsageError, with_session
+from oncall.textsafe import printable
 
 # The kinds oncall.vault stores (repeated here so that building the parser does not
 # import keyring; a test checks the two lists agree).
@@ -27,8 +28,8 @@ def _vault(session, need_key: bool):  # -> Vault; imported lazily
     env = os.environ.get("ONCALL_VAULT_PASSPHRASE")
     if env:
         if new:
-            print(f"oncall: creating the vault {vault.file} with the passphrase in "
-                  "ONCALL_VAULT_PASSPHRASE", file=sys.stderr)
+            print(printable(f"oncall: creating the vault {vault.file} with the passphrase in "
+                  "ONCALL_VAULT_PASSPHRASE"), file=sys.stderr)
         vault.unlock(Secret(env))
         return vault
     if not sys.stdin.isatty():
@@ -38,7 +39,8 @@ def _vault(session, need_key: bool):  # -> Vault; imported lazily
 
     passphrase = getpass.getpass("Vault passphrase (not shown): ")
     if new:
-        print(f"There is no vault yet; this passphrase creates {vault.file}.", file=sys.stderr)
+        print(printable(f"There is no vault yet; this passphrase creates {vault.file}."),
+              file=sys.stderr)
         if getpass.getpass("The same passphrase again: ") != passphrase:
             raise UsageError("the two passphrases differ; nothing was created")
     vault.unlock(Secret(passphrase))
@@ -72,7 +74,8 @@ def cmd_vault_set(args: argparse.Namespace, session) -> int:
     if not value.strip():
         raise UsageError(f"nothing stored: the {label} is empty")
     vault.set(site, args.kind, Secret(value))  # checked and logged by the vault
-    print(f"stored the {label} of {site_label(site)} in the vault ({vault.backend_label})")
+    print(printable(f"stored the {label} of {site_label(site)} in the vault "
+                    f"({vault.backend_label})"))
     if not vault.persistent:
         print("oncall: [vault] backend is \"memory\": this is forgotten when the command "
               "ends", file=sys.stderr)
@@ -88,9 +91,9 @@ def cmd_vault_delete(args: argparse.Namespace, session) -> int:
     site = _site(session, args.site)
     label = KIND_LABELS[args.kind]
     if not _vault(session, need_key=True).delete(site, args.kind):
-        print(f"no {label} was stored for {site_label(site)}")
+        print(printable(f"no {label} was stored for {site_label(site)}"))
         return 0
-    print(f"deleted the {label} of {site_label(site)}")
+    print(printable(f"deleted the {label} of {site_label(site)}"))
     return 0
 
 
@@ -126,6 +129,6 @@ def cmd_vault_check(args: argparse.Namespace, session) -> int:
         no_token += len(missing) - ("password" in missing)
         if missing:
             print(printable(f"{s.id:<24} missing {' and '.join(missing)}", single_line=True))
-    print(f"{no_password} site(s) without a password, {no_token} without an API token "
-          f"({vault.backend_label})", file=sys.stderr)
+    print(printable(f"{no_password} site(s) without a password, {no_token} without an API token "
+          f"({vault.backend_label})"), file=sys.stderr)
     return 1 if no_password else 0

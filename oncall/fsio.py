@@ -17,6 +17,7 @@ import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 # The shared home is kept by a group (the press office): its files are read and written
 # by the group and never by anyone else, whatever the umask of the officer who made them.
@@ -166,6 +167,20 @@ def read_regular(path: Path, limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def open_regular(path: Path, mode: str = "rb") -> BinaryIO:
+    """`path` opened ("rb" or "rb+") only if it is a regular file: a FIFO or a device
+    where a log or data file should be is refused (UnreadableFile) instead of waited on."""
+    flags = {"rb": os.O_RDONLY, "rb+": os.O_RDWR}[mode]
+    fd = os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableFile(errno.EINVAL, "not a regular file", str(path))
+        return os.fdopen(fd, mode)  # type: ignore[return-value]  # binary modes only
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class NotUTF8(ValueError):

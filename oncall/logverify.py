@@ -22,6 +22,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Protocol
 
+from oncall.fsio import open_regular
+
 _HASHED = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
 
 
@@ -178,7 +180,7 @@ def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_da
 
     for path in files:
         last_file = path
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             for number, raw in enumerate(fh, start=1):
                 entry, problem = check_line(raw, prev, seq)  # each line parsed once
                 if entry is None:

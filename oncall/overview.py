@@ -67,7 +67,7 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
             reading = read_anchors(session.settings.log.anchor_read, session.paths.home)
             check = session.log.verify(session.pins(), reading.anchors)
             check.notes[:0] = reading.problems
-    except (LogCorrupt, ValueError) as exc:
+    except (LogCorrupt, ValueError, OSError) as exc:
         problems.append(f"action log: {exc}")
     from oncall.incidents import Incidents
     from oncall.updates import updates_for  # the cadence's rrule on first use, not at start

@@ -22,9 +22,20 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from oncall.fsio import atomic_write, file_lock, lock_path_for, make_dirs, remove_stale_temps
+from oncall.fsio import (
+    UnreadableFile,
+    atomic_write,
+    file_lock,
+    lock_path_for,
+    make_dirs,
+    read_regular,
+    remove_stale_temps,
+)
 from oncall.model import Incident, Record, Site
 
+# A records file past this is not oncall's (years of posts are a few tens of MB): refused
+# with one line rather than read into memory.
+MAX_STORE_BYTES = 512 << 20
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
 
 
@@ -54,13 +65,17 @@ class AtomicJSONStorage(Storage):
         if self._cache is not None:
             return self._cache
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular(self.path, MAX_STORE_BYTES)
         except FileNotFoundError:
             return None
+        except UnreadableFile as exc:
+            raise StoreError(f"{self.path}: {exc.strerror}") from None
         if not raw.strip():
             return None
         try:
             data = json.loads(raw)
+        except UnicodeDecodeError:
+            raise StoreError(f"{self.path}: not UTF-8 JSON") from None
         except json.JSONDecodeError as exc:
             raise StoreError(
                 f"{self.path}: unreadable JSON at line {exc.lineno} column {exc.colno}"
