@@ -33,7 +33,10 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
     except TomlError as exc:
         problems.append(f"pinned keys and anchor settings not read: {exc.problems[0]}")
     reading = read_anchors(sources, paths.home)
-    result = ActionLog(paths.log).verify(pins, reading.anchors)
+    from oncall.logverify import default_checkpoints
+
+    result = ActionLog(paths.log).verify(
+        pins, reading.anchors, checkpoints=None if args.full else default_checkpoints())
     result.notes[:0] = [*problems, *reading.problems]
     text = str(result) if result.ok else "\n".join([result.headline(), *(
         f"  note: {n}" for n in (*problems, *reading.problems))])
@@ -108,6 +111,9 @@ def register(sub: argparse._SubParsersAction,
     verify.add_argument("--anchors", action="append", metavar="FILE",
                         help="read anchors from FILE (a syslog file, a saved mail; - for "
                         "standard input; repeat); default: [log] anchor_read")
+    verify.add_argument("--full", action="store_true",
+                        help="walk every entry again, not only those since this account's "
+                        "last verification")
     verify.set_defaults(handler=cmd_log_verify)
     tail = log_sub.add_parser("tail", help="print the last entries")
     tail.add_argument("-n", type=int, default=20, help="how many entries (default 20)")

@@ -15,6 +15,7 @@ What each check catches (see the threat model in the README):
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,15 @@ from typing import Any, Protocol
 from oncall.fsio import open_regular
 
 _HASHED = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
+
+
+def default_checkpoints() -> Path:
+    """Where this account keeps its verification checkpoints: its own state directory,
+    never the shared home (a colleague could forge a checkpoint there)."""
+    import os
+
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "oncall" / "verified"
 
 
 class AnchorLike(Protocol):
@@ -60,6 +70,8 @@ class VerifyResult:
     anchors_matched: int = 0
     last_anchor: AnchorLike | None = None
     notes: list[str] = field(default_factory=list)  # what the walk could not prove
+    resumed_at: int = 0  # entries up to here were proved unchanged since a checkpoint
+    checkpoint: Checkpoint | None = None  # where the next walk may resume
 
     def headline(self) -> str:
         """One line: the verdict."""
@@ -83,6 +95,9 @@ class VerifyResult:
                     if last is not None else "")
             lines.append(f"  anchors: {self.anchors_matched} of {self.anchors_read} read "
                          f"match the log{tail}")
+        if self.resumed_at:
+            lines.append(f"  entries 1-{self.resumed_at}: byte for byte as this account last "
+                         "verified them (`--full` walks them again)")
         lines.extend(f"  not proved: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -98,6 +113,21 @@ class _Walk:
     signed: int = 0
     unsigned: int = 0
     last_action: int = 0  # the last entry that is not an anchor's own record
+
+    def save(self) -> dict[str, Any]:
+        """What a checkpoint keeps of this state."""
+        return {"keys": self.keys, "owner": self.owner, "first_signed": self.first_signed,
+                "signed": self.signed, "unsigned": self.unsigned,
+                "last_action": self.last_action}
+
+    def restore(self, saved: Mapping[str, Any]) -> None:
+        """Carry on from a checkpoint's state."""
+        self.keys = {str(k): list(v) for k, v in dict(saved.get("keys", {})).items()}
+        self.owner = {str(k): str(v) for k, v in dict(saved.get("owner", {})).items()}
+        self.first_signed = int(saved.get("first_signed", 0))
+        self.signed = int(saved.get("signed", 0))
+        self.unsigned = int(saved.get("unsigned", 0))
+        self.last_action = int(saved.get("last_action", 0))
 
     def check(self, entry: dict[str, Any]) -> str:
         """"" if `entry`'s signature is sound for its actor; else why not."""
@@ -159,29 +189,106 @@ def next_month(stem: str) -> str | None:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
+@dataclass
+class Checkpoint:
+    """How far a verifier has walked the log, kept in the verifier's own account (not
+    the shared home, which colleagues can write): each month file's size, line count and
+    SHA-256 at that point, and the walk's state there. A later walk that finds every
+    such prefix byte for byte unchanged (one fast hash of the raw bytes, no parsing)
+    resumes after it; any difference and the walk starts again from the first entry."""
+
+    files: list[tuple[str, int, int, str]]  # name, size, lines, sha256 of those bytes
+    seq: int
+    hash: str
+    count: int
+    pins: str  # digest of the pinned keys the prefix was checked against
+    anchored: dict[int, str]  # anchored sequence numbers matched so far, and their hashes
+    state: dict[str, Any]
+
+    def to_json(self) -> bytes:
+        return json.dumps({"files": self.files, "seq": self.seq, "hash": self.hash,
+                           "count": self.count, "pins": self.pins,
+                           "anchored": {str(k): v for k, v in self.anchored.items()},
+                           "state": self.state}).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Checkpoint | None:
+        try:
+            d = json.loads(raw)
+            return cls([tuple(f) for f in d["files"]], int(d["seq"]), str(d["hash"]),
+                       int(d["count"]), str(d["pins"]),
+                       {int(k): str(v) for k, v in d["anchored"].items()}, dict(d["state"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+def _pins_digest(pins: Mapping[str, Sequence[str]]) -> str:
+    body = json.dumps({k: sorted(v) for k, v in pins.items()}, sort_keys=True)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _prefix_matches(path: Path, size: int, digest: str) -> hashlib._Hash | None:
+    """The running SHA-256 of `path`'s first `size` bytes if they hash to `digest`."""
+    hasher = hashlib.sha256()
+    with open_regular(path) as fh:
+        left = size
+        while left > 0:
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                return None
+            hasher.update(chunk)
+            left -= len(chunk)
+    return hasher if hasher.hexdigest() == digest else None
+
+
 def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_damaged: bool,
          pins: Mapping[str, Sequence[str]], anchors: Sequence[AnchorLike],
-         check_line: Any) -> VerifyResult:
-    """Check every line of `files` in order, then HEAD and the anchors."""
+         check_line: Any, checkpoint: Checkpoint | None = None) -> VerifyResult:
+    """Check every line of `files` in order (after `checkpoint`, when its prefix is
+    unchanged), then HEAD and the anchors. A sound result carries a new checkpoint."""
     gap = month_gaps(files)
     if gap:
         return VerifyResult(False, 0, log_dir, None, gap)
     state = _Walk(pins)
+    pins_digest = _pins_digest(pins)
     by_seq: dict[int, list[AnchorLike]] = {}
     for anchor in anchors:
         by_seq.setdefault(anchor.seq, []).append(anchor)
     matched: list[AnchorLike] = []
+    anchored: dict[int, str] = {}
     prev, seq, count = "0" * 64, 0, 0
-    last_file: Path | None = None
+    start_file, start_size, start_lines = 0, 0, 0
+    start_hasher: Any = None
+    done_files: list[tuple[str, int, int, str]] = []
+    resumed = _resume(checkpoint, files, pins_digest, by_seq)
+    if resumed is not None:
+        assert checkpoint is not None
+        done_files, start_file, start_size, start_lines, start_hasher = resumed
+        state.restore(checkpoint.state)
+        prev, seq, count = checkpoint.hash, checkpoint.seq, checkpoint.count
+        anchored = dict(checkpoint.anchored)
+        for old_seq, old_hash in checkpoint.anchored.items():
+            for anchor in by_seq.pop(old_seq, ()):
+                if anchor.hash != old_hash:  # an anchor read for the first time: walk all
+                    return walk(log_dir, files, head, head_damaged, pins, anchors, check_line)
+                matched.append(anchor)
+    last_file: Path | None = files[start_file - 1] if start_file else None
 
     def failed(path: Path | None, line: int | None, reason: str) -> VerifyResult:
         return VerifyResult(False, count, path, line, reason, state.signed, state.unsigned,
                             state.keys)
 
-    for path in files:
+    for index in range(start_file, len(files)):
+        path = files[index]
         last_file = path
+        resume_here = index == start_file and start_hasher is not None
+        hasher = start_hasher if resume_here else hashlib.sha256()
+        offset, first_line = (start_size, start_lines) if resume_here else (0, 0)
+        number = first_line
         with open_regular(path) as fh:
-            for number, raw in enumerate(fh, start=1):
+            fh.seek(offset)
+            for number, raw in enumerate(fh, start=first_line + 1):
+                hasher.update(raw)
                 entry, problem = check_line(raw, prev, seq)  # each line parsed once
                 if entry is None:
                     return failed(path, number, problem)
@@ -199,6 +306,9 @@ def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_da
                             f"{anchor.by} ({anchor.source}): the log was rewritten from "
                             "there or before"))
                     matched.append(anchor)
+                    anchored[seq] = prev
+            size = fh.tell()
+        done_files.append((path.name, size, number, hasher.hexdigest()))
     if head_damaged:
         return failed(log_dir / "HEAD", None,
                       "HEAD is not '<sequence> <hash>': it was damaged or replaced")
@@ -223,7 +333,34 @@ def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_da
     result.pinned = sum(1 for login in state.keys if pins.get(login))
     result.last_anchor = max(matched, key=lambda a: a.seq, default=None)
     result.notes = _notes(state, count, result.last_anchor, anchors)
+    result.resumed_at = checkpoint.seq if resumed is not None and checkpoint else 0
+    result.checkpoint = Checkpoint(done_files, seq, prev, count, pins_digest, anchored,
+                                   state.save())
     return result
+
+
+def _resume(checkpoint: Checkpoint | None, files: list[Path], pins_digest: str,
+            by_seq: Mapping[int, Any]) -> tuple[list[tuple[str, int, int, str]], int, int,
+                                                int, Any] | None:
+    """Where a walk can resume after `checkpoint`, or None to walk from the start."""
+    if checkpoint is None or checkpoint.pins != pins_digest or not checkpoint.files:
+        return None
+    if any(seq <= checkpoint.seq and seq not in checkpoint.anchored for seq in by_seq):
+        return None  # an anchor inside the verified prefix that it has not matched yet
+    names = [p.name for p in files]
+    recorded = checkpoint.files
+    if names[:len(recorded)] != [f[0] for f in recorded]:
+        return None
+    for path, (_, size, _, digest) in zip(files[:len(recorded) - 1], recorded[:-1],
+                                          strict=True):
+        if path.stat().st_size != size or _prefix_matches(path, size, digest) is None:
+            return None
+    _, size, lines, digest = recorded[-1]
+    path = files[len(recorded) - 1]
+    hasher = _prefix_matches(path, size, digest) if path.stat().st_size >= size else None
+    if hasher is None:
+        return None
+    return list(recorded[:-1]), len(recorded) - 1, size, lines, hasher
 
 
 def _notes(state: _Walk, count: int, last: AnchorLike | None,

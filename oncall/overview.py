@@ -65,7 +65,10 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
             from oncall.anchors import read_anchors
 
             reading = read_anchors(session.settings.log.anchor_read, session.paths.home)
-            check = session.log.verify(session.pins(), reading.anchors)
+            from oncall.logverify import default_checkpoints
+
+            check = session.log.verify(session.pins(), reading.anchors,
+                                       checkpoints=default_checkpoints())
             check.notes[:0] = reading.problems
     except (LogCorrupt, ValueError, OSError) as exc:
         problems.append(f"action log: {exc}")

@@ -28,6 +28,7 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ONCALL_USER", DEMO_USER)
     # Officers' signing keys are made on first use in their account: here, a test's own.
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))  # verify checkpoints
     # Screens are read as UTF-8 unless a test asks for an ASCII-only terminal.
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)

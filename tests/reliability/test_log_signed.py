@@ -297,3 +297,53 @@ def test_log_keys_prints_lines_to_pin(home: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     real = KeyDir(home / DEMO_KEY_DIR).signer("mkowalski").public
     assert f'signing_keys = ["{real}"]' in out and "first use" in out
+
+
+# --- resuming from a checkpoint ------------------------------------------------------------
+
+def checkpointed(home: Path, tmp_path: Path):  # -> VerifyResult
+    session = open_session(home, "sokafor")
+    found = read_anchors(session.settings.log.anchor_read, home).anchors
+    return session.log.verify(session.pins(), found, checkpoints=tmp_path / "checkpoints")
+
+
+def test_a_second_walk_resumes_after_the_first_and_checks_only_what_is_new(
+        home: Path, tmp_path: Path) -> None:
+    first = checkpointed(home, tmp_path)
+    assert first.ok and first.resumed_at == 0
+    open_session(home, "mkowalski").record("post.sent", subject="later")
+    second = checkpointed(home, tmp_path)
+    assert second.ok and second.resumed_at == 13 and second.count == 14
+    assert second.signed == 14 and set(second.keys) == {"sokafor", "mkowalski"}
+    assert "entries 1-13: byte for byte as this account last verified them" in str(second)
+    third = checkpointed(home, tmp_path)
+    assert third.ok and third.resumed_at == 14
+
+
+def test_a_line_edited_inside_the_verified_part_is_still_caught(
+        home: Path, tmp_path: Path) -> None:
+    assert checkpointed(home, tmp_path).ok
+    path = the_file(home)
+    # Same length, so only the bytes differ: no hash field or chain is touched
+    path.write_bytes(path.read_bytes().replace(b'"n":1,', b'"n":7,', 1))
+    result = checkpointed(home, tmp_path)
+    assert not result.ok and "hash mismatch" in result.reason and result.line == 5
+
+
+def test_a_forgery_appended_after_a_checkpoint_is_caught(home: Path, tmp_path: Path) -> None:
+    assert checkpointed(home, tmp_path).ok
+    entries = read(home)
+    forged = dict(entries[-1], action="credential.revealed", seq=14, prev=entries[-1]["hash"])
+    entries.append(signed_by(forged, forger(tmp_path, "sokafor")))
+    write(home, entries)
+    result = checkpointed(home, tmp_path)
+    assert not result.ok and "entry 14 by 'sokafor' is signed with a new key" in result.reason
+    assert result.line == 14
+
+
+def test_a_damaged_checkpoint_means_a_full_walk(home: Path, tmp_path: Path) -> None:
+    assert checkpointed(home, tmp_path).ok
+    (saved,) = (tmp_path / "checkpoints").iterdir()
+    saved.write_text("{not json")
+    result = checkpointed(home, tmp_path)
+    assert result.ok and result.resumed_at == 0 and result.count == 13
