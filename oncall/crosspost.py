@@ -122,7 +122,7 @@ class CrossPoster:
                            updated_by=self.session.user.login)
 
         try:
-            return self.deliveries.swap(delivery.id, update, delivery.incident)
+            return self.deliveries.swap(delivery.id, update, self.deliveries.where(delivery))
         except Conflict as exc:
             raise DeliveryConflict(exc.current) from None  # type: ignore[arg-type]
         except (StoreError, OSError) as exc:
@@ -361,7 +361,7 @@ class CrossPoster:
 
     def for_post(self, incident: str, post_id: str) -> list[Delivery]:
         """The deliveries of one post (reads the store: call from a worker thread)."""
-        return [d for d in self.deliveries.all(incident) if d.post == post_id]
+        return self.deliveries.for_post(incident, post_id)
 
     async def retry_failed(self, incident: str, post_id: str, sites: list[Site]) -> list[Delivery]:
         """Send again only the deliveries that failed (or were never started); sent and

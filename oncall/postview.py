@@ -27,8 +27,8 @@ class ComposeView:
 def compose_view(session: Session, incident_id: str, post_id: str | None = None) -> ComposeView:
     """The sites, the last post's sites and (for `post_id`) that post's deliveries."""
     posts = PostRepository(session.store).all(incident_id)
-    deliveries = [d for d in DeliveryRepository(session.store).all(incident_id)
-                  if d.post == post_id] if post_id else []
+    deliveries = DeliveryRepository(session.store).for_post(incident_id, post_id) \
+        if post_id else []
     return ComposeView(in_display_order(session.sites.all()),
                        tuple(posts[-1].sites) if posts else (), deliveries)
 

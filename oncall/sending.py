@@ -261,7 +261,7 @@ class SendPath:
                 # Stale: its sender ended before any delivery was recorded, so nothing of
                 # it can have gone out (a delivery is recorded before its request).
                 stale = current.status == "sending" and not is_live(current.owner) and \
-                    not any(d.post == current.post for d in deliveries.all(out.incident))
+                    not (current.post and deliveries.for_post(out.incident, current.post))
                 if not stale:
                     raise Conflict("draft already sent", current)
             base = current or Draft(id=out.draft, incident=out.incident, created_by=login,

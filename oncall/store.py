@@ -103,19 +103,25 @@ class Store:
 
     def path_for(self, kind: str, partition: str | None = None) -> Path:
         """The file holding `kind` records (of one `partition`, if the kind is split)."""
-        for part in (kind, partition):
-            if part is not None and not _SAFE_NAME.fullmatch(part):
+        parts = [kind, *(partition.split("/", 1) if partition is not None else ())]
+        for part in parts:
+            if not _SAFE_NAME.fullmatch(part):
                 raise StoreError(f"unsafe record file name {part!r}")
         if partition is None:
             return self.root / f"{kind}.json"
-        return self.root / kind / f"{partition}.json"
+        # "incident/post": a kind split twice, one small file per post
+        return self.root.joinpath(*parts[:-1]) / f"{parts[-1]}.json"
 
-    def partitions(self, kind: str) -> list[str]:
-        """The partitions that exist for a split kind, sorted."""
-        directory = self.root / kind
+    def partitions(self, kind: str, within: str | None = None) -> list[str]:
+        """The partitions that exist for a split kind (within one first-level partition,
+        as "within/name"), sorted."""
+        directory = self.root / kind if within is None else self.path_for(kind, within)
+        if within is not None:
+            directory = directory.with_suffix("")
         if not directory.is_dir():
             return []
-        return sorted(p.stem for p in directory.glob("*.json") if not p.name.startswith("."))
+        names = sorted(p.stem for p in directory.glob("*.json") if not p.name.startswith("."))
+        return names if within is None else [f"{within}/{n}" for n in names]
 
     @contextlib.contextmanager
     def table(self, kind: str, partition: str | None = None, *,

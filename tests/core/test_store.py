@@ -180,8 +180,14 @@ def test_partitions_ignores_temp_and_lock_files(store: Store) -> None:
     assert store.partitions("notes") == ["2026"]
 
 
+def test_a_partition_may_split_once(store: Store) -> None:
+    assert store.path_for("notes", "a/b") == store.root / "notes" / "a" / "b.json"
+    with pytest.raises(StoreError, match="unsafe"):
+        store.path_for("a/b")  # a kind never splits
+
+
 @pytest.mark.parametrize("name", [
-    "../escape", "a/b", "/abs", "", ".hidden", "..", "a b", "x" * 102,
+    "../escape", "a/b/c", "a/..", "a/", "/abs", "", ".hidden", "..", "a b", "x" * 102,
     "tab\tname", "new\nline", "trailing-newline\n", "é",
 ])
 def test_unsafe_partition_and_kind_names_are_rejected(store: Store, name: str) -> None:

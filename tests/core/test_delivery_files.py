@@ -1,0 +1,48 @@
+"""Deliveries are kept one small file per post, so a change to one send rewrites only
+its own post's records however long the incident has run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from oncall.model import Delivery
+from oncall.postrecords import DeliveryRepository
+from oncall.store import Store
+
+
+def delivery(post: str, site: str, incident: str = "INC-1") -> Delivery:
+    return Delivery(id=f"{post}.{site}", post=post, incident=incident, site=site,
+                    platform="facebook", text="Road closed.", key=f"{post}:{site}")
+
+
+def test_each_post_has_its_own_file_and_a_change_rewrites_only_it(tmp_path: Path) -> None:
+    repo = DeliveryRepository(Store(tmp_path))
+    repo.put_many([delivery(f"P{n}", site) for n in range(3) for site in ("fb", "x")])
+    files = sorted((tmp_path / "deliveries" / "INC-1").glob("*.json"))
+    assert [f.name for f in files] == ["P0.json", "P1.json", "P2.json"]
+    before = {f.name: (f.stat().st_ino, f.read_bytes()) for f in files}
+    target = repo.for_post("INC-1", "P1")[0]
+    repo.swap(target.id, lambda d: Delivery.from_dict({**d.to_dict(), "state": "sent"})
+              if d else target, repo.where(target))
+    after = {f.name: (f.stat().st_ino, f.read_bytes()) for f in files}
+    assert after["P0.json"] == before["P0.json"] and after["P2.json"] == before["P2.json"]
+    assert after["P1.json"] != before["P1.json"]
+    assert [d.state for d in repo.for_post("INC-1", "P1")] == ["sent", "queued"]
+    assert len(repo.all("INC-1")) == 6
+
+
+def test_an_incidents_single_file_from_before_is_read_then_split_on_first_write(
+        tmp_path: Path) -> None:
+    old = tmp_path / "deliveries" / "INC-1.json"
+    old.parent.mkdir(parents=True)
+    records = {str(i + 1): delivery(f"P{i // 2}", ("fb", "x")[i % 2]).to_dict()
+               for i in range(4)}
+    old.write_text(json.dumps({"deliveries": records}))
+    repo = DeliveryRepository(Store(tmp_path))
+    assert sorted(d.id for d in repo.all("INC-1")) == ["P0.fb", "P0.x", "P1.fb", "P1.x"]
+    repo.change("P0.fb", lambda d: setattr(d, "attempts", 1), partition="INC-1/P0")
+    assert not old.exists()
+    assert sorted(d.id for d in repo.all("INC-1")) == ["P0.fb", "P0.x", "P1.fb", "P1.x"]
+    assert [d.attempts for d in repo.for_post("INC-1", "P0")] == [1, 0]
+    assert [d.id for d in repo.for_post("INC-1", "P1")] == ["P1.fb", "P1.x"]
