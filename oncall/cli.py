@@ -305,6 +305,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure and print the performance figures."""
+    if args.full:
+        from oncall.bench_year import run_year_bench
+
+        run_year_bench(Path(args.year_home) if args.year_home else None, quick=args.quick)
+        return 0
     from oncall.bench import run_bench
 
     run_bench(quick=args.quick)
@@ -431,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure and print performance figures")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    bench.add_argument("--full", action="store_true",
+                       help="on a generated year of history (500 incidents, 100,000 posts, "
+                       "1,000,000 log entries): what must stay flat as history grows")
+    bench.add_argument("--year-home", metavar="DIR",
+                       help="with --full: build the year in DIR and keep it (reused when "
+                       "DIR already holds one)")
     bench.set_defaults(handler=cmd_bench)
     for leaf in _leaves(parser):
         _global_options(leaf, top=False)
