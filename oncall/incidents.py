@@ -302,10 +302,17 @@ class Incidents:
                                          "ticked_at": removed.done_at.isoformat()})
 
     def timeline(self, incident: Incident) -> list[LogEntry]:
-        """Every log entry about this incident, oldest first."""
-        since = f"{incident.opened_at:%Y-%m}"
-        return [e for e in self.session.log.entries(since_month=since)
-                if e.incident == incident.id]
+        """Every log entry about this incident, oldest first: from the log's index (a few
+        seeks, however long the incident has run), or by a scan from the month it opened
+        where the index cannot be kept (a read-only home)."""
+        from oncall.logindex import LogIndex
+
+        try:
+            return LogIndex(self.session.log.dir).entries(incident.id)
+        except OSError:
+            since = f"{incident.opened_at:%Y-%m}"
+            return [e for e in self.session.log.entries(since_month=since)
+                    if e.incident == incident.id]
 
 
 def next_update(incident: Incident, now: datetime | None = None) -> datetime | None:
