@@ -214,19 +214,20 @@ class ActionLog:
 
     def verify(self, pins: Mapping[str, Sequence[str]] | None = None,
                anchors: Sequence[AnchorLike] = (), *,
-               checkpoints: Path | None = None) -> VerifyResult:
+               checkpoints: Path | None = None, resume: bool = True) -> VerifyResult:
         """Walk every file: sequence, chain, hashes, month files, signatures (against
         the keys pinned in `pins`, login -> public keys, and each officer's first key),
         HEAD and `anchors`; report the first break and what could not be proved.
 
         `checkpoints`, a directory private to the verifier, lets a walk resume after the
         last one when the files it covered are byte for byte unchanged, and keeps the
-        new position (a failure to keep it costs only time)."""
+        new position (a failure to keep it costs only time); `resume=False` walks every
+        entry again and keeps the new position all the same."""
         head = self._read_head()
         damaged = head is None and self._head.exists()
         saved = self._checkpoint_path(checkpoints) if checkpoints else None
         checkpoint = None
-        if saved is not None:
+        if saved is not None and resume:
             with contextlib.suppress(OSError):
                 checkpoint = Checkpoint.from_json(read_regular(saved, 64 << 20))
         result = walk(self.dir, self.files(), head, damaged, pins or {}, anchors,

@@ -35,8 +35,8 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
     reading = read_anchors(sources, paths.home)
     from oncall.logverify import default_checkpoints
 
-    result = ActionLog(paths.log).verify(
-        pins, reading.anchors, checkpoints=None if args.full else default_checkpoints())
+    result = ActionLog(paths.log).verify(pins, reading.anchors,
+                                         checkpoints=default_checkpoints(), resume=not args.full)
     result.notes[:0] = [*problems, *reading.problems]
     text = str(result) if result.ok else "\n".join([result.headline(), *(
         f"  note: {n}" for n in (*problems, *reading.problems))])

@@ -39,6 +39,19 @@ class Overview:
     updates: dict[str, UpdateState] = field(default_factory=dict)
 
 
+def check_log(session: Session) -> VerifyResult:
+    """Verify the log as the console does: pinned keys, the anchors it can read, and
+    this account's checkpoint (so only what is new since its last check is walked)."""
+    from oncall.anchors import read_anchors
+    from oncall.logverify import default_checkpoints
+
+    reading = read_anchors(session.settings.log.anchor_read, session.paths.home)
+    check = session.log.verify(session.pins(), reading.anchors,
+                               checkpoints=default_checkpoints())
+    check.notes[:0] = reading.problems
+    return check
+
+
 def build_overview(session: Session, *, tail: int | None = None, verify: bool = False,
                    now: datetime | None = None, library: Library | None = None) -> Overview:
     """Read incidents, sites and the log tail; verify the log's chain if asked.
@@ -62,14 +75,7 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
     try:
         entries = session.log.tail(tail or session.settings.ui.log_tail)
         if verify:
-            from oncall.anchors import read_anchors
-
-            reading = read_anchors(session.settings.log.anchor_read, session.paths.home)
-            from oncall.logverify import default_checkpoints
-
-            check = session.log.verify(session.pins(), reading.anchors,
-                                       checkpoints=default_checkpoints())
-            check.notes[:0] = reading.problems
+            check = check_log(session)
     except (LogCorrupt, ValueError, OSError) as exc:
         problems.append(f"action log: {exc}")
     from oncall.incidents import Incidents

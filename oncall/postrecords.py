@@ -7,7 +7,9 @@ update cadence, views) does not load the HTTP stack.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oncall.model import Delivery, DeliveryState, Incident, PostRecord
@@ -120,9 +122,41 @@ def unresolved(session: Session, incidents: list[Incident] | None = None) -> lis
     repo = DeliveryRepository(session.store)
     out = []
     for incident in session.incidents.open_incidents() if incidents is None else incidents:
-        for d in repo.all(incident.id):
+        for d in _pending(repo, incident.id):
             if d.state in DECIDE_STATES or (d.state in OPEN_STATES and not is_live(d.owner)):
                 out.append(d)
+    return out
+
+
+# path -> (identity, size and change time when read; its deliveries not yet final)
+_PENDING: dict[Path, tuple[tuple[int, int, int, int], list[Delivery]]] = {}
+
+
+def _pending(repo: DeliveryRepository, incident: str) -> list[Delivery]:
+    """An incident's deliveries that are not final (sent, failed, retracted...), reading
+    only the post files that changed since this process last looked: the dashboard asks
+    every few seconds, and a long incident holds hundreds of posts whose sends are long
+    over. The deliveries returned are read-only views, never written back."""
+    out: list[Delivery] = []
+    store = repo.store
+    parts = store.partitions(repo.kind, incident)
+    legacy = store.path_for(repo.kind, incident)
+    for part in [*parts, *([incident] if legacy.exists() else [])]:
+        path = store.path_for(repo.kind, part)
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = _PENDING.get(path)
+        # A file changed in the last two seconds may change again within the clock's
+        # granularity, size and inode unchanged: read it ("racy" entries, as git has).
+        recent = time.time_ns() - info.st_mtime_ns < 2_000_000_000
+        if cached is None or cached[0] != key or recent:
+            held = [d for d in Repository.all(repo, part)
+                    if d.state in OPEN_STATES or d.state in DECIDE_STATES]
+            cached = _PENDING[path] = (key, held)
+        out.extend(cached[1])
     return out
 
 

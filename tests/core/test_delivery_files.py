@@ -4,6 +4,7 @@ its own post's records however long the incident has run."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from oncall.model import Delivery
@@ -46,3 +47,35 @@ def test_an_incidents_single_file_from_before_is_read_then_split_on_first_write(
     assert sorted(d.id for d in repo.all("INC-1")) == ["P0.fb", "P0.x", "P1.fb", "P1.x"]
     assert [d.attempts for d in repo.for_post("INC-1", "P0")] == [1, 0]
     assert [d.id for d in repo.for_post("INC-1", "P1")] == ["P1.fb", "P1.x"]
+
+
+def test_the_outbox_scan_reads_only_post_files_that_changed(
+        tmp_path: Path, demo_session, monkeypatch) -> None:
+    import os
+
+    from oncall import postrecords
+    from oncall.model import Incident
+    from oncall.store import Repository
+
+    repo = DeliveryRepository(demo_session.store)
+    sent = [Delivery.from_dict({**delivery(f"P{n}", "fb").to_dict(), "state": "sent"})
+            for n in range(5)]
+    repo.put_many([*sent, Delivery.from_dict({**delivery("P9", "fb").to_dict(),
+                                              "state": "unknown"})])
+    for path in (demo_session.store.root / "deliveries" / "INC-1").glob("*.json"):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
+    incident = Incident(id="INC-1", title="t", kind="missing",
+                        opened_at=datetime.now(UTC), opened_by="sokafor")
+    reads: list[str] = []
+    real = Repository.all
+    monkeypatch.setattr(Repository, "all", lambda self, part=None: reads.append(part)
+                        or real(self, part))
+    assert [d.id for d in postrecords.unresolved(demo_session, [incident])] == ["P9.fb"]
+    assert len(reads) == 6
+    reads.clear()
+    assert [d.id for d in postrecords.unresolved(demo_session, [incident])] == ["P9.fb"]
+    assert reads == []  # nothing changed: nothing read
+    repo.swap("P9.fb", lambda d: Delivery.from_dict({**d.to_dict(), "state": "failed"})
+              if d else d, "INC-1/P9")
+    assert postrecords.unresolved(demo_session, [incident]) == []
+    assert reads == ["INC-1/P9"]

@@ -250,6 +250,14 @@ def test_storage_write_is_atomic_replace(tmp_path: Path) -> None:
     assert storage.read() is None
     storage.write({"t": {"1": {"a": "é"}}})
     assert storage.read() == {"t": {"1": {"a": "é"}}}
+    # A reader that opened the file before a write still reads the whole old content:
+    # the write made a new file and renamed it over, it never changed the old in place.
+    with path.open("rb") as reader:
+        before = path.stat().st_ino
+        AtomicJSONStorage(path).write({"t": {"1": {"a": "new" * 1000}}})
+        assert json.loads(reader.read()) == {"t": {"1": {"a": "é"}}}
+    assert path.stat().st_ino != before
+    assert AtomicJSONStorage(path).read() == {"t": {"1": {"a": "new" * 1000}}}
     assert [p.name for p in tmp_path.iterdir()] == ["t.json"]
 
 

@@ -158,7 +158,8 @@ async def test_retract_deletes_by_id(network, tokens):
 
 async def test_retract_of_a_post_already_gone_succeeds(network, tokens):
     net = network(lambda r: problem(404, "Not Found Error", "Could not find tweet"))
-    await adapter(net, tokens).retract("1")
+    await adapter(net, tokens).retract("1")  # gone already: what a retraction wants
+    assert [(r.method, r.url.path) for r in net.requests] == [("DELETE", "/x/2/tweets/1")]
 
 
 async def test_retract_not_deleted_is_rejected(network, tokens):

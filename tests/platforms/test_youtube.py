@@ -219,7 +219,10 @@ async def test_retract_deletes_the_video(network, tokens):
 
 
 async def test_retract_of_a_video_already_gone_succeeds(network, tokens):
-    await adapter(network(lambda r: google_error(404, "videoNotFound")), tokens).retract("x")
+    net = network(lambda r: google_error(404, "videoNotFound"))
+    await adapter(net, tokens).retract("x")  # gone already: what a retraction wants
+    assert [(r.method, r.url.path, dict(r.url.params)) for r in net.requests] == [
+        ("DELETE", "/youtube/youtube/v3/videos", {"id": "x"})]
 
 
 async def test_retract_forbidden_is_rejected(network, tokens):

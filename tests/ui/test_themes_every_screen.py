@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.color import Color
 
 from oncall.session import open_session
 from oncall.ui.app import make_app
@@ -22,6 +23,10 @@ async def test_each_screen_in_each_theme(live_demo_home: Path, theme: str) -> No
     app = make_app(session, theme=theme)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        # The theme is the one asked for, and it is what the screen is painted with
+        assert app.theme == theme == app.current_theme.name
+        painted = app.screen.styles.background
+        assert painted == Color.parse(app.current_theme.background or "black"), painted
         assert "verified" in screen_text(app)
         await pilot.press("enter")
         await wait_for_screen(pilot, IncidentScreen)

@@ -14,7 +14,7 @@ from oncall.secret import Secret
 from oncall.session import Session, open_session
 from oncall.ui.app import make_app
 from oncall.ui.dialogs.reason import ReasonDialog
-from oncall.ui.screens.vault import VaultScreen
+from oncall.ui.screens.vault import REVEAL_SECONDS, VaultScreen
 from oncall.vault import PROCESS_MEMORY, KeyStore, Vault
 from tests.ui.conftest import SIZE, screen_text, settle
 from tests.ui.test_incident import wait_for_screen
@@ -84,9 +84,14 @@ async def test_reveal_shows_briefly_then_hides(session: Session, demo_home: Path
         await settle(pilot)
         assert SECRET not in screen_text(app)
         assert "other-corp-fb" in screen_text(app)
-        screen._hide()  # what the timer does after REVEAL_SECONDS
+        # The screen's own timer is set to hide it after REVEAL_SECONDS: fire that timer
+        # (driven, not waited for) and the password is gone.
+        timer = screen._hide_timer
+        assert timer is not None and timer._interval == REVEAL_SECONDS
+        timer._callback()  # type: ignore[misc]
         await pilot.pause()
         assert "other-corp-fb" not in screen_text(app)
+        assert screen._hide_timer is None
     entry = next(e for e in session.log.entries() if e.action == "credential.revealed")
     assert entry.details["break_glass"] is False and entry.details["reason"] == ""
     assert "other-corp-fb" not in everything_on_disk(demo_home)

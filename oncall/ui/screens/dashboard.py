@@ -12,8 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from oncall.actionlog import LogCorrupt
 from oncall.incidents import IncidentError
-from oncall.overview import Overview, build_overview
+from oncall.logverify import VerifyResult
+from oncall.overview import Overview, build_overview, check_log
 from oncall.playbooks import Library
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time
@@ -52,6 +54,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self._store_problems: list[str] = []
         self._load_seq = 0
+        self._last: Overview | None = None  # what is on screen, for the log status
         self._ready = False  # set once on_mount has built the table
         self._library_problems: list[str] = []
 
@@ -128,12 +131,31 @@ class DashboardScreen(Screen[None]):
         if not self.app.library_ready:
             return  # show_library starts the first read once the playbooks are in
         self._load_seq += 1
-        self._read(self._load_seq, verify)
+        self._read(self._load_seq)
+        if verify:
+            self._verify()
 
     @work(thread=True, exclusive=True, group="dashboard-load")
-    def _read(self, seq: int, verify: bool) -> None:
-        overview = build_overview(self.app.session, verify=verify, library=self.app.library)
+    def _read(self, seq: int) -> None:
+        overview = build_overview(self.app.session, library=self.app.library)
         self.app.call_from_thread(self._arrived, seq, overview)
+
+    @work(thread=True, exclusive=True, group="log-verify")
+    def _verify(self) -> None:
+        """The log's check in a worker of its own: a first walk of a year's log takes
+        minutes and must never hold back the incidents, and no refresh cancels it."""
+        try:
+            check = check_log(self.app.session)
+        except (LogCorrupt, OSError, ValueError) as exc:
+            self.app.call_from_thread(self.notify, f"The action log could not be checked: "
+                                      f"{exc}", severity="error")
+            return
+        self.app.call_from_thread(self._checked, check)
+
+    def _checked(self, check: VerifyResult) -> None:
+        self.app.log_check = check
+        if self._last is not None:
+            self._show_status(self._last)
 
     @work(thread=True, exclusive=True, group="anchor")
     def _anchor_if_due(self) -> None:
@@ -148,14 +170,10 @@ class DashboardScreen(Screen[None]):
                 self.app.call_from_thread(self.notify, problem, severity="warning")
 
     def _arrived(self, seq: int, overview: Overview) -> None:
-        # A cancelled older read may finish after a newer one: never let it overwrite,
-        # but keep its log verification, which a plain refresh does not repeat.
-        if overview.log_check is not None:
-            self.app.log_check = overview.log_check
+        # A cancelled older read may finish after a newer one: never let it overwrite.
         if seq == self._load_seq:
+            self._last = overview
             self.show(overview)
-        else:
-            self._show_status(overview)
 
     def show(self, ov: Overview) -> None:
         """Put an overview on screen."""
