@@ -135,21 +135,40 @@ class LogIndex:
             return []
         out: list[LogEntry] = []
         handles: dict[str, BinaryIO] = {}
+        files: dict[str, tuple[int, int]] = {}
         try:
             for row in dict.fromkeys(rows):  # a row indexed twice (after a crash) once
                 try:
                     name, offset, length = row.split()
-                    fh = handles.get(name)
-                    if fh is None:
-                        fh = handles[name] = open_regular(self.log_dir / name)
-                    fh.seek(int(offset))
-                    data = json.loads(fh.read(int(length)))
-                    if data.get("incident") != incident:
-                        raise IndexMismatch(row)
-                    out.append(LogEntry.from_dict(data))
+                    where = files.get(name)
+                    if where is None:
+                        info = (self.log_dir / name).stat()
+                        where = files[name] = (info.st_dev, info.st_ino)
+                    key = (*where, int(offset), int(length))
+                    entry = _PARSED.get(key)
+                    if entry is None or entry.incident != incident:  # an inode reused
+                        fh = handles.get(name)
+                        if fh is None:
+                            fh = handles[name] = open_regular(self.log_dir / name)
+                        fh.seek(int(offset))
+                        data = json.loads(fh.read(int(length)))
+                        if data.get("incident") != incident:
+                            raise IndexMismatch(row)
+                        entry = LogEntry.from_dict(data)
+                        if len(_PARSED) >= _PARSED_LIMIT:
+                            _PARSED.clear()
+                        _PARSED[key] = entry
+                    out.append(entry)
                 except (ValueError, AttributeError, TypeError, FileNotFoundError):
                     raise IndexMismatch(row) from None
         finally:
             for fh in handles.values():
                 fh.close()
         return out
+
+
+# Entries already parsed, by (device, inode, offset, length) of their line: an appended
+# log never changes a line, so a timeline refresh parses only what is new. A month file
+# replaced gets a new inode, so nothing read from the old one is shown for it.
+_PARSED: dict[tuple[int, int, int, int], LogEntry] = {}
+_PARSED_LIMIT = 200_000
