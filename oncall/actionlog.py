@@ -17,6 +17,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
-__all__ = ["GENESIS", "ActionLog", "LogCorrupt", "NotYourName", "SecretInLogError",
+__all__ = ["GENESIS", "ActionLog", "LogCorrupt", "NotYourName", "Pending", "SecretInLogError",
            "VerifyResult", "canonical", "seal"]
 
 
@@ -51,6 +52,18 @@ class SecretInLogError(ValueError):
 
 class LogCorrupt(Exception):
     """A log file cannot be parsed at all (for readers other than `verify`)."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An entry to append (see ActionLog.append_many)."""
+
+    actor: str
+    role: str
+    action: str
+    incident: str | None = None
+    subject: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 class NotYourName(ValueError):
@@ -126,11 +139,20 @@ class ActionLog:
         NotYourName for another actor than this log's author, and SigningKeyError (an
         OSError) when the author's signing key cannot be read or made.
         """
-        details = dict(details or {})
-        _refuse_secrets({"actor": actor, "role": role, "action": action,
-                         "incident": incident, "subject": subject}, "entry")
-        _refuse_secrets(details, "details")
-        signer = self.signer_for(actor)
+        return self.append_many([Pending(actor, role, action, incident, subject,
+                                         details or {})])[0]
+
+    def append_many(self, items: Sequence[Pending]) -> list[LogEntry]:
+        """Append several entries in order under one lock, one write and one fsync (what
+        a fan-out's sites report at the same moment); all are written or none is. The
+        checks of `append` apply to each."""
+        if not items:
+            return []
+        for item in items:
+            _refuse_secrets({"actor": item.actor, "role": item.role, "action": item.action,
+                             "incident": item.incident, "subject": item.subject}, "entry")
+            _refuse_secrets(item.details, "details")
+        signers = [self.signer_for(item.actor) for item in items]
         make_dirs(self.dir)
         with file_lock(self._lock):
             last = self._last_entry()
@@ -141,19 +163,23 @@ class ActionLog:
                 # the cut stays visible to `verify` instead of being papered over.
                 seq, prev = head
             now = self._clock().astimezone(UTC)
-            body: dict[str, Any] = {
-                "seq": seq + 1,
-                "at": now.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-                "actor": actor, "role": role, "action": action,
-                "incident": incident, "subject": subject, "details": details,
-                "prev": prev,
-            }
-            if signer is not None:
-                body["key"] = signer.public
-            entry = seal(body)
-            if signer is not None:
-                entry["sig"] = signer.sign(entry["hash"].encode("ascii"))
-            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+            at = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
+            entries, lines = [], []
+            for item, signer in zip(items, signers, strict=True):
+                seq += 1
+                body: dict[str, Any] = {
+                    "seq": seq, "at": at, "actor": item.actor, "role": item.role,
+                    "action": item.action, "incident": item.incident,
+                    "subject": item.subject, "details": dict(item.details), "prev": prev,
+                }
+                if signer is not None:
+                    body["key"] = signer.public
+                entry = seal(body)
+                if signer is not None:
+                    entry["sig"] = signer.sign(entry["hash"].encode("ascii"))
+                prev = entry["hash"]
+                entries.append(entry)
+                lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
             path = self.dir / f"{now:%Y-%m}.jsonl"
             new_file = not path.exists()
             if new_file and last is not None:
@@ -162,14 +188,14 @@ class ActionLog:
             try:
                 if new_file:
                     set_mode(fd, SHARED_FILE_MODE)
-                os.write(fd, line.encode("utf-8"))
+                os.write(fd, ("\n".join(lines) + "\n").encode("utf-8"))
                 os.fsync(fd)
             finally:
                 os.close(fd)
             if new_file:
                 fsync_dir(self.dir)
-            atomic_write(self._head, f"{entry['seq']} {entry['hash']}\n".encode("ascii"))
-        return LogEntry.from_dict(entry)
+            atomic_write(self._head, f"{seq} {prev}\n".encode("ascii"))
+        return [LogEntry.from_dict(entry) for entry in entries]
 
     def _last_entry(self) -> dict[str, Any] | None:
         files = self.files()

@@ -165,7 +165,9 @@ def _fanout(home: Path, latency: float = 0.2) -> None:
                                             "https://www.merciavale.police.uk/news", sites)
                 elapsed = time.perf_counter() - start
             if {d.state for d in results} != {"sent"}:
-                raise RuntimeError("the year's fan-out did not send everywhere")
+                unsent = "; ".join(f"{d.site} {d.state} {d.reason}" for d in results
+                                   if d.state != "sent")
+                raise RuntimeError(f"the year's fan-out did not send everywhere: {unsent}")
             return elapsed
 
         cold = asyncio.run(once(0, sites))  # compiles the link patterns

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
 
+from oncall.actionlog import Pending
 from oncall.faults import describe
-from oncall.model import Delivery, DeliveryState, PostRecord, Site
+from oncall.groupcommit import GroupCommit
+from oncall.model import Delivery, DeliveryState, LogEntry, PostRecord, Site
 from oncall.owners import is_live, new_owner, release
 from oncall.platforms.base import (
     Adapter,
@@ -37,6 +39,9 @@ from oncall.store import Conflict, StoreError
 from oncall.timeutil import fmt_time, utcnow
 
 S = DeliveryState
+# A compare-and-set asked of the store: the delivery as last seen, what it must still be,
+# and what to change.
+_SwapAsk = tuple[Delivery, Callable[[Delivery], bool], dict[str, object]]
 # Rate limits are waited out up to this much in all, and this many times; then the delivery
 # fails and is handed to the officer, so a site that keeps answering 429 cannot hold a
 # fan-out for ever.
@@ -110,23 +115,44 @@ class CrossPoster:
         self._posts: dict[str, PostRecord] = {}
         # Owner tokens of posts this poster has queued and is about to send.
         self._mine: set[str] = set()
+        # What the sites' tasks write at the same moment goes to disk as one batch.
+        self._swaps: GroupCommit[_SwapAsk, Delivery] = GroupCommit(self._swap_batch)
+        self._logs: GroupCommit[Pending, LogEntry] = GroupCommit(self._log_batch)
 
     # --- recording --------------------------------------------------------------------
 
-    def _swap_now(self, delivery: Delivery, expect: Callable[[Delivery], bool],
-                  changes: dict[str, object]) -> Delivery:
+    def _swap_batch(self, items: Sequence[_SwapAsk]) -> list[Delivery | BaseException]:
+        """Compare-and-set each delivery asked for, one write per post file (see
+        oncall.groupcommit); each gets its new state or its own DeliveryConflict."""
+        results: dict[int, Delivery | BaseException] = {}
+        by_file: dict[str, list[int]] = {}
+        for n, (delivery, _, _) in enumerate(items):
+            by_file.setdefault(self.deliveries.where(delivery), []).append(n)
+        for partition, numbers in by_file.items():
+            updates = [(items[n][0].id, self._updater(items[n][1], items[n][2]))
+                       for n in numbers]
+            try:
+                done = self.deliveries.swap_many(updates, partition)
+            except (StoreError, OSError) as exc:
+                for n in numbers:
+                    results[n] = StorageFault(_fault(exc))
+                continue
+            for n, outcome in zip(numbers, done, strict=True):
+                results[n] = (DeliveryConflict(outcome.current)  # type: ignore[arg-type]
+                              if isinstance(outcome, Conflict) else outcome)
+        return [results[n] for n in range(len(items))]
+
+    def _updater(self, expect: Callable[[Delivery], bool],
+                 changes: dict[str, object]) -> Callable[[Delivery | None], Delivery]:
         def update(current: Delivery | None) -> Delivery:
             if current is None or not expect(current):
                 raise Conflict("delivery changed", current)
             return replace(current, **changes, updated_at=self.clock(),  # type: ignore[arg-type]
                            updated_by=self.session.user.login)
+        return update
 
-        try:
-            return self.deliveries.swap(delivery.id, update, self.deliveries.where(delivery))
-        except Conflict as exc:
-            raise DeliveryConflict(exc.current) from None  # type: ignore[arg-type]
-        except (StoreError, OSError) as exc:
-            raise StorageFault(_fault(exc)) from None
+    def _log_batch(self, items: Sequence[Pending]) -> list[LogEntry | BaseException]:
+        return list(self.session.record_many(items))
 
     async def _swap(self, delivery: Delivery, expect: Callable[[Delivery], bool] | None = None,
                     **changes: object) -> Delivery:
@@ -135,7 +161,7 @@ class CrossPoster:
         if expect is None:
             def expect(d: Delivery) -> bool:
                 return d.state == delivery.state and d.owner == delivery.owner
-        updated = await asyncio.to_thread(self._swap_now, delivery, expect, changes)
+        updated = await self._swaps.submit((delivery, expect, changes))
         self._changed(updated)
         return updated
 
@@ -145,10 +171,9 @@ class CrossPoster:
 
     async def _log(self, action: str, delivery: Delivery, **details: object) -> None:
         site = self._site(delivery.site)
-        await asyncio.to_thread(
-            self.session.record, action, incident=delivery.incident,
-            subject=site.name if site else delivery.site,
-            details={"post": delivery.post, "site": delivery.site, **details})
+        await self._logs.submit(Pending(
+            "", "", action, delivery.incident, site.name if site else delivery.site,
+            {"post": delivery.post, "site": delivery.site, **details}))
 
     def _site(self, site_id: str) -> Site | None:
         return self._sites.get(site_id)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from oncall.model import Delivery, DeliveryState, Incident, PostRecord
 from oncall.owners import is_live
-from oncall.store import Repository
+from oncall.store import Conflict, Repository
 
 if TYPE_CHECKING:
     from oncall.session import Session
@@ -87,6 +87,12 @@ class DeliveryRepository(Repository[Delivery]):
         if partition is not None:
             self._split_legacy(partition.split("/", 1)[0])
         return super().swap(key, update, partition)
+
+    def swap_many(self, updates: list[tuple[str, Callable[[Delivery | None], Delivery]]],
+                  partition: str | None = None) -> list[Delivery | Conflict]:
+        if partition is not None:
+            self._split_legacy(partition.split("/", 1)[0])
+        return super().swap_many(updates, partition)
 
     def change(self, key: str, mutate: Callable[[Delivery], None],
                partition: str | None = None) -> Delivery:

@@ -7,11 +7,12 @@ that holds in a test holds for the officer too.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oncall.actionlog import ActionLog
+from oncall.actionlog import ActionLog, Pending
 from oncall.config import Paths, Settings, load_settings
 from oncall.model import LogEntry, Person
 from oncall.staff import Directory, load_directory, unix_login
@@ -42,6 +43,14 @@ class Session:
             details = {**(details or {}), "unix_login": self.acting_for}
         return self.log.append(self.user.login, self.user.role_label, action,
                                incident=incident, subject=subject, details=details)
+
+    def record_many(self, items: Sequence[Pending]) -> list[LogEntry]:
+        """Write several actions by the current user in one append (see
+        ActionLog.append_many); each item's actor and role are this officer's."""
+        unix = {"unix_login": self.acting_for} if self.acting_for else {}
+        return self.log.append_many([
+            Pending(self.user.login, self.user.role_label, i.action, i.incident, i.subject,
+                    {**i.details, **unix}) for i in items])
 
     def log_at(self, clock: Any) -> ActionLog:
         """This officer's signed log with another clock (the demo's back-dated history)."""

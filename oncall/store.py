@@ -60,6 +60,7 @@ class AtomicJSONStorage(Storage):
         # One instance lives for one locked operation (see Store.table), during which
         # nobody else can change the file: so parse it once, not on every TinyDB call.
         self._cache: dict[str, dict[str, Any]] | None = None
+        self._dirty = False
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._cache is not None:
@@ -86,9 +87,18 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        atomic_write(self.path, payload)
+        # Kept until the locked operation ends (Store.table flushes it): several changes
+        # made under one lock cost one write and one fsync, not one each.
         self._cache = data
+        self._dirty = True
+
+    def flush(self) -> None:
+        """Write what the operation changed, atomically and durably."""
+        if self._dirty and self._cache is not None:
+            payload = json.dumps(self._cache, ensure_ascii=False,
+                                 separators=(",", ":")).encode("utf-8")
+            atomic_write(self.path, payload)
+            self._dirty = False
 
     def close(self) -> None:
         pass
@@ -139,6 +149,11 @@ class Store:
                 table = db.table(kind, cache_size=0)
                 table._next_id = None  # TinyDB's per-process id cache
                 yield table
+                # Only an operation that ran to its end is written: one that raised
+                # (a Conflict, a bug) leaves the file as it was.
+                storage = db.storage
+                if isinstance(storage, AtomicJSONStorage):
+                    storage.flush()
             finally:
                 db.close()
 
@@ -232,6 +247,34 @@ class Repository(Generic[R]):
             else:
                 table.insert(data)
         return new
+
+    def swap_many(self, updates: list[tuple[str, Callable[[R | None], R]]],
+                  partition: str | None = None) -> list[R | Conflict]:
+        """Several compare-and-sets in one file under one lock and one write: each
+        update as `swap` does it, its Conflict returned in its place (and nothing of it
+        written) rather than raised, so the others still go through."""
+        out: list[R | Conflict] = []
+        with self.store.table(self.kind, partition, write=True) as table:
+            docs = {doc.get(self.key): doc for doc in table.all()}
+            for key, update in updates:
+                found = docs.get(key)
+                current = self.record.from_dict(dict(found)) if found is not None else None
+                try:
+                    new = update(current)
+                except Conflict as exc:
+                    out.append(exc)
+                    continue
+                data = new.to_dict()
+                if data[self.key] != key:
+                    raise ValueError(f"swap of {key!r} returned a record keyed "
+                                     f"{data[self.key]!r}")
+                if found is not None:
+                    table.update(data, doc_ids=[found.doc_id])
+                    found.update(data)
+                else:
+                    docs[key] = table.get(doc_id=table.insert(data))  # type: ignore[assignment]
+                out.append(new)
+        return out
 
     def delete_if(self, key: str, check: Callable[[R], bool],
                   partition: str | None = None) -> R | None:

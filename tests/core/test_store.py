@@ -249,12 +249,16 @@ def test_storage_write_is_atomic_replace(tmp_path: Path) -> None:
     storage = AtomicJSONStorage(path)
     assert storage.read() is None
     storage.write({"t": {"1": {"a": "é"}}})
+    assert not path.exists()  # kept until the locked operation ends...
+    storage.flush()  # ...then written once
     assert storage.read() == {"t": {"1": {"a": "é"}}}
     # A reader that opened the file before a write still reads the whole old content:
     # the write made a new file and renamed it over, it never changed the old in place.
     with path.open("rb") as reader:
         before = path.stat().st_ino
-        AtomicJSONStorage(path).write({"t": {"1": {"a": "new" * 1000}}})
+        writer = AtomicJSONStorage(path)
+        writer.write({"t": {"1": {"a": "new" * 1000}}})
+        writer.flush()
         assert json.loads(reader.read()) == {"t": {"1": {"a": "é"}}}
     assert path.stat().st_ino != before
     assert AtomicJSONStorage(path).read() == {"t": {"1": {"a": "new" * 1000}}}
