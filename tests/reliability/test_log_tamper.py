@@ -213,3 +213,26 @@ def test_a_damaged_head_is_reported_not_ignored(home: Path, garbage: bytes) -> N
     result = ActionLog(home / "log").verify()
     assert not result.ok and result.file == head
     assert "HEAD is not '<sequence> <hash>'" in result.reason
+
+
+def test_a_chain_broken_across_month_files_is_caught_at_the_new_months_first_line(
+        tmp_path: Path) -> None:
+    """The prev check's second test: the link between two month files, where a removed
+    month or a file from another log would join."""
+    times = iter([datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+                  datetime(2026, 11, 1, 0, 1, tzinfo=UTC),
+                  datetime(2026, 11, 1, 0, 2, tzinfo=UTC)])
+    log = ActionLog(tmp_path / "log", clock=lambda: next(times))
+    for n in range(3):
+        log.append("jbloggs", "Press Officer", "post.sent", details={"n": n})
+    _, november = log.files()
+    assert log.verify().ok
+
+    def relink(lines: list[bytes]) -> list[bytes]:
+        entry = json.loads(lines[0])
+        entry["prev"] = "f" * 64  # sealed again: only the link is wrong
+        lines[0] = dump(seal(entry))
+        return lines
+
+    edit_lines(november, relink)
+    assert_fails_at(ActionLog(tmp_path / "log").verify(), november, 1, "chain broken")
