@@ -121,6 +121,18 @@ def test_people_sensitive_role() -> None:
         assert found and all(f.severity == BLOCK for f in found), text
 
 
+def test_people_sensitive_role_is_found_in_any_case_and_only_as_a_whole_word() -> None:
+    """The case-insensitive match's second test: accented names in every casing, and a
+    nickname inside a longer word is not the person."""
+    welsh = Person(login="sosullivan", name="Siân Ó Súilleabháin", nicknames=["Sî"],
+                   sensitive_role=True)
+    for text in ("Thanks to SIÂN Ó SÚILLEABHÁIN.", "thanks to siân ó súilleabháin",
+                 "Thanks to Siân\nÓ Súilleabháin!"):
+        assert rules(post(f"{text} {LINK}", people=[welsh]))["people.sensitive_role"], text
+    assert "people.sensitive_role" not in rules(post(f"The carvery is open. {LINK}"))
+    assert "people.sensitive_role" in rules(post(f"Ask CARV about it. {LINK}"))
+
+
 def test_people_sensitive_role_matches_outside_text_literally() -> None:
     marked = Person(login="x", name="[bold]Jo[/] \x1b[31mRed", sensitive_role=True)
     p = post(f"Jo says hi. {LINK}", people=[marked])
