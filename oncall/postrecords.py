@@ -1,5 +1,4 @@
-"""Where posts and their deliveries are kept: posts one file per incident, deliveries
-one file per post.
+"""Where posts and their deliveries are kept: one small file per post of each.
 
 Kept apart from the posting engine so that what only reads them (the dashboard's
 update cadence, views) does not load the HTTP stack.
@@ -7,18 +6,20 @@ update cadence, views) does not load the HTTP stack.
 
 from __future__ import annotations
 
-import time
+import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from oncall.model import Delivery, DeliveryState, Incident, PostRecord
+from oncall.model import Delivery, DeliveryState, Incident, PostRecord, Record
 from oncall.owners import is_live
-from oncall.store import Conflict, Repository
+from oncall.store import Conflict, Repository, cached_all
 
 if TYPE_CHECKING:
     from oncall.session import Session
 
+R = TypeVar("R", bound=Record)
 S = DeliveryState
 # In flight: someone's process holds them, or held them when it stopped.
 OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value}
@@ -26,99 +27,132 @@ OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value}
 DECIDE_STATES = {S.UNKNOWN.value}
 
 
-class PostRepository(Repository[PostRecord]):
-    kind = "posts"
-    record = PostRecord
+class _PerPost(Repository[R]):
+    """Records kept one small file per post (`<kind>/<incident>/<post>.json`): a change
+    rewrites only its own post's records, however many posts the incident holds (one
+    file per incident made every write, and a 20-site fan-out, slower with every post).
+    An incident's single file from before is read as well, and split up on its first
+    write. Reading a whole incident re-reads only the files that changed since this
+    process last read them."""
 
-    def _partition(self, obj: PostRecord | None = None) -> str | None:
-        return obj.incident if obj else None
+    def where(self, obj: R) -> str:
+        """The partition `obj` is kept in: "incident/post"."""
+        raise NotImplementedError
 
+    def _order(self, obj: R) -> str:
+        raise NotImplementedError
 
-class DeliveryRepository(Repository[Delivery]):
-    """Deliveries, one small file per post (`deliveries/<incident>/<post>.json`): a state
-    change rewrites only its own post's few records, however many posts the incident
-    holds (one file per incident made a 20-site fan-out into a long incident slower with
-    every post). An incident's file from before is split up on its first write."""
+    def _partition(self, obj: R | None = None) -> str | None:
+        return self.where(obj) if obj is not None else None
 
-    kind = "deliveries"
-    record = Delivery
-
-    @staticmethod
-    def where(delivery: Delivery) -> str:
-        """The partition a delivery is kept in."""
-        return f"{delivery.incident}/{delivery.post}"
-
-    def _partition(self, obj: Delivery | None = None) -> str | None:
-        return self.where(obj) if obj else None
-
-    def all(self, partition: str | None = None) -> list[Delivery]:
-        """Every delivery of an incident (`partition` is its id), or of one post
-        ("incident/post"), oldest post first."""
+    def all(self, partition: str | None = None) -> list[R]:
+        """Every record of an incident (`partition` is its id), oldest post first, or
+        of one post ("incident/post")."""
         if partition is None or "/" in partition:
             return super().all(partition)
-        found: dict[str, Delivery] = {}
-        for part in self.store.partitions(self.kind, partition):
-            for d in super().all(part):
-                found[d.id] = d
+        found: dict[str, R] = {}
+        directory = self.store.path_for(self.kind, partition).with_suffix("")
+        try:
+            # One directory read for names and sizes: the dashboard asks every few
+            # seconds for every open incident, and a long one holds hundreds of posts.
+            entries = [e for e in os.scandir(directory)
+                       if e.name.endswith(".json") and not e.name.startswith(".")]
+        except (FileNotFoundError, NotADirectoryError):
+            entries = []
+        for entry in sorted(entries, key=lambda e: e.name):
+            for obj in cached_all(self, f"{partition}/{entry.name[:-5]}", Path(entry.path)):
+                found[getattr(obj, self.key)] = obj
         if self.store.path_for(self.kind, partition).exists():  # from before the split
-            for d in super().all(partition):
-                found.setdefault(d.id, d)
-        return sorted(found.values(), key=lambda d: d.post)
+            for obj in super().all(partition):
+                found.setdefault(getattr(obj, self.key), obj)
+        return sorted(found.values(), key=self._order)
 
-    def for_post(self, incident: str, post: str) -> list[Delivery]:
-        """The deliveries of one post: one small file read."""
-        self._split_legacy(incident)
-        return super().all(f"{incident}/{post}")
-
-    def put(self, obj: Delivery) -> Delivery:
-        self._split_legacy(obj.incident)
+    def put(self, obj: R) -> R:
+        self._split_legacy(self.where(obj))
         return super().put(obj)
 
-    def put_many(self, objs: list[Delivery]) -> None:
-        by_post: dict[str, list[Delivery]] = {}
-        for d in objs:
-            by_post.setdefault(self.where(d), []).append(d)
-        for group in by_post.values():
-            self._split_legacy(group[0].incident)
+    def put_many(self, objs: list[R]) -> None:
+        by_post: dict[str, list[R]] = {}
+        for obj in objs:
+            by_post.setdefault(self.where(obj), []).append(obj)
+        for part, group in by_post.items():
+            self._split_legacy(part)
             super().put_many(group)
 
-    def swap(self, key: str, update: Callable[[Delivery | None], Delivery],
-             partition: str | None = None) -> Delivery:
-        if partition is not None:
-            self._split_legacy(partition.split("/", 1)[0])
+    def swap(self, key: str, update: Callable[[R | None], R],
+             partition: str | None = None) -> R:
+        self._split_legacy(partition)
         return super().swap(key, update, partition)
 
-    def swap_many(self, updates: list[tuple[str, Callable[[Delivery | None], Delivery]]],
-                  partition: str | None = None) -> list[Delivery | Conflict]:
-        if partition is not None:
-            self._split_legacy(partition.split("/", 1)[0])
+    def swap_many(self, updates: list[tuple[str, Callable[[R | None], R]]],
+                  partition: str | None = None) -> list[R | Conflict]:
+        self._split_legacy(partition)
         return super().swap_many(updates, partition)
 
-    def change(self, key: str, mutate: Callable[[Delivery], None],
-               partition: str | None = None) -> Delivery:
-        if partition is not None:
-            self._split_legacy(partition.split("/", 1)[0])
+    def change(self, key: str, mutate: Callable[[R], None],
+               partition: str | None = None) -> R:
+        self._split_legacy(partition)
         return super().change(key, mutate, partition)
 
-    def _split_legacy(self, incident: str) -> None:
-        """Move an incident's one-file deliveries into one file per post, under the old
+    def _split_legacy(self, partition: str | None) -> None:
+        """Move an incident's one-file records into one file per post, under the old
         file's lock, so no write lands in a file that is about to go."""
+        if partition is None:
+            return
+        incident = partition.split("/", 1)[0]
         legacy = self.store.path_for(self.kind, incident)
         if not legacy.exists():
             return
         with self.store.table(self.kind, incident, write=True) as table:
-            held = [Delivery.from_dict(dict(doc)) for doc in table.all()]
+            held = [self.record.from_dict(dict(doc)) for doc in table.all()]
             if not held:
                 return
-            by_post: dict[str, list[Delivery]] = {}
-            for d in held:
-                by_post.setdefault(self.where(d), []).append(d)
+            by_post: dict[str, list[R]] = {}
+            for obj in held:
+                by_post.setdefault(self.where(obj), []).append(obj)
             for part, group in by_post.items():
                 with self.store.table(self.kind, part, write=True) as post_table:
                     have = {doc.get(self.key) for doc in post_table.all()}
-                    post_table.insert_multiple([d.to_dict() for d in group if d.id not in have])
+                    post_table.insert_multiple([o.to_dict() for o in group
+                                                if getattr(o, self.key) not in have])
             table.truncate()
         legacy.unlink(missing_ok=True)
+
+
+class PostRepository(_PerPost[PostRecord]):
+    kind = "posts"
+    record = PostRecord
+
+    def where(self, obj: PostRecord) -> str:
+        return f"{obj.incident}/{obj.id}"
+
+    def _order(self, obj: PostRecord) -> tuple[datetime, str]:  # type: ignore[override]
+        return obj.created_at, obj.id
+
+    def get(self, key: str, partition: str | None = None) -> PostRecord | None:
+        """The post `key` of the incident `partition`."""
+        if partition is None or "/" in partition:
+            return super().get(key, partition)
+        found = super().get(key, f"{partition}/{key}")
+        if found is None and self.store.path_for(self.kind, partition).exists():
+            found = super().get(key, partition)  # an incident's file from before
+        return found
+
+
+class DeliveryRepository(_PerPost[Delivery]):
+    kind = "deliveries"
+    record = Delivery
+
+    def where(self, obj: Delivery) -> str:
+        return f"{obj.incident}/{obj.post}"
+
+    def _order(self, obj: Delivery) -> str:
+        return obj.post
+
+    def for_post(self, incident: str, post: str) -> list[Delivery]:
+        """The deliveries of one post: one small file read."""
+        self._split_legacy(incident)
+        return Repository.all(self, f"{incident}/{post}")
 
 
 def unresolved(session: Session, incidents: list[Incident] | None = None) -> list[Delivery]:
@@ -134,36 +168,10 @@ def unresolved(session: Session, incidents: list[Incident] | None = None) -> lis
     return out
 
 
-# path -> (identity, size and change time when read; its deliveries not yet final)
-_PENDING: dict[Path, tuple[tuple[int, int, int, int], list[Delivery]]] = {}
-
-
 def _pending(repo: DeliveryRepository, incident: str) -> list[Delivery]:
-    """An incident's deliveries that are not final (sent, failed, retracted...), reading
-    only the post files that changed since this process last looked: the dashboard asks
-    every few seconds, and a long incident holds hundreds of posts whose sends are long
-    over. The deliveries returned are read-only views, never written back."""
-    out: list[Delivery] = []
-    store = repo.store
-    parts = store.partitions(repo.kind, incident)
-    legacy = store.path_for(repo.kind, incident)
-    for part in [*parts, *([incident] if legacy.exists() else [])]:
-        path = store.path_for(repo.kind, part)
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            continue
-        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-        cached = _PENDING.get(path)
-        # A file changed in the last two seconds may change again within the clock's
-        # granularity, size and inode unchanged: read it ("racy" entries, as git has).
-        recent = time.time_ns() - info.st_mtime_ns < 2_000_000_000
-        if cached is None or cached[0] != key or recent:
-            held = [d for d in Repository.all(repo, part)
-                    if d.state in OPEN_STATES or d.state in DECIDE_STATES]
-            cached = _PENDING[path] = (key, held)
-        out.extend(cached[1])
-    return out
+    """An incident's deliveries that are not final (sent, failed, retracted...)."""
+    return [d for d in repo.all(incident)
+            if d.state in OPEN_STATES or d.state in DECIDE_STATES]
 
 
 __all__ = ["DECIDE_STATES", "OPEN_STATES", "DeliveryRepository", "PostRepository", "unresolved"]

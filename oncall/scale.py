@@ -85,9 +85,11 @@ def build_year(home: Path, size: YearSize = YearSize(), now: datetime | None = N
 
 
 def _incidents(size: YearSize, start: datetime, rng: random.Random) -> list[Incident]:
+    big_opened = start + timedelta(days=360)
     out = [Incident(id=BIG, title="Long-running search, Brackenford", kind="missing",
-                    opened_at=start + timedelta(days=360), opened_by="sokafor",
-                    cadence=["FREQ=HOURLY;INTERVAL=1"], cadence_label="every hour")]
+                    opened_at=big_opened, opened_by="sokafor",
+                    cadence=[f"DTSTART:{big_opened:%Y%m%dT%H%M%SZ}\nRRULE:FREQ=HOURLY"],
+                    cadence_label="every hour")]
     for n in range(1, size.incidents):
         opened = start + timedelta(minutes=rng.randrange(365 * 24 * 60 - 24 * 60))
         out.append(Incident(
@@ -95,7 +97,8 @@ def _incidents(size: YearSize, start: datetime, rng: random.Random) -> list[Inci
             kind=rng.choice(("missing", "rtc", "fire", "event")), opened_at=opened,
             opened_by=rng.choice(OFFICERS)[0], status="closed",
             closed_at=opened + timedelta(hours=rng.randrange(2, 48)), closed_by="sokafor",
-            cadence=["FREQ=MINUTELY;INTERVAL=30"], cadence_label="every 30 minutes"))
+            cadence=[f"DTSTART:{opened:%Y%m%dT%H%M%SZ}\nRRULE:FREQ=MINUTELY;INTERVAL=30"],
+            cadence_label="every 30 minutes"))
     return out
 
 

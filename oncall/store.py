@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -297,6 +299,32 @@ class Repository(Generic[R]):
             return bool(table.remove(lambda doc: doc.get(self.key) == key))
 
 
+# path -> (its identity, size and change time when read; what was read)
+_READ: dict[Path | str, tuple[tuple[int, int, int, int], list[Any]]] = {}
+
+
+def cached_all(repo: Repository[R], part: str | None = None,
+               path: Path | None = None) -> list[R]:
+    """The records of one record file, re-read only when the file changed since this
+    process last read it (the dashboard reads the incidents, and every post of every
+    open incident, every few seconds; a long incident holds hundreds of posts).
+
+    A file changed in the last two seconds may change again within the clock's
+    granularity, size and inode unchanged: it is always read ("racy" entries, as git
+    has). The records returned are shared: callers replace them, never change them."""
+    path = path or repo.store.path_for(repo.kind, part)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return []
+    key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    cached = _READ.get(path)
+    recent = time.time_ns() - info.st_mtime_ns < 2_000_000_000
+    if cached is None or cached[0] != key or recent:
+        cached = _READ[path] = (key, Repository.all(repo, part))
+    return cached[1]
+
+
 class SiteRepository(Repository[Site]):
     kind = "sites"
     record = Site
@@ -307,6 +335,7 @@ class IncidentRepository(Repository[Incident]):
     record = Incident
 
     def open_incidents(self) -> list[Incident]:
-        """Incidents not yet closed, the most recently opened first."""
-        items = [i for i in self.all() if i.is_open]
+        """Incidents not yet closed, the most recently opened first (the file re-read
+        only when it changed: the dashboard asks every few seconds)."""
+        items = [i for i in cached_all(self) if i.is_open]
         return sorted(items, key=lambda i: i.opened_at, reverse=True)

@@ -79,3 +79,30 @@ def test_the_outbox_scan_reads_only_post_files_that_changed(
               if d else d, "INC-1/P9")
     assert postrecords.unresolved(demo_session, [incident]) == []
     assert reads == ["INC-1/P9"]
+
+
+def test_posts_are_kept_a_file_each_and_an_old_incident_file_is_read_then_split(
+        tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from oncall.model import PostRecord
+    from oncall.postrecords import PostRepository
+
+    start = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
+
+    def post(n: int) -> PostRecord:
+        return PostRecord(id=f"P{n}", incident="INC-1", author="sokafor",
+                          created_at=start + timedelta(minutes=n), body=f"Update {n}")
+
+    old = tmp_path / "posts" / "INC-1.json"
+    old.parent.mkdir(parents=True)
+    old.write_text(json.dumps({"posts": {"1": post(2).to_dict(), "2": post(0).to_dict()}}))
+    repo = PostRepository(Store(tmp_path))
+    assert [p.id for p in repo.all("INC-1")] == ["P0", "P2"]  # oldest first
+    assert repo.get("P2", "INC-1") == post(2)
+    repo.put(post(1))  # the first write splits the old file
+    assert not old.exists()
+    assert sorted(p.name for p in (tmp_path / "posts" / "INC-1").glob("*.json")) == [
+        "P0.json", "P1.json", "P2.json"]
+    assert [p.id for p in repo.all("INC-1")] == ["P0", "P1", "P2"]
+    assert repo.get("P0", "INC-1") == post(0) and repo.get("P9", "INC-1") is None
