@@ -18,7 +18,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,8 @@ from oncall.textsafe import printable
 from oncall.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from oncall.actionlog import ActionLog
+    from oncall.logverify import VerifyResult
     from oncall.session import Session
 
 TAG = "oncall-anchor "
@@ -70,7 +72,9 @@ def log_id(log_dir: Path) -> str:
     An anchor applies to a log when either its home path or its first entry matches:
     a home copied or mounted elsewhere keeps its first entry, and a log replaced in
     place keeps its path."""
-    for path in sorted(Path(log_dir).glob("*.jsonl")):
+    from oncall.actionlog import ActionLog
+
+    for path in ActionLog(log_dir).files():
         try:
             with open_regular(path) as fh:
                 first = fh.readline(1 << 20)
@@ -138,6 +142,22 @@ def anchor_quietly(session: Session, now: datetime | None = None) -> str:
     except (OSError, ValueError):
         pass  # the log itself cannot be written: the reason still reaches the officer
     return reason
+
+
+def verify_with_anchors(log: ActionLog, pins: Mapping[str, Sequence[str]],
+                        sources: Iterable[str], home: Path, *,
+                        resume: bool = True) -> VerifyResult:
+    """Verify `log` as the console and `oncall log verify` do: against `pins`, the
+    anchors read from `sources`, and this account's checkpoint (`resume=False` walks
+    every entry again). Anchors that could not be read or were set aside are the
+    result's first notes."""
+    from oncall.logverify import default_checkpoints
+
+    reading = read_anchors(sources, home)
+    result = log.verify(pins, reading.anchors, checkpoints=default_checkpoints(),
+                        resume=resume)
+    result.notes[:0] = reading.problems
+    return result
 
 
 def publish(line: str, command: tuple[str, ...], home: Path) -> str:

@@ -15,7 +15,7 @@ from oncall.textsafe import printable
 def cmd_log_verify(args: argparse.Namespace) -> int:
     """Walk the action log: chain, signatures, month files, HEAD and anchors."""
     from oncall.actionlog import ActionLog
-    from oncall.anchors import read_anchors
+    from oncall.anchors import verify_with_anchors
     from oncall.config import Paths, load_settings
     from oncall.staff import load_directory
     from oncall.tomlfile import TomlError
@@ -27,19 +27,14 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
     try:
         if not args.anchors:
             sources = list(load_settings(paths.config).log.anchor_read)
-        directory = load_directory(paths.people)
-        pins = {p.login: list(p.signing_keys) for p in directory.people.values()
-                if p.signing_keys}
+        pins = load_directory(paths.people).pins()
     except TomlError as exc:
         problems.append(f"pinned keys and anchor settings not read: {exc.problems[0]}")
-    reading = read_anchors(sources, paths.home)
-    from oncall.logverify import default_checkpoints
-
-    result = ActionLog(paths.log).verify(pins, reading.anchors,
-                                         checkpoints=default_checkpoints(), resume=not args.full)
-    result.notes[:0] = [*problems, *reading.problems]
+    result = verify_with_anchors(ActionLog(paths.log), pins, sources, paths.home,
+                                 resume=not args.full)
+    result.notes[:0] = problems
     text = str(result) if result.ok else "\n".join([result.headline(), *(
-        f"  note: {n}" for n in (*problems, *reading.problems))])
+        f"  note: {n}" for n in result.notes)])
     print(printable(text), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 
@@ -84,9 +79,9 @@ def cmd_log_keys(args: argparse.Namespace) -> int:
     from oncall.staff import load_directory
 
     paths = Paths(_home(args))
-    people = load_directory(paths.people).people
-    result = ActionLog(paths.log).verify({p.login: list(p.signing_keys)
-                                          for p in people.values() if p.signing_keys})
+    directory = load_directory(paths.people)
+    people = directory.people
+    result = ActionLog(paths.log).verify(directory.pins())
     if not result.ok:
         print(printable(result.headline()), file=sys.stderr)
     for login, keys in sorted(result.keys.items()):

@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
+from oncall.actionlog import ActionLog
 from oncall.fsio import (
     SHARED_FILE_MODE,
     atomic_write,
@@ -75,7 +76,7 @@ class LogIndex:
         """Index what was appended since the last update."""
         make_dirs(self.dir)
         with file_lock(self.dir / ".lock"):
-            files = sorted(p for p in self.log_dir.glob("*.jsonl") if not p.name.startswith("."))
+            files = ActionLog(self.log_dir).files()
             name, offset = before = self._pos()
             names = [p.name for p in files]
             if name and (name not in names or (self.log_dir / name).stat().st_size < offset):

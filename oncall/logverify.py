@@ -31,10 +31,9 @@ _HASHED = ("seq", "at", "actor", "role", "action", "incident", "subject", "detai
 def default_checkpoints() -> Path:
     """Where this account keeps its verification checkpoints: its own state directory,
     never the shared home (a colleague could forge a checkpoint there)."""
-    import os
+    from platformdirs import user_state_dir
 
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "oncall" / "verified"
+    return Path(user_state_dir("oncall", appauthor=False)) / "verified"
 
 
 class AnchorLike(Protocol):

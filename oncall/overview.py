@@ -30,7 +30,6 @@ class Overview:
     site_count: int
     sites_by_tier: dict[str, int]
     log_tail: list[LogEntry]
-    log_check: VerifyResult | None = None
     problems: list[str] = field(default_factory=list)
     # incident id -> (steps done, steps in the playbook, steps overdue)
     progress: dict[str, tuple[int, int, int]] = field(default_factory=dict)
@@ -42,19 +41,15 @@ class Overview:
 def check_log(session: Session) -> VerifyResult:
     """Verify the log as the console does: pinned keys, the anchors it can read, and
     this account's checkpoint (so only what is new since its last check is walked)."""
-    from oncall.anchors import read_anchors
-    from oncall.logverify import default_checkpoints
+    from oncall.anchors import verify_with_anchors
 
-    reading = read_anchors(session.settings.log.anchor_read, session.paths.home)
-    check = session.log.verify(session.pins(), reading.anchors,
-                               checkpoints=default_checkpoints())
-    check.notes[:0] = reading.problems
-    return check
+    return verify_with_anchors(session.log, session.directory.pins(),
+                               session.settings.log.anchor_read, session.paths.home)
 
 
-def build_overview(session: Session, *, tail: int | None = None, verify: bool = False,
+def build_overview(session: Session, *, tail: int | None = None,
                    now: datetime | None = None, library: Library | None = None) -> Overview:
-    """Read incidents, sites and the log tail; verify the log's chain if asked.
+    """Read incidents, sites and the log tail (the log's check is `check_log`, apart).
 
     Problems reading any part are collected, not raised, so the dashboard always opens.
     """
@@ -71,11 +66,8 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
     except StoreError as exc:
         problems.append(str(exc))
     entries: list[LogEntry] = []
-    check = None
     try:
         entries = session.log.tail(tail or session.settings.ui.log_tail)
-        if verify:
-            check = check_log(session)
     except (LogCorrupt, ValueError, OSError) as exc:
         problems.append(f"action log: {exc}")
     from oncall.incidents import Incidents
@@ -101,7 +93,7 @@ def build_overview(session: Session, *, tail: int | None = None, verify: bool = 
     from oncall.postrecords import unresolved
 
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    check, problems, progress, len(unresolved(session, incidents)), updates)
+                    problems, progress, len(unresolved(session, incidents)), updates)
 
 
 def urgency(incident: Incident, update: UpdateState | None,

@@ -39,14 +39,12 @@ class Session:
     def record(self, action: str, *, incident: str | None = None, subject: str | None = None,
                details: dict[str, Any] | None = None) -> LogEntry:
         """Write an action by the current user to the action log."""
-        if self.acting_for:
-            details = {**(details or {}), "unix_login": self.acting_for}
-        return self.log.append(self.user.login, self.user.role_label, action,
-                               incident=incident, subject=subject, details=details)
+        return self.record_many([Pending("", "", action, incident, subject, details or {})])[0]
 
     def record_many(self, items: Sequence[Pending]) -> list[LogEntry]:
         """Write several actions by the current user in one append (see
-        ActionLog.append_many); each item's actor and role are this officer's."""
+        ActionLog.append_many); each item's actor and role are this officer's, whatever
+        the item says, and a demo or test session adds the Unix login behind it."""
         unix = {"unix_login": self.acting_for} if self.acting_for else {}
         return self.log.append_many([
             Pending(self.user.login, self.user.role_label, i.action, i.incident, i.subject,
@@ -56,11 +54,6 @@ class Session:
         """This officer's signed log with another clock (the demo's back-dated history)."""
         return ActionLog(self.paths.log, clock, key_dir=self.settings.key_dir(self.paths.home),
                          author=self.user.login)
-
-    def pins(self) -> dict[str, list[str]]:
-        """The signing keys pinned in the staff directory, login -> public keys."""
-        return {p.login: list(p.signing_keys) for p in self.directory.people.values()
-                if p.signing_keys}
 
 
 class IdentityRefused(Exception):

@@ -41,8 +41,9 @@ class SigningKeyError(OSError):
 
 def default_key_dir() -> Path:
     """Where this Unix account keeps its signing keys unless `[log] key_dir` says."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "oncall" / "keys"
+    from platformdirs import user_data_dir  # as config.default_home finds its data dir
+
+    return Path(user_data_dir("oncall", appauthor=False)) / "keys"
 
 
 def public_text(key: Ed25519PublicKey) -> str:

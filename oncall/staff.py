@@ -60,6 +60,10 @@ class Directory:
     rota: list[Shift] = field(default_factory=list)
     absences: list[Absence] = field(default_factory=list)
 
+    def pins(self) -> dict[str, list[str]]:
+        """The signing keys pinned here, login -> public keys (see oncall.signing)."""
+        return {p.login: list(p.signing_keys) for p in self.people.values() if p.signing_keys}
+
     def person(self, login: str) -> Person:
         """The person with `login`; UnknownUser if none."""
         try:

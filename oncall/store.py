@@ -124,16 +124,12 @@ class Store:
         # "incident/post": a kind split twice, one small file per post
         return self.root.joinpath(*parts[:-1]) / f"{parts[-1]}.json"
 
-    def partitions(self, kind: str, within: str | None = None) -> list[str]:
-        """The partitions that exist for a split kind (within one first-level partition,
-        as "within/name"), sorted."""
-        directory = self.root / kind if within is None else self.path_for(kind, within)
-        if within is not None:
-            directory = directory.with_suffix("")
+    def partitions(self, kind: str) -> list[str]:
+        """The partitions that exist for a split kind, sorted."""
+        directory = self.root / kind
         if not directory.is_dir():
             return []
-        names = sorted(p.stem for p in directory.glob("*.json") if not p.name.startswith("."))
-        return names if within is None else [f"{within}/{n}" for n in names]
+        return sorted(p.stem for p in directory.glob("*.json") if not p.name.startswith("."))
 
     @contextlib.contextmanager
     def table(self, kind: str, partition: str | None = None, *,

@@ -241,7 +241,7 @@ class DiskFull:
         import oncall.store as store
 
         real_write: Callable[..., None] = store.atomic_write
-        real_append = ActionLog.append
+        real_append = ActionLog.append_many
 
         def write(*args: object, **kwargs: object) -> None:
             self._tick()
@@ -252,7 +252,7 @@ class DiskFull:
             return real_append(log, *args, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(store, "atomic_write", write)
-        monkeypatch.setattr(ActionLog, "append", append)
+        monkeypatch.setattr(ActionLog, "append_many", append)  # every log write goes here
 
     def _tick(self) -> None:
         self.count += 1

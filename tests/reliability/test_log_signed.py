@@ -40,7 +40,7 @@ def home(tmp_path: Path) -> Path:
 def verify(home: Path, anchors: bool = True):  # -> VerifyResult
     session = open_session(home, "sokafor")
     found = read_anchors(session.settings.log.anchor_read, home).anchors if anchors else []
-    return session.log.verify(session.pins(), found)
+    return session.log.verify(session.directory.pins(), found)
 
 
 def the_file(home: Path) -> Path:
@@ -304,7 +304,7 @@ def test_log_keys_prints_lines_to_pin(home: Path, capsys: pytest.CaptureFixture[
 def checkpointed(home: Path, tmp_path: Path):  # -> VerifyResult
     session = open_session(home, "sokafor")
     found = read_anchors(session.settings.log.anchor_read, home).anchors
-    return session.log.verify(session.pins(), found, checkpoints=tmp_path / "checkpoints")
+    return session.log.verify(session.directory.pins(), found, checkpoints=tmp_path / "checkpoints")
 
 
 def test_a_second_walk_resumes_after_the_first_and_checks_only_what_is_new(

@@ -204,8 +204,6 @@ class DashboardScreen(Screen[None]):
         self.query_one(LogTail).show(ov.log_tail, ov.now, names)
         self._store_problems = ov.problems
         self._show_problems()
-        if ov.log_check is not None:
-            self.app.log_check = ov.log_check
         self._show_status(ov)
 
     def show_library(self, library: Library) -> None:
