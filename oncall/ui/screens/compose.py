@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
+from textual.worker import get_current_worker
 
 from oncall.incidents import DraftSent
 from oncall.model import (
@@ -43,6 +44,7 @@ from oncall.ui.dialogs.attach import AttachDialog
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.framehold import FrameHold
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.screens.sitepicking import SitePicking
 from oncall.ui.widgets.findings import FindingsList
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
 
 S = DeliveryState
 DRAFT_SAVE_DELAY = 1.0
+# Longest the screen waits for the checks before drawing what was typed (see FrameHold).
+CHECKS_FRAME_HOLD = 0.025
 
 
 class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
@@ -116,6 +120,7 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
         self.attachments: list[dict[str, object]] = list(
             post.attachments if post else self.draft.attachments)
         self._save_timer: Timer | None = None
+        self._frame: FrameHold | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,6 +145,9 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
             self.sub_title += f" · post of {fmt_time(self.post.created_at)}"
         self.sender = self.app.send_path(on_change=self._delivery_changed)
         self.poster = self.sender.poster
+        # The counts and the findings of one keystroke go out in one frame; a check
+        # slower than this (a huge paste) no longer holds back what was typed.
+        self._frame = FrameHold(self.app, CHECKS_FRAME_HOLD)
         self._show_media()
         self.load_sites()
 
@@ -184,6 +192,8 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
         for site in self.sites:
             picker.replace_option_prompt(site.id, self._label(site))
         body, short = self._texts()
+        if self._frame is not None:
+            self._frame.hold()
         self.run_checks(body, short, self._chosen())
 
     def _outgoing(self, body: str, short: str, sites: list[Site]) -> Outgoing:
@@ -199,9 +209,16 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
         try:
             judged = self.sender.judge(self._outgoing(body, short, sites))
         except SendRefused as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error")
+            self.app.call_from_thread(self._check_refused, exc.message)
             return
+        if get_current_worker().is_cancelled:
+            return  # newer text is being checked: these findings are already out of date
         self.app.call_from_thread(self._checked, judged.findings)
+
+    def _check_refused(self, message: str) -> None:
+        if self._frame is not None:
+            self._frame.release()
+        self.notify(message, severity="error")
 
     @property
     def template(self) -> Template | None:
@@ -212,6 +229,12 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
         self.findings = findings
         self.query_one(FindingsList).show(findings, overridden=self._current(self.overrides),
                                           acknowledged=self._current(self.acks))
+        if self._frame is not None:
+            self._frame.release()
+
+    def on_unmount(self) -> None:
+        if self._frame is not None:
+            self._frame.release()
 
     # --- PolicyMarks hooks ---------------------------------------------------------------
 
