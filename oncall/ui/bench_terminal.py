@@ -130,23 +130,27 @@ def bench_startups(runs: int = 3) -> dict[str, tuple[Startup, ...]]:
     # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start.
     compileall.compile_dir(str(Path(__file__).parents[1]), quiet=2)
     command = [sys.executable, "-m", "oncall"]
-    results: dict[str, tuple[Startup, ...]] = {}
     bare = [sys.executable, "-c", BARE_TEXTUAL]
-    time_to_screen(bare, _environment(None))
-    results["bare Textual app + footer"] = tuple(time_to_screen(bare, _environment(None))
-                                                 for _ in range(runs))
+    samples: dict[str, list[Startup]] = {
+        "bare Textual app + footer": [], "oncall (existing home)": [], "oncall demo": []}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         build_demo(home)
         env = _environment(home)
         env["ONCALL_USER"] = DEMO_USER  # the demo's config lets a login be named
-        time_to_screen(command, env)  # once to warm the disk cache and byte-code
-        results["oncall (existing home)"] = tuple(time_to_screen(command, env)
-                                                  for _ in range(runs))
         demo_env = _environment(None)
         demo_env["ONCALL_HOME"] = str(Path(tmp) / "unused")
-        results["oncall demo"] = tuple(time_to_screen([*command, "demo"], demo_env)
-                                       for _ in range(runs))
+        cases = {"bare Textual app + footer": (bare, _environment(None)),
+                 "oncall (existing home)": (command, env),
+                 "oncall demo": ([*command, "demo"], demo_env)}
+        for argv, environment in cases.values():  # once each to warm the disk cache
+            time_to_screen(argv, environment)
+        # Taken in turn, so a change in the machine's load falls on every case alike and
+        # the ratios to the bare app hold even when the absolute times drift.
+        for _ in range(runs):
+            for name, (argv, environment) in cases.items():
+                samples[name].append(time_to_screen(argv, environment))
+    results = {name: tuple(runs_) for name, runs_ in samples.items()}
     return results
 
 
