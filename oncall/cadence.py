@@ -38,6 +38,7 @@ __all__ = [
     "Cadence",
     "Phase",
     "PhaseSpec",
+    "UpdateSlots",
     "format_duration",
     "load_rruleset",
     "parse_duration",
@@ -302,6 +303,49 @@ _FREQS = {"MINUTELY": MINUTELY, "HOURLY": HOURLY, "DAILY": DAILY}
 def _read_own_rule(text: str) -> rrule | None:
     """The rule if `text` is exactly as `to_rrule_strings` writes it; else None (rrulestr
     then reads it, with its full grammar)."""
+    steps = _own_steps(text)
+    if steps is None:
+        return None
+    return rrule(steps.freq, interval=steps.interval, dtstart=steps.start,  # type: ignore[arg-type]
+                 until=steps.until)
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """A rule as `to_rrule_strings` writes it: start, start + step, ... up to until."""
+
+    start: datetime
+    freq: int
+    interval: int
+    until: datetime | None
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(minutes=self.interval * {MINUTELY: 1, HOURLY: 60, DAILY: 1440}[
+            self.freq])
+
+    def last(self) -> datetime | None:
+        """The rule's last time, None if it runs for ever."""
+        if self.until is None:
+            return None
+        return self.start + ((self.until - self.start) // self.step) * self.step
+
+    def first_from(self, t: datetime) -> datetime | None:
+        """The first time at or after `t`."""
+        k = 0 if t <= self.start else -(-(t - self.start) // self.step)
+        slot = self.start + k * self.step
+        return None if self.until is not None and slot > self.until else slot
+
+    def last_to(self, t: datetime) -> datetime | None:
+        """The last time at or before `t`."""
+        if t < self.start:
+            return None
+        slot = self.start + ((t - self.start) // self.step) * self.step
+        last = self.last()
+        return min(slot, last) if last is not None else slot
+
+
+def _own_steps(text: str) -> _Steps | None:
     m = _OWN_RULE.fullmatch(text)
     if m is None:
         return None
@@ -310,5 +354,69 @@ def _read_own_rule(text: str) -> rrule | None:
         return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
 
     until = stamp(m.group(4)) if m.group(4) else None
-    return rrule(_FREQS[m.group(2)], interval=int(m.group(3) or 1),  # type: ignore[arg-type]
-                 dtstart=stamp(m.group(1)), until=until)
+    return _Steps(stamp(m.group(1)), _FREQS[m.group(2)], int(m.group(3) or 1), until)
+
+
+class UpdateSlots:
+    """An incident's update times, asked about near a moment in time.
+
+    The rules `to_rrule_strings` writes are fixed steps from the opening, so the slot
+    after now is found by arithmetic, not by walking dateutil's rule from the opening:
+    the cost stays the same in a year-long incident as in a new one (the incident
+    screen asks every second). Any other rule text is left to dateutil."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._steps: list[_Steps] = []
+        others: list[str] = []
+        for text in texts:
+            steps = _own_steps(text)
+            if steps is None:
+                others.append(text)
+            else:
+                self._steps.append(steps)
+        self._others = load_rruleset(others) if others else None
+
+    def after(self, t: datetime, inc: bool = True) -> datetime | None:
+        """The first slot after `t` (at `t` too when `inc`)."""
+        found = [s for s in (self._step_after(r, t, inc) for r in self._steps) if s]
+        if self._others is not None:
+            other = self._others.after(t, inc=inc)
+            if other is not None:
+                found.append(other)
+        return min(found, default=None)
+
+    def before(self, t: datetime, inc: bool = True) -> datetime | None:
+        """The last slot before `t` (at `t` too when `inc`)."""
+        found = [s for s in (self._step_before(r, t, inc) for r in self._steps) if s]
+        if self._others is not None:
+            other = self._others.before(t, inc=inc)
+            if other is not None:
+                found.append(other)
+        return max(found, default=None)
+
+    def between(self, start: datetime, end: datetime) -> list[datetime]:
+        """Every slot from `start` to `end`, both included, in order, each once."""
+        found: set[datetime] = set()
+        for steps in self._steps:
+            slot = steps.first_from(start)
+            while slot is not None and slot <= end and (steps.until is None
+                                                         or slot <= steps.until):
+                found.add(slot)
+                slot += steps.step
+        if self._others is not None:
+            found.update(self._others.between(start, end, inc=True))
+        return sorted(found)
+
+    @staticmethod
+    def _step_after(steps: _Steps, t: datetime, inc: bool) -> datetime | None:
+        slot = steps.first_from(t)
+        if slot is not None and slot == t and not inc:
+            slot = steps.first_from(t + steps.step)
+        return slot
+
+    @staticmethod
+    def _step_before(steps: _Steps, t: datetime, inc: bool) -> datetime | None:
+        slot = steps.last_to(t)
+        if slot is not None and slot == t and not inc:
+            slot = steps.last_to(t - steps.step)
+        return slot

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from oncall.cadence import Cadence, load_rruleset, parse_duration
+from oncall.cadence import Cadence, UpdateSlots, parse_duration
 from oncall.model import Draft, Incident, IncidentStatus, LogEntry, Playbook, Step, StepTick
 from oncall.session import Session
 from oncall.store import Conflict, Repository
@@ -319,7 +319,7 @@ def next_update(incident: Incident, now: datetime | None = None) -> datetime | N
     """When the next scheduled update is due, per the cadence fixed at opening."""
     if not incident.cadence or not incident.is_open:
         return None
-    return load_rruleset(incident.cadence).after(now or utcnow(), inc=True)
+    return UpdateSlots(incident.cadence).after(now or utcnow(), inc=True)
 
 
 def last_update_overdue(incident: Incident, last_post: datetime | None,
@@ -329,7 +329,7 @@ def last_update_overdue(incident: Incident, last_post: datetime | None,
         return False
     now = now or utcnow()
     since = last_post or incident.opened_at
-    slot = load_rruleset(incident.cadence).after(since, inc=False)
+    slot = UpdateSlots(incident.cadence).after(since, inc=False)
     return slot is not None and slot <= now
 
 

@@ -7,10 +7,10 @@ update cadence, views) does not load the HTTP stack.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from oncall.model import Delivery, DeliveryState, Incident, PostRecord, Record
 from oncall.owners import is_live
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from oncall.session import Session
 
 R = TypeVar("R", bound=Record)
+# An incident's directory of per-post files -> (its identity and mtime; its records).
+_LISTED: dict[str, tuple[tuple[int, int, int], list[Any]]] = {}
 S = DeliveryState
 # In flight: someone's process holds them, or held them when it stopped.
 OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value}
@@ -50,8 +52,28 @@ class _PerPost(Repository[R]):
         of one post ("incident/post")."""
         if partition is None or "/" in partition:
             return super().all(partition)
-        found: dict[str, R] = {}
-        directory = self.store.path_for(self.kind, partition).with_suffix("")
+        found = {getattr(obj, self.key): obj for obj in self._per_post(partition)}
+        if self.store.path_for(self.kind, partition).exists():  # from before the split
+            for obj in super().all(partition):
+                found.setdefault(getattr(obj, self.key), obj)
+        return sorted(found.values(), key=self._order)
+
+    def _per_post(self, partition: str) -> list[R]:
+        """The records in an incident's directory of per-post files. The listing is
+        kept while the directory itself is unchanged: every write to it is a rename
+        (atomic_write), which changes the directory's mtime, so an idle dashboard makes
+        one stat per open incident, not one per post. A directory changed in the last
+        two seconds is always listed again (see cached_all)."""
+        directory = str(self.store.path_for(self.kind, partition).with_suffix(""))
+        try:
+            info = os.stat(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        key = (info.st_dev, info.st_ino, info.st_mtime_ns)
+        kept = _LISTED.get(directory)
+        if kept is not None and kept[0] == key \
+                and time.time_ns() - info.st_mtime_ns >= 2_000_000_000:
+            return kept[1]
         try:
             # One directory read for names and sizes: the dashboard asks every few
             # seconds for every open incident, and a long one holds hundreds of posts.
@@ -59,13 +81,11 @@ class _PerPost(Repository[R]):
                        if e.name.endswith(".json") and not e.name.startswith(".")]
         except (FileNotFoundError, NotADirectoryError):
             entries = []
+        records: list[R] = []
         for entry in sorted(entries, key=lambda e: e.name):
-            for obj in cached_all(self, f"{partition}/{entry.name[:-5]}", Path(entry.path)):
-                found[getattr(obj, self.key)] = obj
-        if self.store.path_for(self.kind, partition).exists():  # from before the split
-            for obj in super().all(partition):
-                found.setdefault(getattr(obj, self.key), obj)
-        return sorted(found.values(), key=self._order)
+            records.extend(cached_all(self, f"{partition}/{entry.name[:-5]}", entry.path))
+        _LISTED[directory] = (key, records)
+        return records
 
     def put(self, obj: R) -> R:
         self._split_legacy(self.where(obj))

@@ -300,14 +300,16 @@ _READ: dict[Path | str, tuple[tuple[int, int, int, int], list[Any]]] = {}
 
 
 def cached_all(repo: Repository[R], part: str | None = None,
-               path: Path | None = None) -> list[R]:
+               path: Path | str | None = None) -> list[R]:
     """The records of one record file, re-read only when the file changed since this
     process last read it (the dashboard reads the incidents, and every post of every
     open incident, every few seconds; a long incident holds hundreds of posts).
 
     A file changed in the last two seconds may change again within the clock's
     granularity, size and inode unchanged: it is always read ("racy" entries, as git
-    has). The records returned are shared: callers replace them, never change them."""
+    has). The records returned are shared: callers replace them, never change them.
+    A caller that lists a directory passes each file's path as the string it got (one
+    Path object per file cost more than the stat) and always in that form."""
     path = path or repo.store.path_for(repo.kind, part)
     try:
         info = os.stat(path)

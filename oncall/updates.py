@@ -10,10 +10,11 @@ process sees it first (a compare-and-set on the incident's record of missed slot
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from oncall.cadence import load_rruleset
+from oncall.cadence import UpdateSlots
 from oncall.model import Incident, Record
 from oncall.postrecords import PostRepository
 from oncall.session import Session
@@ -38,22 +39,30 @@ class UpdateState:
 
 def update_state(incident: Incident, posted: list[datetime], now: datetime,
                  warning: timedelta) -> UpdateState:
-    """The incident's cadence against the times its posts were made."""
+    """The incident's cadence against the times its posts were made.
+
+    Only the slots since the last post can still be unanswered, so only they are
+    looked at (found by arithmetic, see UpdateSlots): the cost follows the time since
+    the last post, not the incident's age or its number of posts."""
     if not incident.cadence or not incident.is_open:
         return UpdateState(None, (), False)
-    rules = load_rruleset(incident.cadence)
-    slots = [s for s in rules.between(incident.opened_at, now - GRACE, inc=True)
-             if s > incident.opened_at]
+    slots = UpdateSlots(incident.cadence)
     times = sorted(posted)
-    missed: list[datetime] = []
+    last_post = times[-1] if times else None
+    # The slot the last post answered (or the opening): every slot after it is open.
     previous = incident.opened_at
-    for slot in slots:
-        if not any(previous < t <= slot + GRACE for t in times):
+    if last_post is not None:
+        previous = max(previous, slots.before(last_post) or previous)
+    missed: list[datetime] = []
+    for slot in slots.between(previous, now - GRACE):
+        if slot <= previous:
+            continue
+        first_after = bisect_right(times, previous)
+        if first_after == len(times) or times[first_after] > slot + GRACE:
             missed.append(slot)
         previous = slot
-    last_post = times[-1] if times else None
     unanswered = tuple(m for m in missed if last_post is None or last_post <= m)
-    next_due = rules.after(now, inc=True)
+    next_due = slots.after(now, inc=True)
     return UpdateState(next_due, unanswered,
                        next_due is not None and next_due - now <= warning)
 

@@ -106,3 +106,37 @@ def test_posts_are_kept_a_file_each_and_an_old_incident_file_is_read_then_split(
         "P0.json", "P1.json", "P2.json"]
     assert [p.id for p in repo.all("INC-1")] == ["P0", "P1", "P2"]
     assert repo.get("P0", "INC-1") == post(0) and repo.get("P9", "INC-1") is None
+
+
+def test_an_unchanged_incident_directory_is_not_listed_again(
+        tmp_path: Path, monkeypatch) -> None:
+    """The dashboard's idle refresh: one stat per open incident, no listing, no per-post
+    stat, while nothing is written; a write (a rename into the directory) is seen."""
+    import os
+
+    from oncall import postrecords
+
+    repo = DeliveryRepository(Store(tmp_path))
+    repo.put_many([delivery(f"P{n}", "fb") for n in range(4)])
+    directory = tmp_path / "deliveries" / "INC-1"
+
+    def age(path: Path, seconds: int) -> None:  # past the two seconds of "racy" changes
+        mtime = path.stat().st_mtime_ns - seconds * 10**9
+        os.utime(path, ns=(mtime, mtime))
+
+    for path in [directory, *directory.glob("*.json")]:
+        age(path, 10)
+    listings: list[str] = []
+    real = os.scandir
+    monkeypatch.setattr(postrecords.os, "scandir",
+                        lambda path: listings.append(str(path)) or real(path))
+    assert len(repo.all("INC-1")) == 4 and len(listings) == 1
+    assert len(repo.all("INC-1")) == 4 and len(listings) == 1  # unchanged: kept
+    other = DeliveryRepository(Store(tmp_path))  # another officer's process, say
+    other.put_many([delivery("P7", "fb")])
+    assert len(repo.all("INC-1")) == 5  # the directory changed just now: listed again
+    age(directory, 5)
+    age(directory / "P7.json", 5)
+    assert len(repo.all("INC-1")) == 5
+    count = len(listings)
+    assert len(repo.all("INC-1")) == 5 and len(listings) == count

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from dateutil.rrule import rruleset
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -14,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from oncall.cadence import load_rruleset
+from oncall.cadence import UpdateSlots
 from oncall.incidents import PROTECTIONS, IncidentError, StepState
 from oncall.model import Draft, Incident, LogEntry, Person, Playbook, PostRecord, Role
 from oncall.postview import drafts_of
@@ -79,7 +78,7 @@ class IncidentScreen(Screen[None]):
         self.incident: Incident | None = None
         self.playbook: Playbook | None = None
         self.states: list[StepState] = []
-        self._schedule: rruleset | None = None
+        self._schedule: UpdateSlots | None = None
         self._step_history: dict[str, list[LogEntry]] = {}
         self._update: UpdateState | None = None
 
@@ -129,7 +128,7 @@ class IncidentScreen(Screen[None]):
         """Put a freshly read incident on screen, keeping the cursor where it was."""
         first_show = self.incident is None
         self.incident, self.playbook, self.states = incident, playbook, states
-        self._schedule = load_rruleset(incident.cadence) if incident.cadence else None
+        self._schedule = UpdateSlots(incident.cadence) if incident.cadence else None
         now = utcnow()
         summary = Text()
         summary.append(printable(incident.title, single_line=True), style="bold")
