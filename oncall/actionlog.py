@@ -103,6 +103,11 @@ class ActionLog:
         self._author = author
         self._signers: dict[str, Signer] = {}
 
+    @property
+    def author(self) -> str | None:
+        """The only actor this log writes for, when it was opened for one officer."""
+        return self._author
+
     def signer_for(self, actor: str) -> Signer | None:
         """The signer this log writes `actor`'s entries with (None: an unsigned log)."""
         if self._key_dir is None:
@@ -240,24 +245,33 @@ class ActionLog:
 
     def verify(self, pins: Mapping[str, Sequence[str]] | None = None,
                anchors: Sequence[AnchorLike] = (), *,
-               checkpoints: Path | None = None, resume: bool = True) -> VerifyResult:
+               checkpoints: Path | None = None, resume: bool = True,
+               attested: Sequence[tuple[Checkpoint, str]] = ()) -> VerifyResult:
         """Walk every file: sequence, chain, hashes, month files, signatures (against
         the keys pinned in `pins`, login -> public keys, and each officer's first key),
         HEAD and `anchors`; report the first break and what could not be proved.
 
         `checkpoints`, a directory private to the verifier, lets a walk resume after the
         last one when the files it covered are byte for byte unchanged, and keeps the
-        new position (a failure to keep it costs only time); `resume=False` walks every
-        entry again and keeps the new position all the same."""
+        new position (a failure to keep it costs only time); failing that, the walk may
+        resume after one of `attested` (checkpoints other officers signed, each with
+        whose it is: see oncall.logattest). `resume=False` walks every entry again and
+        keeps the new position all the same."""
         head = self._read_head()
         damaged = head is None and self._head.exists()
         saved = self._checkpoint_path(checkpoints) if checkpoints else None
-        checkpoint = None
+        starts: list[tuple[Checkpoint, str]] = []
         if saved is not None and resume:
             with contextlib.suppress(OSError):
-                checkpoint = Checkpoint.from_json(read_regular(saved, 64 << 20))
+                own = Checkpoint.from_json(read_regular(saved, 64 << 20))
+                if own is not None:
+                    starts.append((own, ""))
+        if resume:
+            # Another's walk only when it reaches further than this account's own.
+            furthest = starts[0][0].seq if starts else -1
+            starts[:0] = [(c, by) for c, by in attested if c.seq > furthest]
         result = walk(self.dir, self.files(), head, damaged, pins or {}, anchors,
-                      _check_line, checkpoint)
+                      _check_line, starts)
         if saved is not None and result.ok and result.checkpoint is not None:
             with contextlib.suppress(OSError):
                 make_dirs(saved.parent, 0o700)

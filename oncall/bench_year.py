@@ -74,13 +74,22 @@ def run_year_bench(directory: Path | None = None, quick: bool = False) -> None:
 
 
 def _verify(home: Path, state: str) -> None:
-    env = {**os.environ, "ONCALL_HOME": str(home), "XDG_STATE_HOME": state}
+    from oncall.scale import pin_keys
+
+    pin_keys(home)  # a home built before keys were pinned
+    env = {**os.environ, "ONCALL_HOME": str(home), "XDG_STATE_HOME": state,
+           "ONCALL_USER": "sokafor"}
     seconds, rss, text = _child_run(["log", "verify", "--full"], env)
     print(f"log verify --full (chain, every signature, anchors): {seconds:.1f} s, "
           f"peak {rss:.0f} MiB: {text}")
     seconds, rss, text = _child_run(["log", "verify"], env)
     print(f"log verify after this account's checkpoint (what the console runs at start): "
           f"{seconds:.2f} s, peak {rss:.0f} MiB")
+    with tempfile.TemporaryDirectory() as fresh:
+        other = {**env, "XDG_STATE_HOME": fresh, "ONCALL_USER": "mkowalski"}
+        seconds, rss, text = _child_run(["log", "verify"], other)
+        print(f"log verify by another account, never run before, from sokafor's attested "
+              f"walk: {seconds:.2f} s, peak {rss:.0f} MiB: {text}")
 
 
 def _appends(home: Path) -> None:

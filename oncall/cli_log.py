@@ -6,10 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oncall.cli_common import UsageError, _home
 from oncall.textsafe import printable
+
+if TYPE_CHECKING:
+    from oncall.actionlog import ActionLog
+    from oncall.config import Paths, Settings
+    from oncall.staff import Directory
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
@@ -24,19 +29,39 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
     problems: list[str] = []
     sources: list[str] = list(args.anchors or [])
     pins: dict[str, list[str]] = {}
+    log = ActionLog(paths.log)
     try:
+        settings = load_settings(paths.config)
         if not args.anchors:
-            sources = list(load_settings(paths.config).log.anchor_read)
-        pins = load_directory(paths.people).pins()
+            sources = list(settings.log.anchor_read)
+        directory = load_directory(paths.people)
+        pins = directory.pins()
+        log = _verifiers_log(paths, settings, directory, args)
     except TomlError as exc:
         problems.append(f"pinned keys and anchor settings not read: {exc.problems[0]}")
-    result = verify_with_anchors(ActionLog(paths.log), pins, sources, paths.home,
-                                 resume=not args.full)
+    result = verify_with_anchors(log, pins, sources, paths.home, resume=not args.full)
     result.notes[:0] = problems
     text = str(result) if result.ok else "\n".join([result.headline(), *(
         f"  note: {n}" for n in result.notes)])
     print(printable(text), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
+
+
+def _verifiers_log(paths: Paths, settings: Settings, directory: Directory,
+                   args: argparse.Namespace) -> ActionLog:
+    """The log as the verifying officer holds it, able to sign their attestation of the
+    walk (see oncall.logattest); a plain reader when they are not in the directory (an
+    auditor's own account) or may not act as the login asked for."""
+    from oncall.actionlog import ActionLog
+    from oncall.session import IdentityRefused, resolve_login
+    from oncall.staff import UnknownUser
+
+    try:
+        login, _ = resolve_login(paths, settings, getattr(args, "user", None))
+        directory.person(login)
+    except (IdentityRefused, UnknownUser):
+        return ActionLog(paths.log)
+    return ActionLog(paths.log, key_dir=settings.key_dir(paths.home), author=login)
 
 
 def cmd_log_tail(args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ from oncall.platforms.base import (
     Rendition,
     TokenSource,
 )
+from oncall.platforms.registry import prepare_adapters
 from oncall.postrecords import DECIDE_STATES, DeliveryRepository, PostRepository
 from oncall.session import Session
 from oncall.store import Conflict, StoreError
@@ -243,6 +244,11 @@ class CrossPoster:
         """Publish deliveries concurrently; returns them in their final states. A delivery
         someone else has claimed meanwhile is returned as it now is, not sent."""
         self._sites.update({s.id: s for s in sites})
+        deliveries = list(deliveries)
+        # What a first fan-out in a process would otherwise do mid-flight: a CPU-bound
+        # half second there stalled the loop and ran other sites' read timeouts down.
+        await asyncio.to_thread(prepare_adapters, {
+            self._sites[d.site].platform for d in deliveries if d.site in self._sites})
         results = await asyncio.gather(*(self._deliver(d) for d in deliveries))
         return list(results)
 

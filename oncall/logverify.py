@@ -70,6 +70,7 @@ class VerifyResult:
     last_anchor: AnchorLike | None = None
     notes: list[str] = field(default_factory=list)  # what the walk could not prove
     resumed_at: int = 0  # entries up to here were proved unchanged since a checkpoint
+    resumed_from: str = ""  # whose walk that was ("sokafor at ..."; "" this account's)
     checkpoint: Checkpoint | None = None  # where the next walk may resume
 
     def headline(self) -> str:
@@ -94,7 +95,11 @@ class VerifyResult:
                     if last is not None else "")
             lines.append(f"  anchors: {self.anchors_matched} of {self.anchors_read} read "
                          f"match the log{tail}")
-        if self.resumed_at:
+        if self.resumed_at and self.resumed_from:
+            lines.append(f"  entries 1-{self.resumed_at}: byte for byte as {self.resumed_from}"
+                         " attested having verified them, signed with their pinned key "
+                         "(`--full` walks them here)")
+        elif self.resumed_at:
             lines.append(f"  entries 1-{self.resumed_at}: byte for byte as this account last "
                          "verified them (`--full` walks them again)")
         lines.extend(f"  not proved: {note}" for note in self.notes)
@@ -203,12 +208,15 @@ class Checkpoint:
     pins: str  # digest of the pinned keys the prefix was checked against
     anchored: dict[int, str]  # anchored sequence numbers matched so far, and their hashes
     state: dict[str, Any]
+    # Whose attested walk the prefix rests on ("" when this verifier walked all of it):
+    # only a checkpoint that rests on no one is attested onwards.
+    rests_on: str = ""
 
     def to_json(self) -> bytes:
         return json.dumps({"files": self.files, "seq": self.seq, "hash": self.hash,
                            "count": self.count, "pins": self.pins,
                            "anchored": {str(k): v for k, v in self.anchored.items()},
-                           "state": self.state}).encode("utf-8")
+                           "state": self.state, "rests_on": self.rests_on}).encode("utf-8")
 
     @classmethod
     def from_json(cls, raw: bytes) -> Checkpoint | None:
@@ -216,7 +224,8 @@ class Checkpoint:
             d = json.loads(raw)
             return cls([tuple(f) for f in d["files"]], int(d["seq"]), str(d["hash"]),
                        int(d["count"]), str(d["pins"]),
-                       {int(k): str(v) for k, v in d["anchored"].items()}, dict(d["state"]))
+                       {int(k): str(v) for k, v in d["anchored"].items()}, dict(d["state"]),
+                       str(d.get("rests_on", "")))
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -242,9 +251,11 @@ def _prefix_matches(path: Path, size: int, digest: str) -> hashlib._Hash | None:
 
 def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_damaged: bool,
          pins: Mapping[str, Sequence[str]], anchors: Sequence[AnchorLike],
-         check_line: Any, checkpoint: Checkpoint | None = None) -> VerifyResult:
-    """Check every line of `files` in order (after `checkpoint`, when its prefix is
-    unchanged), then HEAD and the anchors. A sound result carries a new checkpoint."""
+         check_line: Any, checkpoints: Sequence[tuple[Checkpoint, str]] = ()
+         ) -> VerifyResult:
+    """Check every line of `files` in order (after the first of `checkpoints` whose
+    prefix is unchanged: each with who walked it, "" for this account), then HEAD and the
+    anchors. A sound result carries a new checkpoint."""
     gap = month_gaps(files)
     if gap:
         return VerifyResult(False, 0, log_dir, None, gap)
@@ -259,7 +270,13 @@ def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_da
     start_file, start_size, start_lines = 0, 0, 0
     start_hasher: Any = None
     done_files: list[tuple[str, int, int, str]] = []
-    resumed = _resume(checkpoint, files, pins_digest, by_seq)
+    checkpoint: Checkpoint | None = None
+    resumed, walked_by = None, ""
+    for candidate, by in checkpoints:
+        resumed = _resume(candidate, files, pins_digest, by_seq)
+        if resumed is not None:
+            checkpoint, walked_by = candidate, by
+            break
     if resumed is not None:
         assert checkpoint is not None
         done_files, start_file, start_size, start_lines, start_hasher = resumed
@@ -333,8 +350,11 @@ def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_da
     result.last_anchor = max(matched, key=lambda a: a.seq, default=None)
     result.notes = _notes(state, count, result.last_anchor, anchors)
     result.resumed_at = checkpoint.seq if resumed is not None and checkpoint else 0
+    result.resumed_from = walked_by if resumed is not None else ""
+    rests_on = (walked_by or (checkpoint.rests_on if checkpoint else "")) \
+        if resumed is not None else ""
     result.checkpoint = Checkpoint(done_files, seq, prev, count, pins_digest, anchored,
-                                   state.save())
+                                   state.save(), rests_on)
     return result
 
 

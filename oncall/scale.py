@@ -80,8 +80,26 @@ def build_year(home: Path, size: YearSize = YearSize(), now: datetime | None = N
     session = open_session(home, "sokafor")
     session.log = session.log_at(lambda: now - timedelta(minutes=30))
     anchor(session, now - timedelta(minutes=30))
+    pin_keys(home)
     (home / MARKER).write_text(json.dumps({"size": size.label(), "built": now.isoformat()}))
     return home
+
+
+def pin_keys(home: Path) -> None:
+    """Pin the year's officers' keys in its people.toml, as a force's home would (and as
+    attested checkpoints need: see oncall.logattest). Officers already pinned are left."""
+    from oncall.staff import load_directory
+
+    people = home / "people.toml"
+    pinned = load_directory(people).pins()
+    keys = KeyDir(home / DEMO_KEY_DIR)
+    text = people.read_text(encoding="utf-8")
+    for login, _ in OFFICERS:
+        if login not in pinned:
+            key = keys.signer(login).public
+            text = text.replace(f'login = "{login}"\n',
+                                f'login = "{login}"\nsigning_keys = ["{key}"]\n', 1)
+    people.write_text(text, encoding="utf-8")
 
 
 def _incidents(size: YearSize, start: datetime, rng: random.Random) -> list[Incident]:

@@ -60,6 +60,22 @@ class IdentityRefused(Exception):
     """Asked to act as someone else in a home that does not allow it."""
 
 
+def resolve_login(paths: Paths, settings: Settings, login: str | None) -> tuple[str, str]:
+    """Who acts: (their login, an ONCALL_USER that was ignored or ""). Raises
+    IdentityRefused when `login` names someone else in a home that does not allow it."""
+    real = unix_login()
+    env = os.environ.get("ONCALL_USER", "")
+    ignored = ""
+    if login and login != real and not settings.identity.allow_login_override:
+        raise IdentityRefused(
+            f"--user asks to act as {login!r}, but in this home each officer is their own "
+            f"Unix login ({real!r}); [identity] allow_login_override in {paths.config} is "
+            "for demo and test homes only")
+    if not login and env and env != real and not settings.identity.allow_login_override:
+        ignored, env = env, ""  # a leftover from a demo shell must not change who acts
+    return login or env or real, ignored
+
+
 def open_session(home: Path, login: str | None = None) -> Session:
     """Open the home at `home` as `login` (default: the current login).
 
@@ -73,16 +89,7 @@ def open_session(home: Path, login: str | None = None) -> Session:
     settings = load_settings(paths.config)
     directory: Directory = load_directory(paths.people)
     real = unix_login()
-    env = os.environ.get("ONCALL_USER", "")
-    ignored = ""
-    if login and login != real and not settings.identity.allow_login_override:
-        raise IdentityRefused(
-            f"--user asks to act as {login!r}, but in this home each officer is their own "
-            f"Unix login ({real!r}); [identity] allow_login_override in {paths.config} is "
-            "for demo and test homes only")
-    if not login and env and env != real and not settings.identity.allow_login_override:
-        ignored, env = env, ""  # a leftover from a demo shell must not change who acts
-    wanted = login or env or real
+    wanted, ignored = resolve_login(paths, settings, login)
     user = directory.person(wanted)
     store = Store(paths.data)
     log = ActionLog(paths.log, key_dir=settings.key_dir(paths.home), author=user.login)

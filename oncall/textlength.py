@@ -92,6 +92,13 @@ _PATH_CHAR = rf"[a-z0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{_LATIN}\u0400-\u04ff]"
 _PARENS = rf"\((?:{_PATH_CHAR}+|{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*)\)"
 _PATH_END = rf"(?:[a-z0-9=_#/+\-{_LATIN}\u0400-\u04ff]|{_PARENS})"
 _PATH = rf"(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END}|@{_PATH_CHAR}+/)"
+def warm() -> None:
+    """Compile the URL patterns of both TLD lists now (half a second of CPU, once per
+    process; see oncall.platforms.registry.prepare_adapters)."""
+    for name in (TWITTER_TEXT, ROOT_ZONE):
+        _patterns(name)
+
+
 @dataclass(frozen=True)
 class _Patterns:
     url: regex.Pattern[str]

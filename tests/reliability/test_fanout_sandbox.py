@@ -63,7 +63,7 @@ async def test_faults_then_retry_leave_exactly_one_post_per_site(
     async with httpx.AsyncClient(timeout=timeout) as client:
         poster = CrossPoster(demo_session, client, Vault.for_session(demo_session), adapter_for)
         first = {d.site: d for d in await poster.send(incident, TEXT, sites)}
-        assert first["corp-x"].state == "sent"           # waited for Retry-After, then sent
+        assert first["corp-x"].state == "sent", first["corp-x"]  # waited for Retry-After, then sent
         assert first["corp-fb"].state == "failed"        # a 500: safe to retry
         assert first["brk-north-fb"].state == "unknown"  # may have posted: officer decides
         assert first["wren-x"].state == "unknown"
