@@ -15,10 +15,10 @@ import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -91,6 +91,78 @@ class RemotePost:
     url: str
 
 
+@dataclass(frozen=True)
+class RemoteMessage:
+    """One message the public sent a site, as its network gives it. Every text field is
+    theirs, untrusted: shown literally, never as markup."""
+
+    id: str                 # the network's id for the message
+    kind: str               # mention | reply | comment | dm
+    author: str             # their handle or id on the network
+    author_name: str
+    text: str
+    sent_at: datetime
+    in_reply_to: str = ""   # the network's id of the site's own post it answers
+    url: str = ""           # where to open it on the network
+    has_media: bool = False
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """What one fetch found: the messages newer than the cursor it was given, and the
+    cursor to give next time (None: keep the old one). Cursors of one network compare
+    as (length, text): larger is newer (ids of growing numbers, fixed-width times)."""
+
+    messages: tuple[RemoteMessage, ...]
+    cursor: str | None
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    """`value` if a network sent an object there, else {} (its replies are not trusted
+    to have the shape their documentation gives)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    """`value` if a network sent a list there, else []."""
+    return value if isinstance(value, list) else []
+
+
+def parse_time(value: object) -> datetime:
+    """A network's ISO 8601 time ("...Z", with or without fractions) as aware UTC; the
+    epoch for anything else, so a message with a broken time sorts first, not lost."""
+    if isinstance(value, str) and value:
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(0, UTC)
+
+
+def time_cursor(moment: datetime) -> str:
+    """A time as a cursor: fixed width UTC, so that cursors compare as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def since_time(messages: list[RemoteMessage], since: str | None) -> InboxPage:
+    """For networks listed newest first with no "since" of their own (Bluesky, YouTube):
+    the messages at or after the cursor's time (the same instant again: the inbox keeps
+    each message once by its id), and the new cursor."""
+    floor = parse_time(since) if since else None
+    kept = tuple(m for m in messages if floor is None or m.sent_at >= floor)
+    newest = max((m.sent_at for m in kept), default=None)
+    return InboxPage(kept, newer_cursor(since, time_cursor(newest) if newest else None))
+
+
+def newer_cursor(a: str | None, b: str | None) -> str | None:
+    """The newer of two cursors of one network (see InboxPage)."""
+    if not a or not b:
+        return a or b
+    return max(a, b, key=lambda c: (len(c), c))
+
+
 class TokenSource(Protocol):
     """Gives an adapter the credential for a site (the vault, or the sandbox's demo tokens)."""
 
@@ -106,6 +178,8 @@ class Adapter(Protocol):
     async def publish(self, rendition: Rendition) -> RemotePost: ...
 
     async def retract(self, remote_id: str) -> None: ...
+
+    async def fetch_inbox(self, since: str | None) -> InboxPage: ...
 
 
 AdapterFactory = Callable[[Site, httpx.AsyncClient, TokenSource], Adapter]

@@ -46,19 +46,25 @@ from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
+    InboxPage,
     PublishError,
+    RemoteMessage,
     RemotePost,
     Rendition,
     TokenSource,
+    as_dict,
+    as_list,
     epoch_seconds_until,
     json_or_none,
     one_line,
+    parse_time,
     rate_limited,
     raw_of,
     redact,
     retry_after_header,
     send,
     server_error,
+    since_time,
     site_label,
 )
 from oncall.textlength import ROOT_ZONE, find_urls
@@ -286,6 +292,33 @@ class BlueskyAdapter(HttpAdapter):
             json={"repo": repo, "collection": collection, "rkey": rkey})
         if not response.is_success:
             raise self._error(response, raw_of(response, *self._secrets()), "delete the post")
+
+    async def fetch_inbox(self, since: str | None) -> InboxPage:
+        """Replies, mentions and quotes since `since` (a time):
+        GET app.bsky.notification.listNotifications, newest first."""
+        _, response = await self._call(
+            "GET", "app.bsky.notification.listNotifications", params={"limit": "50"})
+        if not response.is_success:
+            raise self._error(response, raw_of(response, *self._secrets()),
+                              "list the notifications")
+        messages = []
+        for item in as_list(as_dict(json_or_none(response)).get("notifications")):
+            note = as_dict(item)
+            if note.get("reason") not in ("reply", "mention", "quote") or not note.get("uri"):
+                continue
+            author, record = as_dict(note.get("author")), as_dict(note.get("record"))
+            parent = as_dict(as_dict(record.get("reply")).get("parent"))
+            handle = str(author.get("handle") or author.get("did") or "")
+            uri = str(note["uri"])
+            messages.append(RemoteMessage(
+                id=uri, kind="reply" if parent else "mention", author=f"@{handle}",
+                author_name=str(author.get("displayName") or handle),
+                text=str(record.get("text") or ""),
+                sent_at=parse_time(note.get("indexedAt") or record.get("createdAt")),
+                in_reply_to=str(parent.get("uri") or ""),
+                url=POST_URL.format(handle=handle, rkey=uri.rsplit("/", 1)[-1]),
+                has_media=bool(record.get("embed"))))
+        return since_time(messages, since)
 
     # --- errors -------------------------------------------------------------------------
 

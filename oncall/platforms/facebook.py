@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -30,12 +31,18 @@ from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
+    InboxPage,
     PublishError,
+    RemoteMessage,
     RemotePost,
     Rendition,
+    as_dict,
+    as_list,
     json_or_none,
+    newer_cursor,
     no_id,
     one_line,
+    parse_time,
     rate_limited,
     raw_of,
     redact,
@@ -168,6 +175,45 @@ class FacebookAdapter(HttpAdapter):
                    for entry in entries if isinstance(entry, dict)]
         longest = max((m for m in minutes if isinstance(m, int | float)), default=0)
         return float(longest) * 60 if longest > 0 else None
+
+    async def fetch_inbox(self, since: str | None) -> InboxPage:
+        """Comments on the page's posts and visitors' posts on the page, newer than
+        `since` (Unix seconds): GET /{page-id}/feed with the comments of each post. The
+        second of the cursor is asked for again (Facebook's `since` is whole seconds and
+        two messages can share one); the inbox keeps each message once by its id."""
+        token = (await self.tokens.token_for(self.site)).reveal()
+        page = self.site.handle.lstrip("@")
+        params = {"fields": "id,message,created_time,from,permalink_url,attachments,"
+                            "comments{id,message,created_time,from,attachment}",
+                  "limit": "50", "access_token": token}
+        if since and since.isdigit():
+            params["since"] = str(max(int(since) - 1, 0))
+        url = self._url(page, "feed")
+        response = await send(self.site, lambda: self.client.get(url, params=params), token)
+        if not response.is_success:
+            raise self._error(response, raw_of(response, token), token, "read the page")
+        messages: list[RemoteMessage] = []
+        for item in as_list(as_dict(json_or_none(response)).get("data")):
+            post = as_dict(item)
+            author = as_dict(post.get("from"))
+            if post.get("id") and str(author.get("id") or "") != page:
+                messages.append(self._message(post, "mention", ""))  # a visitor's post
+            for comment in as_list(as_dict(post.get("comments")).get("data")):
+                comment = as_dict(comment)
+                if comment.get("id") and str(as_dict(comment.get("from")).get("id")) != page:
+                    messages.append(self._message(comment, "comment", str(post.get("id"))))
+        newest = max((m.sent_at for m in messages), default=None)
+        cursor = str(int(newest.timestamp())) if newest is not None else None
+        return InboxPage(tuple(messages), newer_cursor(since, cursor))
+
+    def _message(self, data: dict[str, Any], kind: str, on: str) -> RemoteMessage:
+        author = as_dict(data.get("from"))
+        return RemoteMessage(
+            id=str(data["id"]), kind=kind, author=str(author.get("id") or ""),
+            author_name=str(author.get("name") or author.get("id") or ""),
+            text=str(data.get("message") or ""), sent_at=parse_time(data.get("created_time")),
+            in_reply_to=on, url=str(data.get("permalink_url") or POST_URL.format(id=data["id"])),
+            has_media=bool(data.get("attachment") or data.get("attachments")))
 
     def _error(self, response: httpx.Response, raw: str, token: str,
                action: str) -> PublishError:

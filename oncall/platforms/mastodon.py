@@ -34,13 +34,19 @@ from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
+    InboxPage,
     PublishError,
+    RemoteMessage,
     RemotePost,
     Rendition,
     TokenSource,
+    as_dict,
+    as_list,
     json_or_none,
+    newer_cursor,
     no_id,
     one_line,
+    parse_time,
     rate_limited,
     raw_of,
     redact,
@@ -49,6 +55,7 @@ from oncall.platforms.base import (
     server_error,
     site_label,
 )
+from oncall.platforms.htmltext import html_to_text
 from oncall.timeutil import parse_iso, utcnow
 
 # Mastodon's image types; 1,500 characters of description. No size limit here: each
@@ -182,6 +189,39 @@ class MastodonAdapter(HttpAdapter):
             return limit if isinstance(limit, int) and not isinstance(limit, bool) \
                 and limit > 0 else None
         return None
+
+    async def fetch_inbox(self, since: str | None) -> InboxPage:
+        """Mentions and replies newer than `since` (a notification id), direct messages
+        among them (a mention with visibility "direct"): GET /api/v1/notifications
+        ?types[]=mention."""
+        token = (await self.tokens.token_for(self.site)).reveal()
+        params: dict[str, str] = {"types[]": "mention", "limit": "40"}
+        if since:
+            params["since_id"] = since
+        response = await send(self.site, lambda: self.client.get(
+            f"{self.base}/api/v1/notifications", params=params,
+            headers={"Authorization": f"Bearer {token}"}), token)
+        if not response.is_success:
+            raise self._error(response, raw_of(response, token), token, "list the mentions")
+        messages, newest = [], None
+        for item in as_list(json_or_none(response)):
+            note, status = as_dict(item), as_dict(as_dict(item).get("status"))
+            if not note.get("id") or not status.get("id"):
+                continue
+            newest = newer_cursor(newest, str(note["id"]))
+            account = as_dict(note.get("account") or status.get("account"))
+            handle = str(account.get("acct") or account.get("username") or "")
+            reply_to = str(status.get("in_reply_to_id") or "")
+            kind = "dm" if status.get("visibility") == "direct" else \
+                "reply" if reply_to else "mention"
+            messages.append(RemoteMessage(
+                id=str(status["id"]), kind=kind, author=f"@{handle}",
+                author_name=str(account.get("display_name") or handle),
+                text=html_to_text(str(status.get("content") or "")),
+                sent_at=parse_time(status.get("created_at")), in_reply_to=reply_to,
+                url=str(status.get("url") or ""),
+                has_media=bool(as_list(status.get("media_attachments")))))
+        return InboxPage(tuple(messages), newest)
 
     def _error(self, response: httpx.Response, raw: str, token: str,
                action: str) -> PublishError:

@@ -23,6 +23,7 @@ those resets when it says, not when the 15-minute window does.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -32,13 +33,18 @@ from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
+    InboxPage,
     PublishError,
+    RemoteMessage,
     RemotePost,
     Rendition,
+    as_dict,
+    as_list,
     epoch_seconds_until,
     json_or_none,
     no_id,
     one_line,
+    parse_time,
     rate_limited,
     raw_of,
     redact,
@@ -151,6 +157,53 @@ class XAdapter(HttpAdapter):
             raise PublishError(Failure.REJECTED, f"{site_label(self.site)}: X did not confirm "
                                "the post was deleted; check the account.",
                                status=response.status_code, raw=raw)
+
+    async def fetch_inbox(self, since: str | None) -> InboxPage:
+        """Mentions of the account and replies to it, newer than `since` (a post id):
+        GET /2/users/{id}/mentions, the user id from GET /2/users/me."""
+        token = (await self.tokens.token_for(self.site)).reveal()
+        headers = {"Authorization": f"Bearer {token}"}
+        me = await self._get(f"{self.base}/2/users/me", {}, headers, token)
+        user_id = as_dict(me.get("data")).get("id")
+        if not isinstance(user_id, str) or not user_id:
+            raise PublishError(Failure.SERVER, f"{site_label(self.site)}: X did not say "
+                               "which account the token is for; the inbox was not read.")
+        params = {"max_results": "100", "expansions": "author_id",
+                  "tweet.fields": "created_at,conversation_id,referenced_tweets,attachments"}
+        if since:
+            params["since_id"] = since
+        body = await self._get(f"{self.base}/2/users/{quote(user_id, safe='')}/mentions",
+                               params, headers, token)
+        users = {u.get("id"): u for u in as_list(as_dict(body.get("includes")).get("users"))
+                 if isinstance(u, dict)}
+        messages = []
+        for tweet in as_list(body.get("data")):
+            tweet = as_dict(tweet)
+            if not tweet.get("id"):
+                continue
+            author = as_dict(users.get(tweet.get("author_id")))
+            replied = [str(as_dict(r).get("id") or "")
+                       for r in as_list(tweet.get("referenced_tweets"))
+                       if as_dict(r).get("type") == "replied_to"]
+            handle = str(author.get("username") or tweet.get("author_id") or "")
+            messages.append(RemoteMessage(
+                id=str(tweet["id"]), kind="reply" if replied else "mention",
+                author=f"@{handle}", author_name=str(author.get("name") or handle),
+                text=str(tweet.get("text") or ""), sent_at=parse_time(tweet.get("created_at")),
+                in_reply_to=replied[0] if replied else "",
+                url=POST_URL.format(handle=handle, id=tweet["id"]),
+                has_media=bool(tweet.get("attachments"))))
+        newest = as_dict(body.get("meta")).get("newest_id")
+        return InboxPage(tuple(messages), str(newest) if newest else None)
+
+    async def _get(self, url: str, params: dict[str, str], headers: dict[str, str],
+                   token: str) -> dict[str, Any]:
+        response = await send(self.site, lambda: self.client.get(
+            url, params=params, headers=headers), token)
+        if not response.is_success:
+            raise self._error(response, raw_of(response, token), token, "read the mentions")
+        body = json_or_none(response)
+        return body if isinstance(body, dict) else {}
 
     def _error(self, response: httpx.Response, raw: str, token: str,
                action: str) -> PublishError:

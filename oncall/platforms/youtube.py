@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -32,18 +33,24 @@ import httpx
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
     Failure,
+    InboxPage,
     PublishError,
+    RemoteMessage,
     RemotePost,
     Rendition,
+    as_dict,
+    as_list,
     json_or_none,
     no_id,
     one_line,
+    parse_time,
     rate_limited,
     raw_of,
     redact,
     retry_after_header,
     send,
     server_error,
+    since_time,
     site_label,
 )
 
@@ -167,6 +174,44 @@ class YouTubeAdapter(HttpAdapter):
             return  # already gone, which is what a retraction wants
         if not response.is_success:
             raise self._error(response, raw_of(response, token), token, "delete the video")
+
+    async def fetch_inbox(self, since: str | None) -> InboxPage:
+        """Comments on the channel's videos since `since` (a time): the channel from
+        GET channels?mine=true, then GET commentThreads?allThreadsRelatedToChannelId=
+        &order=time (newest first)."""
+        token = (await self.tokens.token_for(self.site)).reveal()
+        headers = {"Authorization": f"Bearer {token}"}
+        channels = await self._get("channels", {"part": "id", "mine": "true"}, headers, token)
+        channel = as_dict(next(iter(as_list(channels.get("items"))), None)).get("id")
+        if not isinstance(channel, str) or not channel:
+            raise PublishError(Failure.SERVER, f"{site_label(self.site)}: YouTube did not say "
+                               "which channel the token is for; the comments were not read.")
+        threads = await self._get("commentThreads", {
+            "part": "snippet", "allThreadsRelatedToChannelId": channel, "order": "time",
+            "maxResults": "50", "textFormat": "plainText"}, headers, token)
+        messages = []
+        for item in as_list(threads.get("items")):
+            top = as_dict(as_dict(as_dict(item).get("snippet")).get("topLevelComment"))
+            snippet = as_dict(top.get("snippet"))
+            if not top.get("id"):
+                continue
+            video = str(snippet.get("videoId") or "")
+            author = as_dict(snippet.get("authorChannelId")).get("value") or ""
+            messages.append(RemoteMessage(
+                id=str(top["id"]), kind="comment", author=str(author),
+                author_name=str(snippet.get("authorDisplayName") or author),
+                text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
+                sent_at=parse_time(snippet.get("publishedAt")), in_reply_to=video,
+                url=f"{VIDEO_URL.format(id=video)}&lc={top['id']}" if video else ""))
+        return since_time(messages, since)
+
+    async def _get(self, resource: str, params: dict[str, str], headers: dict[str, str],
+                   token: str) -> dict[str, Any]:
+        response = await send(self.site, lambda: self.client.get(
+            f"{self.base}/youtube/v3/{resource}", params=params, headers=headers), token)
+        if not response.is_success:
+            raise self._error(response, raw_of(response, token), token, "read the comments")
+        return as_dict(json_or_none(response))
 
     def _error(self, response: httpx.Response, raw: str, token: str,
                action: str) -> PublishError:

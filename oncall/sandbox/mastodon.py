@@ -14,7 +14,8 @@ DELETE /api/v1/statuses/{id} -> 200 the deleted status, with its source "text"
 GET /api/v1/statuses/{id} -> the status (no token needed), 404 once deleted
 GET /api/v2/instance, /api/v1/instance -> configuration.statuses.max_characters 500
 GET /api/v1/accounts/verify_credentials -> the account
-GET /api/v1/notifications[?since_id=&types[]=mention] -> [notification, ...] newest first
+GET /api/v1/notifications[?since_id=&types[]=mention] -> [notification, ...] newest first;
+  a message added with "kind": "dm" is a mention whose status has visibility "direct"
 GET /@{account}/{id} -> a bare public page for the status (the status "url")
 
 Errors are {"error": "..."}: 401 bad token, 404 unknown status, 422 validation.
@@ -271,7 +272,9 @@ def _notifications(req: Request, state: State, account: str) -> Reply:
                   "in_reply_to_id": m["in_reply_to"] or None,
                   "in_reply_to_account_id": (_account(req, account)["id"]
                                              if m["in_reply_to"] else None),
-                  "visibility": "public", "content": _html(m["text"]),
+                  # A message added with "kind": "dm" comes as a direct mention.
+                  "visibility": "direct" if m["kind"] == "dm" else "public",
+                  "content": _html(m["text"]),
                   "url": f"{req.base}/@{author['acct']}/{m['id']}", "account": author,
                   "mentions": [{"id": _account(req, account)["id"], "username": account,
                                 "acct": account, "url": f"{req.base}/@{account}"}]}
