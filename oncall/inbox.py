@@ -1,0 +1,213 @@
+"""What the public sends the force's sites: fetched, kept once each, triaged, linked to
+the incident whose post it answers. No UI here.
+
+A fetch asks a site's network for what came after the site's cursor, keeps each new
+message (an insert that leaves a message already kept as it is, with its handling),
+and only then moves the cursor on: a crash between the two fetches the same messages
+again and keeps none of them twice; a cursor moved first could lose them. Two
+processes fetching one site at once are serialised by the store's lock on each write
+and both come out right: each message kept once, the cursor the newer of theirs. A
+site whose network fails waits longer before each next try (or as long as the network
+asks), and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from oncall.actionlog import Pending
+from oncall.model import Record, Site
+from oncall.platforms.base import Adapter, PublishError, RemoteMessage, newer_cursor
+from oncall.postrecords import DeliveryRepository
+from oncall.store import Conflict, Repository
+from oncall.timeutil import utcnow
+from oncall.triage import DEFAULT_RULES, Rule, triage
+
+if TYPE_CHECKING:
+    from oncall.session import Session
+
+# How often a site's inbox is asked, and how long a failing one waits at most.
+POLL_SECONDS = 60
+MAX_BACKOFF = timedelta(hours=1)
+
+
+class ItemState(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    FORWARDED = "forwarded"
+    CLOSED = "closed"
+
+
+@dataclass
+class InboxItem(Record):
+    """One message from the public, as kept. `text`, `author` and `author_name` are
+    theirs: shown literally, never as markup."""
+
+    id: str                  # "<site id>:<the network's id>"
+    site: str
+    platform: str
+    remote_id: str
+    kind: str                # mention | reply | comment | dm
+    author: str
+    author_name: str
+    text: str
+    sent_at: datetime
+    fetched_at: datetime
+    in_reply_to: str = ""
+    url: str = ""
+    has_media: bool = False
+    incident: str = ""       # the incident whose post it answers, or that it was linked to
+    post: str = ""           # that post
+    state: str = ItemState.NEW.value
+    needs_action: bool = False
+    reasons: list[str] = field(default_factory=list)
+    emergency: bool = False
+
+
+class InboxRepository(Repository[InboxItem]):
+    """Messages kept one file per site."""
+
+    kind = "inbox"
+    record = InboxItem
+
+    def _partition(self, obj: InboxItem | None = None) -> str | None:
+        return obj.site if obj is not None else None
+
+
+@dataclass
+class InboxCursor(Record):
+    """Where a site's inbox was read up to, and how its last tries went."""
+
+    id: str                           # the site id
+    cursor: str = ""
+    fetched_at: datetime | None = None
+    failures: int = 0
+    retry_at: datetime | None = None
+    problem: str = ""                 # the last failure, one line naming the site
+
+
+class CursorRepository(Repository[InboxCursor]):
+    kind = "inbox_cursors"
+    record = InboxCursor
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One site's fetch: the messages kept for the first time, or why there were none."""
+
+    site: str
+    new: tuple[InboxItem, ...] = ()
+    problem: str = ""
+    skipped: bool = False     # still waiting after a failure: not asked this time
+
+
+class Inbox:
+    """The inbox of one home, read and kept through the core's store and log."""
+
+    def __init__(self, session: Session, *, clock: Callable[[], datetime] = utcnow,
+                 rules: Sequence[Rule] = DEFAULT_RULES) -> None:
+        self.session = session
+        self.clock = clock
+        self.rules = tuple(rules)
+        self.items = InboxRepository(session.store)
+        self.cursors = CursorRepository(session.store)
+
+    def all(self, site: str | None = None) -> list[InboxItem]:
+        """Kept messages of one site, or of every site, oldest first."""
+        sites = [site] if site else [s.id for s in self.session.sites.all()]
+        found = [item for s in sites for item in self.items.all(s)]
+        return sorted(found, key=lambda i: (i.sent_at, i.id))
+
+    async def fetch(self, site: Site, adapter: Adapter) -> Fetched:
+        """Ask `site`'s network for what is new and keep it (see the module's note)."""
+        now = self.clock()
+        kept = await asyncio.to_thread(self.cursors.get, site.id)
+        if kept is not None and kept.retry_at is not None and now < kept.retry_at:
+            return Fetched(site.id, problem=kept.problem, skipped=True)
+        try:
+            page = await adapter.fetch_inbox(kept.cursor if kept and kept.cursor else None)
+        except PublishError as exc:
+            await asyncio.to_thread(self._failed, site.id, exc, now)
+            return Fetched(site.id, problem=exc.reason)
+        items = [self._item(site, m, now) for m in page.messages]
+        new = await asyncio.to_thread(self._keep, site, items)
+        await asyncio.to_thread(self._advance, site.id, page.cursor, now)
+        if new:
+            await asyncio.to_thread(self._log, site, new)
+        return Fetched(site.id, tuple(new))
+
+    def _item(self, site: Site, message: RemoteMessage, now: datetime) -> InboxItem:
+        verdict = triage(message.text, message.kind, self.rules)
+        return InboxItem(
+            id=f"{site.id}:{message.id}", site=site.id, platform=site.platform,
+            remote_id=message.id, kind=message.kind, author=message.author,
+            author_name=message.author_name, text=message.text, sent_at=message.sent_at,
+            fetched_at=now, in_reply_to=message.in_reply_to, url=message.url,
+            has_media=message.has_media, needs_action=verdict.needs_action,
+            reasons=list(verdict.reasons), emergency=verdict.emergency)
+
+    def _keep(self, site: Site, items: list[InboxItem]) -> list[InboxItem]:
+        """Insert the messages not kept yet; a kept one stays as it is (its handling)."""
+        if not items:
+            return []
+        self._link(site, items)
+
+        def insert(item: InboxItem) -> Callable[[InboxItem | None], InboxItem]:
+            def update(current: InboxItem | None) -> InboxItem:
+                if current is not None:
+                    raise Conflict("kept already", current)
+                return item
+            return update
+
+        unique = list({i.id: i for i in items}.values())
+        done = self.items.swap_many([(i.id, insert(i)) for i in unique], site.id)
+        return [r for r in done if isinstance(r, InboxItem)]
+
+    def _link(self, site: Site, items: list[InboxItem]) -> None:
+        """Tie replies to the post they answer, and so to its incident."""
+        wanted = {i.in_reply_to for i in items if i.in_reply_to}
+        if not wanted:
+            return
+        deliveries = DeliveryRepository(self.session.store)
+        found: dict[str, tuple[str, str]] = {}
+        for incident in self.session.incidents.all():
+            for d in deliveries.all(incident.id):
+                if d.site == site.id and d.remote_id in wanted:
+                    found[d.remote_id] = (d.incident, d.post)
+        for item in items:
+            if item.in_reply_to in found:
+                item.incident, item.post = found[item.in_reply_to]
+
+    def _advance(self, site: str, cursor: str | None, now: datetime) -> None:
+        def update(current: InboxCursor | None) -> InboxCursor:
+            old = current.cursor if current else ""
+            return InboxCursor(site, newer_cursor(old or None, cursor) or "", now)
+        self.cursors.swap(site, update)
+
+    def _failed(self, site: str, exc: PublishError, now: datetime) -> None:
+        def update(current: InboxCursor | None) -> InboxCursor:
+            current = current or InboxCursor(site)
+            failures = current.failures + 1
+            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else \
+                min(MAX_BACKOFF, timedelta(seconds=POLL_SECONDS * 2 ** (failures - 1)))
+            return InboxCursor(site, current.cursor, current.fetched_at, failures,
+                               now + wait, exc.reason)
+        self.cursors.swap(site, update)
+
+    def _log(self, site: Site, new: list[InboxItem]) -> None:
+        """One entry per message kept, in one append: what came, not what it says (the
+        text stays in the store, with the message)."""
+        user = self.session.user
+        self.session.record_many([
+            Pending(user.login, user.role_label, "inbox.received", item.incident or None,
+                    site.id, {"item": item.id, "kind": item.kind,
+                              "needs_action": item.needs_action,
+                              "emergency": item.emergency}) for item in new])
+
+
+__all__ = ["POLL_SECONDS", "Fetched", "Inbox", "InboxCursor", "InboxItem", "ItemState"]

@@ -1,0 +1,132 @@
+"""The inbox kept from the sandbox: each message once, across restarts and a crash
+between keeping and moving the cursor; replies tied to their incident; a failing
+network waits longer each time, on a clock the test drives (issue 13)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from oncall.inbox import Inbox
+from oncall.model import Delivery, Site
+from oncall.platforms.base import StaticTokens, sandbox_token
+from oncall.platforms.registry import adapter_for
+from oncall.postrecords import DeliveryRepository
+from oncall.sandbox import Sandbox
+from oncall.sandbox.state import Fault
+from oncall.session import Session, open_session
+from tests.conftest import open_demo_incident
+
+T0 = datetime(2026, 12, 4, 19, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(port=0) as box:
+        yield box
+
+
+@pytest.fixture
+def site(demo_session: Session, sandbox: Sandbox) -> Site:
+    site = next(s for s in demo_session.sites.all() if s.id == "corp-masto")
+    return replace(site, api_base=sandbox.base_for(site.platform))
+
+
+class Asked:
+    """An adapter that notes the cursor it was given."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.adapter, self.since = adapter, []
+
+    async def fetch_inbox(self, since: str | None) -> Any:
+        self.since.append(since)
+        return await self.adapter.fetch_inbox(since)
+
+
+async def fetch(session: Session, site: Site, *, clock: Any = None) -> Any:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        asked = Asked(adapter_for(site, client, StaticTokens(default=sandbox_token)))
+        inbox = Inbox(session, clock=clock or (lambda: T0))
+        return await inbox.fetch(site, asked), asked
+
+
+async def test_each_message_is_kept_once_and_the_cursor_survives_a_restart(
+        demo_session: Session, sandbox: Sandbox, site: Site) -> None:
+    sandbox.state.add_inbox(site.id, {"text": "I saw him <script>x</script> \x1b[2J",
+                                      "author": "walker"})
+    sandbox.state.add_inbox(site.id, {"text": "road open?", "author": "driver"})
+    first, asked = await fetch(demo_session, site)
+    assert len(first.new) == 2 and asked.since == [None]
+    kept = Inbox(demo_session).all(site.id)
+    assert {i.text for i in kept} == {"I saw him <script>x</script> \x1b[2J", "road open?"}
+    walker = next(i for i in kept if i.author == "@walker")
+    assert walker.needs_action and walker.state == "new"
+    restarted = open_session(demo_session.paths.home, "sokafor")
+    again, asked = await fetch(restarted, site)
+    assert again.new == () and asked.since[0]  # asked from where the first left off
+    assert len(Inbox(restarted).all(site.id)) == 2
+    received = [e for e in restarted.log.tail(50) if e.action == "inbox.received"]
+    assert len(received) == 2
+
+
+async def test_a_crash_before_the_cursor_moves_fetches_again_and_keeps_nothing_twice(
+        demo_session: Session, sandbox: Sandbox, site: Site,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.state.add_inbox(site.id, {"text": "dashcam footage here", "author": "w"})
+
+    def crash(*args: object) -> None:
+        raise KeyboardInterrupt  # the process stops between keeping and the cursor
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Inbox, "_advance", crash)
+        with pytest.raises(KeyboardInterrupt):
+            await fetch(demo_session, site)
+    second, asked = await fetch(demo_session, site)
+    assert asked.since == [None] and second.new == ()
+    assert [i.text for i in Inbox(demo_session).all(site.id)] == ["dashcam footage here"]
+
+
+async def test_two_fetches_at_once_keep_each_message_once(
+        demo_session: Session, sandbox: Sandbox, site: Site) -> None:
+    for n in range(5):
+        sandbox.state.add_inbox(site.id, {"text": f"message {n}", "author": f"a{n}"})
+    other = open_session(demo_session.paths.home, "dpritchard")
+    (one, _), (two, _) = await asyncio.gather(fetch(demo_session, site), fetch(other, site))
+    assert len(one.new) + len(two.new) == 5
+    assert len(Inbox(demo_session).all(site.id)) == 5
+
+
+async def test_a_reply_to_an_incidents_post_is_tied_to_it(
+        demo_session: Session, sandbox: Sandbox, site: Site) -> None:
+    incident = open_demo_incident(demo_session)
+    DeliveryRepository(demo_session.store).put_many([Delivery(
+        id="P1.corp-masto", post="P1", incident=incident, site=site.id,
+        platform="mastodon", text="Have you seen Ann?", key="k", state="sent",
+        remote_id="109900")])
+    sandbox.state.add_inbox(site.id, {"text": "I think I saw her", "author": "w",
+                                      "in_reply_to": "109900"})
+    fetched, _ = await fetch(demo_session, site)
+    (item,) = fetched.new
+    assert (item.incident, item.post, item.kind) == (incident, "P1", "reply")
+
+
+async def test_a_failing_network_waits_longer_each_time(
+        demo_session: Session, sandbox: Sandbox, site: Site) -> None:
+    sandbox.inject(site.id, Fault("server_error", on="read", times=2))
+    failed, _ = await fetch(demo_session, site, clock=lambda: T0)
+    assert "Mastodon" in failed.problem and not failed.skipped
+    waiting, asked = await fetch(demo_session, site, clock=lambda: T0 + timedelta(seconds=59))
+    assert waiting.skipped and asked.since == []  # not asked at all
+    failed, _ = await fetch(demo_session, site, clock=lambda: T0 + timedelta(seconds=61))
+    assert failed.problem  # second failure: now two minutes
+    later = T0 + timedelta(seconds=61 + 119)
+    assert (await fetch(demo_session, site, clock=lambda: later))[0].skipped
+    sandbox.state.add_inbox(site.id, {"text": "back again", "author": "w"})
+    ok, _ = await fetch(demo_session, site, clock=lambda: later + timedelta(seconds=2))
+    assert [i.text for i in ok.new] == ["back again"] and not ok.problem
