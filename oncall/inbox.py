@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -140,6 +140,32 @@ class Inbox:
         if new:
             await asyncio.to_thread(self._log, site, new)
         return Fetched(site.id, tuple(new))
+
+    def close(self, item: InboxItem, reason: str = "") -> InboxItem:
+        """Mark `item` handled with nothing more to do (spam, abuse, thanks). Raises
+        Conflict if someone else changed it since it was read (the caller shows theirs)."""
+        return self._change(item, "inbox.closed", {"reason": reason} if reason else {},
+                            state=ItemState.CLOSED.value)
+
+    def link(self, item: InboxItem, incident: str) -> InboxItem:
+        """Tie `item` to `incident` (an officer's judgement: it is about it). Raises
+        Conflict as `close` does, and KeyError for an unknown incident."""
+        if self.session.incidents.get(incident) is None:
+            raise KeyError(incident)
+        return self._change(item, "inbox.linked", {"to": incident}, incident=incident)
+
+    def _change(self, item: InboxItem, action: str, details: dict[str, str],
+                **changes: object) -> InboxItem:
+        def update(current: InboxItem | None) -> InboxItem:
+            if current is None or (current.state, current.incident) != (item.state,
+                                                                        item.incident):
+                raise Conflict("changed by someone else", current)
+            return replace(current, **changes)  # type: ignore[arg-type]
+
+        changed = self.items.swap(item.id, update, item.site)
+        self.session.record(action, incident=changed.incident or None, subject=item.id,
+                            details=details)
+        return changed
 
     def _item(self, site: Site, message: RemoteMessage, now: datetime) -> InboxItem:
         verdict = triage(message.text, message.kind, self.rules)

@@ -130,3 +130,25 @@ async def test_a_failing_network_waits_longer_each_time(
     sandbox.state.add_inbox(site.id, {"text": "back again", "author": "w"})
     ok, _ = await fetch(demo_session, site, clock=lambda: later + timedelta(seconds=2))
     assert [i.text for i in ok.new] == ["back again"] and not ok.problem
+
+
+async def test_closing_and_linking_are_compare_and_set_and_logged(
+        demo_session: Session, sandbox: Sandbox, site: Site) -> None:
+    from oncall.store import Conflict
+
+    sandbox.state.add_inbox(site.id, {"text": "buy followers cheap", "author": "spam"})
+    sandbox.state.add_inbox(site.id, {"text": "is this about the crash?", "author": "q"})
+    await fetch(demo_session, site)
+    spam, question = sorted(Inbox(demo_session).all(site.id), key=lambda i: i.author)[::-1]
+    other = open_session(demo_session.paths.home, "dpritchard")
+    Inbox(other).close(spam, "spam")
+    with pytest.raises(Conflict):  # read before the colleague closed it
+        Inbox(demo_session).close(spam)
+    incident = open_demo_incident(demo_session)
+    linked = Inbox(demo_session).link(question, incident)
+    assert linked.incident == incident and linked.state == "new"
+    with pytest.raises(KeyError):
+        Inbox(demo_session).link(linked, "INC-NOPE")
+    actions = [(e.action, e.actor) for e in demo_session.log.tail(10)
+               if e.action.startswith("inbox.") and e.action != "inbox.received"]
+    assert actions == [("inbox.closed", "dpritchard"), ("inbox.linked", "sokafor")]
