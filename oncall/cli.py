@@ -55,7 +55,7 @@ def cmd_tui(args: argparse.Namespace, backstage: Callable[[], None] | None = Non
             raise UsageError(f"{session.paths.config}: [keys] names no action "
                              f"{', '.join(unknown)}; actions: "
                              f"{', '.join(sorted(binding_ids()))}")
-    result = make_app(session, theme=args.theme, backstage=backstage).run()
+    result = make_app(session, theme=args.theme, backstage=backstage, poll_inbox=True).run()
     return int(result or 0)
 
 
@@ -155,12 +155,16 @@ def _demo_sandbox(home: Path):  # -> Sandbox; imported lazily
     from dataclasses import replace
 
     from oncall.config import Paths
+    from oncall.demo_inbox import demo_messages
     from oncall.sandbox import Sandbox
     from oncall.store import SiteRepository, Store
+    from oncall.timeutil import utcnow
 
     sandbox = Sandbox(port=0).start()
     repo = SiteRepository(Store(Paths(home).data))
     repo.put_many([replace(s, api_base=sandbox.base_for(s.platform)) for s in repo.all()])
+    for site, message in demo_messages(utcnow()):
+        sandbox.state.add_inbox(site, message)
     return sandbox
 
 

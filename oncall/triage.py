@@ -49,6 +49,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "saw", "seen", "spotted", "sighting", "witness", "witnessed", "dashcam",
         "dash cam", "footage", "cctv", "doorbell camera", "i know who", "number plate",
         "registration", "was driving", "heading towards", "gwelais")),
+    Rule("press", "a journalist's question: for the press office", (
+        "journalist", "reporter", "newsdesk", "news desk", "for comment", "deadline",
+        "can you confirm")),
     Rule("complaint", "a complaint", (
         "complain", "complaint", "complaining", "disgrace", "disgraceful", "rude",
         "unprofessional", "report an officer", "cwyn")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,16 @@ def live_demo_home(tmp_path: Path) -> Path:
 def demo_session(demo_home: Path) -> Session:
     """A session on the demo force as the on-call press officer."""
     return open_session(demo_home, DEMO_USER)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[object]:
+    """A local sandbox on a free port for one test (tests/sandbox has its own, which
+    also checks that its threads end)."""
+    from oncall.sandbox import Sandbox
+
+    with Sandbox(port=0) as box:
+        yield box
 
 
 def point_at_sandbox(session: Session, sandbox: object) -> list[Site]:

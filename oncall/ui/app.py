@@ -85,7 +85,8 @@ class OncallApp(App[int]):
     def __init__(self, session: Session, *, theme: str | None = None,
                  tokens: TokenSource | None = None, adapter_for: AdapterFor | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
-                 backstage: Callable[[], None] | None = None) -> None:
+                 backstage: Callable[[], None] | None = None,
+                 poll_inbox: bool = False) -> None:
         self._started = time.perf_counter()
         super().__init__()
         self.session = session
@@ -105,6 +106,8 @@ class OncallApp(App[int]):
         if backstage is None:
             self._backstage_done.set()
         self._tokens = tokens
+        # The console run for real reads every site's inbox; tests ask for it.
+        self._poll_inbox = poll_inbox
         self.copier = Clipboard(self, session.settings.ui.clipboard_clear_seconds)
         self.adapter_for: AdapterFor = adapter_for or _default_adapters()
         # Empty until the loader worker has read the playbooks directory.
@@ -235,6 +238,10 @@ class OncallApp(App[int]):
                              on_change=on_change)
         return SendPath(self.session, poster, self.library.templates)
 
+    def wait_for_backstage(self) -> None:
+        """Until the demo's sandbox and passwords are set up (at once elsewhere)."""
+        self._after_backstage()
+
     def _after_backstage(self) -> None:
         # Seconds at most, and only in the first moments of a demo.
         if not self._backstage_done.wait(timeout=60):
@@ -247,6 +254,10 @@ class OncallApp(App[int]):
         self.load_library()
         self.probe_clipboard()
         self.warm_up()
+        if self._poll_inbox:
+            from oncall.ui.inboxpoll import InboxPoller
+
+            self.run_worker(InboxPoller(self).run(), group="inbox-poll", exclusive=True)
 
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
@@ -417,9 +428,11 @@ def _default_adapters() -> AdapterFor:
 def make_app(session: Session, *, theme: str | None = None, tokens: TokenSource | None = None,
              adapter_for: AdapterFor | None = None,
              transport: httpx.AsyncBaseTransport | None = None,
-             backstage: Callable[[], None] | None = None) -> OncallApp:
+             backstage: Callable[[], None] | None = None,
+             poll_inbox: bool = False) -> OncallApp:
     """Build the app for a session. The CLI, the demo, the benchmarks and the tests all use
     this; tests may pass scripted adapters or an httpx transport; the demo passes the
-    set-up to do after the first paint (`backstage`)."""
+    set-up to do after the first paint (`backstage`); the CLI asks for the sites' inboxes
+    to be read while it runs (`poll_inbox`)."""
     return OncallApp(session, theme=theme, tokens=tokens, adapter_for=adapter_for,
-                     transport=transport, backstage=backstage)
+                     transport=transport, backstage=backstage, poll_inbox=poll_inbox)

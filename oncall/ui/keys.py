@@ -22,13 +22,14 @@ def _screens() -> list[tuple[str, type]]:
     from oncall.ui.screens.compose import ComposeScreen
     from oncall.ui.screens.dashboard import DashboardScreen
     from oncall.ui.screens.fill import FillScreen
+    from oncall.ui.screens.inbox import InboxScreen
     from oncall.ui.screens.incident import IncidentScreen
     from oncall.ui.screens.outbox import OutboxScreen
     from oncall.ui.screens.vault import VaultScreen
 
     return [("everywhere", OncallApp), ("dashboard", DashboardScreen),
             ("incident", IncidentScreen), ("fill", FillScreen), ("compose", ComposeScreen),
-            ("outbox", OutboxScreen), ("vault", VaultScreen),
+            ("inbox", InboxScreen), ("outbox", OutboxScreen), ("vault", VaultScreen),
             ("new incident", NewIncidentDialog), ("attach", AttachDialog),
             ("confirm", ConfirmDialog), ("choose", ChooseDialog), ("reason", ReasonDialog),
             ("help", HelpDialog)]

@@ -5,7 +5,6 @@ network waits longer each time, on a clock the test drives (issue 13)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,12 +23,6 @@ from oncall.session import Session, open_session
 from tests.conftest import open_demo_incident
 
 T0 = datetime(2026, 12, 4, 19, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0) as box:
-        yield box
 
 
 @pytest.fixture

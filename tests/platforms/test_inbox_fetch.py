@@ -4,7 +4,6 @@ cursor that brings only what is new (issue 13, fetch)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import httpx
@@ -18,12 +17,6 @@ from oncall.session import Session
 
 SITES = {"x": "corp-x", "mastodon": "corp-masto", "facebook": "corp-fb",
          "bluesky": "corp-bsky", "youtube": "corp-yt"}
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0) as box:
-        yield box
 
 
 def site_on(session: Session, sandbox: Sandbox, platform: str) -> Site:

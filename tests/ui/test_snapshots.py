@@ -36,6 +36,7 @@ PLACES: dict[str, list[str]] = {
                      "f5"],
     "attach": ["enter", "c", "f9"],
     "outbox": ["o"],
+    "inbox": ["i"],
     "vault": ["v"],
     "help": ["f1"],
     "new_incident": ["n"],

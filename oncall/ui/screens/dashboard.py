@@ -42,6 +42,8 @@ class DashboardScreen(Screen[None]):
                 tooltip="Open the selected incident's checklist"),
         Binding("v", "vault", "Vault", id="dashboard.vault",
                 tooltip="Site credentials, under the access rules; every use logged"),
+        Binding("i", "inbox", "Inbox", id="dashboard.inbox",
+                tooltip="What the public has sent the sites; emergencies first"),
         Binding("o", "outbox", "Outbox", id="dashboard.outbox",
                 tooltip="Decide on deliveries a crash or an unclear reply left behind"),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh",
@@ -117,6 +119,11 @@ class DashboardScreen(Screen[None]):
         from oncall.ui.screens.vault import VaultScreen
 
         self.app.push_screen(VaultScreen())
+
+    def action_inbox(self) -> None:
+        from oncall.ui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen())
 
     def action_outbox(self) -> None:
         from oncall.ui.screens.outbox import OutboxScreen

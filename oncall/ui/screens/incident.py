@@ -64,6 +64,8 @@ class IncidentScreen(Screen[None]):
         Binding("a", "protect", "Protect name", id="incident.protect",
                 tooltip="Record a name never to publish: a sexual-offence victim or a child "
                         "in proceedings"),
+        Binding("i", "inbox", "Inbox", id="incident.inbox",
+                tooltip="Messages from the public about this incident"),
         Binding("x", "close_incident", "Close", id="incident.close",
                 tooltip="Close (stand down) the incident"),
         Binding("r", "refresh", "Refresh", id="incident.refresh", show=False),
@@ -496,6 +498,12 @@ class IncidentScreen(Screen[None]):
             if problem:  # closed all the same; the officer should know the witness failed
                 self.app.call_from_thread(self.notify, problem, severity="warning")
         self.app.call_from_thread(self.load)
+
+    def action_inbox(self) -> None:
+        from oncall.ui.screens.inbox import InboxScreen
+
+        if self.incident is not None:
+            self.app.push_screen(InboxScreen(self.incident))
 
     def action_refresh(self) -> None:
         self.load()

@@ -1,0 +1,67 @@
+"""Reading every site's inbox while the console runs, and telling the officer at once of
+what reads as an emergency. The reading and keeping is the core's (oncall.inbox); this
+only runs it on the app's loop and passes on what it found."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from oncall.inbox import POLL_SECONDS, Fetched, Inbox, InboxItem
+from oncall.store import StoreError
+
+if TYPE_CHECKING:
+    from oncall.ui.app import OncallApp
+
+
+class InboxChanged(Message):
+    """New messages were kept (sent to every screen on the stack)."""
+
+    def __init__(self, new: list[InboxItem], problems: list[str]) -> None:
+        super().__init__()
+        self.new = new
+        self.problems = problems
+
+
+class InboxPoller:
+    """Every POLL_SECONDS, each site's inbox, all sites at once."""
+
+    def __init__(self, app: OncallApp) -> None:
+        self.app = app
+        self.problems: dict[str, str] = {}  # site id -> its last failure, while it lasts
+
+    async def run(self) -> None:
+        """Poll until the app stops (an async worker's body)."""
+        while True:
+            try:
+                await self.once()
+            except (OSError, StoreError) as exc:  # the home, not a network: say so, go on
+                self.app.notify(f"The inbox could not be kept: {exc}", severity="error")
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def once(self) -> list[Fetched]:
+        """One round over every site; tells the screens and, for an emergency, the
+        officer (bell and a notice that stays until dismissed)."""
+        app = self.app
+        await asyncio.to_thread(app.wait_for_backstage)
+        sites = await asyncio.to_thread(app.session.sites.all)
+        inbox = Inbox(app.session)
+        results = await asyncio.gather(*(
+            inbox.fetch(site, app.adapter_for(site, app.http, app.tokens)) for site in sites))
+        new = [item for r in results for item in r.new]
+        for r in results:
+            if r.problem:
+                self.problems[r.site] = r.problem
+            else:
+                self.problems.pop(r.site, None)
+        if any(item.emergency for item in new):
+            app.bell()
+            if not getattr(app.screen, "shows_emergencies", False):  # its banner says so
+                app.notify("A message may be an EMERGENCY: open the inbox (i) now.",
+                           severity="error", timeout=60)
+        if new or results:
+            for screen in app.screen_stack:
+                screen.post_message(InboxChanged(new, list(self.problems.values())))
+        return list(results)

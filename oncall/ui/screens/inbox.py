@@ -1,0 +1,222 @@
+"""What the public has sent the sites: emergencies pinned on top under a banner that
+says what to do, then what needs action (the longest waiting first), then the rest.
+Every message is shown as literal text, whatever it holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from oncall.inbox import Inbox, InboxItem, ItemState
+from oncall.store import Conflict
+from oncall.textsafe import printable
+from oncall.timeutil import fmt_datetime, utcnow
+from oncall.ui.callbacks import then
+from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.inboxpoll import InboxChanged
+
+if TYPE_CHECKING:
+    from oncall.model import Incident
+    from oncall.ui.app import OncallApp
+
+EMERGENCY_BANNER = ("!! EMERGENCY? Tell them to call 999 now, and ring the control room "
+                    "with what they said.")
+HANDLED = {ItemState.CLOSED.value}
+
+
+def order(items: list[InboxItem]) -> list[InboxItem]:
+    """Emergencies not yet closed first; then what needs action, the longest waiting
+    first; then the rest, newest first."""
+    def rank(item: InboxItem) -> tuple[int, float]:
+        open_ = item.state not in HANDLED
+        if item.emergency and open_:
+            return 0, item.sent_at.timestamp()
+        if item.needs_action and item.state == ItemState.NEW.value:
+            return 1, item.sent_at.timestamp()
+        return 2, -item.sent_at.timestamp()
+    return sorted(items, key=rank)
+
+
+def mark(item: InboxItem) -> str:
+    """The row's first column: what it is, in words as well as colour."""
+    if item.state in HANDLED:
+        return "--"
+    if item.emergency:
+        return "!!"
+    return "!" if item.needs_action else ""
+
+
+class InboxScreen(Screen[None]):
+    """The inbox of every site, or of one incident."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "close_item", "Close", id="inbox.close",
+                tooltip="Nothing more to do for the highlighted message (spam, thanks)"),
+        Binding("l", "link", "Link to incident", id="inbox.link",
+                tooltip="Say which incident the highlighted message is about"),
+        Binding("w", "copy_link", "Copy web link", id="inbox.copy_link",
+                tooltip="Copy the message's address on its network, to open it there"),
+        Binding("m", "toggle_handled", "Show handled", id="inbox.toggle_handled"),
+        Binding("escape", "back", "Back", id="inbox.back"),
+    ]
+
+    app: OncallApp
+    shows_emergencies = True  # the banner: the poller need not say it again in a toast
+
+    def __init__(self, incident: Incident | None = None) -> None:
+        super().__init__()
+        self.incident = incident
+        self.rows: list[InboxItem] = []
+        self.show_handled = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="inbox-banner", classes="banner")
+        yield Static("", id="inbox-filter")
+        yield DataTable[Text](id="inbox-table", cursor_type="row")
+        yield Static("", id="inbox-text", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        title = printable(self.incident.title, single_line=True) if self.incident else ""
+        self.sub_title = f"Inbox: {title}" if title else "Inbox: every site"
+        self.query_one("#inbox-banner").display = False
+        table = self.query_one(DataTable)
+        table.add_column("", width=2)
+        table.add_column("When", width=9)
+        table.add_column("Site", width=12)
+        table.add_column("From", width=14)
+        table.add_column("State", width=8)
+        table.add_column("Message", width=20)
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def on_inbox_changed(self, message: InboxChanged) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="inbox-load")
+    def load(self) -> None:
+        items = Inbox(self.app.session).all()
+        if self.incident is not None:
+            items = [i for i in items if i.incident == self.incident.id]
+        self.app.call_from_thread(self.show, items)
+
+    def show(self, items: list[InboxItem]) -> None:
+        """Put the messages on screen, keeping the highlighted one highlighted."""
+        table = self.query_one(DataTable)
+        current = self._current()
+        shown = order([i for i in items if self.show_handled or i.state not in HANDLED])
+        self.rows = shown
+        table.clear()
+        now = utcnow()
+        for item in shown:
+            table.add_row(
+                Text(mark(item), style="bold"),
+                Text(fmt_datetime(item.sent_at, now), no_wrap=True, overflow="ellipsis"),
+                Text(printable(item.site, single_line=True), no_wrap=True, overflow="ellipsis"),
+                Text(printable(item.author_name or item.author, single_line=True),
+                     no_wrap=True, overflow="ellipsis"),
+                Text(item.state), Text(printable(item.text, single_line=True),
+                                       no_wrap=True, overflow="ellipsis"),
+                key=item.id)
+        if current is not None and current.id in {i.id for i in shown}:
+            table.move_cursor(row=[i.id for i in shown].index(current.id))
+        waiting = [i for i in items if i.emergency and i.state not in HANDLED]
+        banner = self.query_one("#inbox-banner", Static)
+        banner.display = bool(waiting)
+        if waiting:
+            first = waiting[0]
+            banner.update(Text(f"{EMERGENCY_BANNER}\n{first.site}: "
+                               f"{printable(first.text, single_line=True)}",
+                               no_wrap=True, overflow="ellipsis"))
+        todo = sum(1 for i in items if i.needs_action and i.state == ItemState.NEW.value)
+        view = "all, handled too (m: to do only)" if self.show_handled else \
+            "to do (m: show handled)"
+        self.query_one("#inbox-filter", Static).update(Text(
+            f"{len(shown)} shown, {todo} need action · {view}"))
+        self._show_text()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_text()
+
+    def _current(self) -> InboxItem | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+
+    def _show_text(self) -> None:
+        item = self._current()
+        panel = self.query_one("#inbox-text", Static)
+        if item is None:
+            panel.update(Text("Nothing here." if not self.show_handled else "No messages."))
+            return
+        text = Text(printable(item.text))
+        about = [f"{item.kind} on {item.site} from {item.author_name} ({item.author})"]
+        if item.incident:
+            about.append(f"about {item.incident}")
+        if item.has_media:
+            about.append("has a photo or video: open it on the network")
+        text.append("\n" + printable(" · ".join(about), single_line=True), style="dim")
+        for reason in item.reasons:
+            text.append("\n" + printable(f"needs action: {reason}", single_line=True),
+                        style="bold")
+        panel.update(text)
+
+    def action_toggle_handled(self) -> None:
+        self.show_handled = not self.show_handled
+        self.load()
+
+    def action_close_item(self) -> None:
+        item = self._current()
+        if item is not None and item.state not in HANDLED:
+            self._change(item, None)
+
+    def action_link(self) -> None:
+        item = self._current()
+        if item is None:
+            return
+        options = [(i.id, printable(f"{i.id}  {i.title}", single_line=True))
+                   for i in self.app.session.incidents.open_incidents()]
+        if not options:
+            self.notify("No incident is open to link it to.")
+            return
+        self.app.push_screen(ChooseDialog("Which incident is it about?", options),
+                             then(lambda chosen: self._change(item, chosen)))
+
+    @work(thread=True, group="inbox-change")
+    def _change(self, item: InboxItem, incident: str | None) -> None:
+        """Close (no incident given) or link, in the core; a colleague's change first
+        is reported, never overwritten."""
+        inbox = Inbox(self.app.session)
+        try:
+            if incident is None:
+                inbox.close(item)
+            else:
+                inbox.link(item, incident)
+        except Conflict:
+            self.app.call_from_thread(
+                self.notify, "Someone else has just handled that message: shown as it is "
+                "now.", severity="warning")
+        except KeyError:
+            self.app.call_from_thread(self.notify, "That incident is gone.",
+                                      severity="warning")
+        self.app.call_from_thread(self.load)
+
+    def action_copy_link(self) -> None:
+        item = self._current()
+        if item is None or not item.url:
+            self.notify("This message has no web address to open.")
+            return
+        self.notify(self.app.copier.copy(item.url, secret=False))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

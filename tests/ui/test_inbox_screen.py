@@ -1,0 +1,96 @@
+"""The inbox at 80x24: read from the sandbox by the console's poller (driven a round at a
+time here), an emergency pinned on top under its banner, hostile text shown literally,
+a message closed or linked to its incident through the core (issue 13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oncall.inbox import Inbox
+from oncall.platforms.base import StaticTokens, sandbox_token
+from oncall.sandbox import Sandbox
+from oncall.session import Session, open_session
+from oncall.ui.app import make_app
+from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.inboxpoll import InboxPoller
+from oncall.ui.screens.inbox import EMERGENCY_BANNER, InboxScreen
+from tests.conftest import point_at_sandbox
+from tests.ui.conftest import SIZE, screen_text, settle
+from tests.ui.test_incident import wait_for_screen
+
+HOSTILE = "[bold red]FREE[/] \x1b[2J\x1b]52;c;aGk=\x07 see footage"
+
+
+@pytest.fixture
+def session(live_demo_home: Path, sandbox: Sandbox) -> Session:
+    session = open_session(live_demo_home, "sokafor")
+    point_at_sandbox(session, sandbox)
+    sandbox.state.add_inbox("corp-x", {"text": "when does the road reopen?",
+                                       "author": "driver", "author_name": "Gaz"})
+    sandbox.state.add_inbox("corp-fb", {"text": HOSTILE, "author": "100", "author_name":
+                                        "[link=https://evil.example]Lena[/link]"})
+    sandbox.state.add_inbox("corp-masto", {"text": "he's here now, he has a knife",
+                                           "author": "scared", "kind": "dm"})
+    return session
+
+
+async def open_inbox(pilot) -> InboxScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await InboxPoller(pilot.app).once()
+    await pilot.press("i")
+    await wait_for_screen(pilot, InboxScreen)
+    await settle(pilot)
+    return pilot.app.screen  # type: ignore[no-any-return]
+
+
+async def test_an_emergency_is_pinned_on_top_under_a_banner_saying_what_to_do(
+        session: Session) -> None:
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inbox(pilot)
+        text = screen_text(app)
+        assert EMERGENCY_BANNER.split(",")[0] in text and "control room" in text
+        assert screen.rows[0].emergency and screen.rows[0].site == "corp-masto"
+        first_row = next(line for line in text.splitlines() if "corp-masto" in line
+                         and "!!" in line)
+        assert "he's here now" in first_row  # marked in words, not by colour alone
+        assert "3 shown, 2 need action" in text
+
+
+async def test_hostile_text_is_shown_literally(session: Session) -> None:
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inbox(pilot)
+        table = screen.query_one("#inbox-table")
+        row = next(i for i, item in enumerate(screen.rows) if item.site == "corp-fb")
+        table.move_cursor(row=row)  # type: ignore[attr-defined]
+        await settle(pilot)
+        text = screen_text(app)
+        assert "[bold red]FREE[/]" in text and "[link=https://evil.example]Lena" in text
+        assert "\x1b" not in text
+
+
+async def test_closing_and_linking_go_through_the_core(session: Session) -> None:
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inbox(pilot)
+        gaz = next(i for i, item in enumerate(screen.rows) if item.author_name == "Gaz")
+        screen.query_one("#inbox-table").move_cursor(row=gaz)  # type: ignore[attr-defined]
+        await pilot.press("x")
+        await settle(pilot)
+        assert "Gaz" not in screen_text(app)  # closed: off the to-do view
+        await pilot.press("m")
+        await settle(pilot)
+        assert "Gaz" in screen_text(app) and "closed" in screen_text(app)
+        await pilot.press("home")
+        await pilot.press("l")
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+    kept = {i.site: i for i in Inbox(session).all()}
+    assert kept["corp-x"].state == "closed"
+    assert kept["corp-masto"].incident  # the emergency, on top, linked to the incident
+    actions = [e.action for e in session.log.tail(20)]
+    assert "inbox.closed" in actions and "inbox.linked" in actions
