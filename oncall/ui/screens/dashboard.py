@@ -46,7 +46,9 @@ class DashboardScreen(Screen[None]):
                 tooltip="What the public has sent the sites; emergencies first"),
         Binding("o", "outbox", "Outbox", id="dashboard.outbox",
                 tooltip="Decide on deliveries a crash or an unclear reply left behind"),
-        Binding("r", "refresh", "Refresh", id="dashboard.refresh",
+        # Off the footer (it refreshes by itself; F1 and the palette list it), so that
+        # the footer still fits 80 columns with the inbox's key.
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh", show=False,
                 tooltip="Re-read incidents, sites and the log, and verify the log"),
     ]
 
