@@ -254,10 +254,6 @@ class OncallApp(App[int]):
         self.load_library()
         self.probe_clipboard()
         self.warm_up()
-        if self._poll_inbox:
-            from oncall.ui.inboxpoll import InboxPoller
-
-            self.run_worker(InboxPoller(self).run(), group="inbox-poll", exclusive=True)
 
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
@@ -277,6 +273,13 @@ class OncallApp(App[int]):
             find_urls("warm.example.com", tlds)
         self.vault  # noqa: B018 - opened for its cost
         self.call_from_thread(lambda: self.http)
+        if self._poll_inbox:
+            # Imported here, off the event loop (it brings the HTTP stack), then run there.
+            from oncall.ui.inboxpoll import InboxPoller
+
+            poller = InboxPoller(self)
+            self.call_from_thread(lambda: self.run_worker(
+                poller.run(), group="inbox-poll", exclusive=True))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpDialog):

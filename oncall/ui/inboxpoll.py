@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from oncall.inbox import POLL_SECONDS, Fetched, Inbox, InboxItem
+from oncall.platforms.registry import prepare_adapters
 from oncall.store import StoreError
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class InboxPoller:
         app = self.app
         await asyncio.to_thread(app.wait_for_backstage)
         sites = await asyncio.to_thread(app.session.sites.all)
+        # The adapters' modules are imported off the event loop, not by adapter_for on it.
+        await asyncio.to_thread(prepare_adapters, {s.platform for s in sites})
         inbox = Inbox(app.session)
         results = await asyncio.gather(*(
             inbox.fetch(site, app.adapter_for(site, app.http, app.tokens)) for site in sites))
