@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from oncall.actionlog import Pending
+from oncall.inboxrecords import InboxItem, InboxRepository, ItemState
 from oncall.model import Record, Site
 from oncall.platforms.base import Adapter, PublishError, RemoteMessage, newer_cursor
 from oncall.postrecords import DeliveryRepository
@@ -34,49 +34,6 @@ if TYPE_CHECKING:
 # How often a site's inbox is asked, and how long a failing one waits at most.
 POLL_SECONDS = 60
 MAX_BACKOFF = timedelta(hours=1)
-
-
-class ItemState(StrEnum):
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    FORWARDED = "forwarded"
-    CLOSED = "closed"
-
-
-@dataclass
-class InboxItem(Record):
-    """One message from the public, as kept. `text`, `author` and `author_name` are
-    theirs: shown literally, never as markup."""
-
-    id: str                  # "<site id>:<the network's id>"
-    site: str
-    platform: str
-    remote_id: str
-    kind: str                # mention | reply | comment | dm
-    author: str
-    author_name: str
-    text: str
-    sent_at: datetime
-    fetched_at: datetime
-    in_reply_to: str = ""
-    url: str = ""
-    has_media: bool = False
-    incident: str = ""       # the incident whose post it answers, or that it was linked to
-    post: str = ""           # that post
-    state: str = ItemState.NEW.value
-    needs_action: bool = False
-    reasons: list[str] = field(default_factory=list)
-    emergency: bool = False
-
-
-class InboxRepository(Repository[InboxItem]):
-    """Messages kept one file per site."""
-
-    kind = "inbox"
-    record = InboxItem
-
-    def _partition(self, obj: InboxItem | None = None) -> str | None:
-        return obj.site if obj is not None else None
 
 
 @dataclass

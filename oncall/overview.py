@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from oncall.actionlog import LogCorrupt, VerifyResult
+from oncall.inboxrecords import waiting
 from oncall.model import Incident, LogEntry, Person
 from oncall.playbooks import Library
 from oncall.session import Session
@@ -36,6 +37,8 @@ class Overview:
     undecided: int = 0  # deliveries a crash or an unclear reply left for the officer
     # incident id -> its update cadence now: MISSED slots, next due, due soon
     updates: dict[str, UpdateState] = field(default_factory=dict)
+    inbox_todo: int = 0         # messages from the public that need action, still new
+    inbox_emergencies: int = 0  # of those, the ones that read as an emergency, not closed
 
 
 def check_log(session: Session) -> VerifyResult:
@@ -59,10 +62,13 @@ def build_overview(session: Session, *, tail: int | None = None,
                if s.start <= now < s.end and s.login in session.directory.people]
     incidents: list[Incident] = []
     tiers: Counter[str] = Counter()
+    todo = emergencies = 0
     try:
         incidents = session.incidents.open_incidents()
-        for site in session.sites.all():
+        sites = session.sites.all()
+        for site in sites:
             tiers[site.tier] += 1
+        todo, emergencies = waiting(session.store, [s.id for s in sites])
     except StoreError as exc:
         problems.append(str(exc))
     entries: list[LogEntry] = []
@@ -93,7 +99,8 @@ def build_overview(session: Session, *, tail: int | None = None,
     from oncall.postrecords import unresolved
 
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    problems, progress, len(unresolved(session, incidents)), updates)
+                    problems, progress, len(unresolved(session, incidents)), updates,
+                    todo, emergencies)
 
 
 def urgency(incident: Incident, update: UpdateState | None,

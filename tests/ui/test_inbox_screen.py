@@ -94,3 +94,22 @@ async def test_closing_and_linking_go_through_the_core(session: Session) -> None
     assert kept["corp-masto"].incident  # the emergency, on top, linked to the incident
     actions = [e.action for e in session.log.tail(20)]
     assert "inbox.closed" in actions and "inbox.linked" in actions
+
+
+async def test_the_dashboard_counts_what_waits_in_the_inbox(session: Session) -> None:
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await InboxPoller(pilot.app).once()
+        app.screen.load()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert "!! INBOX: 1 EMERGENCY, 1 need action (i)" in screen_text(app)
+        screen = await open_inbox(pilot)
+        emergency = screen.rows[0]
+        await pilot.press("x")  # the emergency, handled (closed) from the top row
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert emergency.emergency
+        text = screen_text(app)
+        assert "EMERGENCY" not in text and "! INBOX: 1 need action (i)" in text

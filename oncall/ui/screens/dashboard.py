@@ -348,6 +348,12 @@ class DashboardScreen(Screen[None]):
     def _show_status(self, ov: Overview) -> None:
         check = self.app.log_check
         text = Text(f"{fmt_time(ov.now)}  ")
+        if ov.inbox_emergencies:
+            more = f", {ov.inbox_todo} need action" if ov.inbox_todo else ""
+            text.append(f"!! INBOX: {ov.inbox_emergencies} EMERGENCY{more} (i)  ",
+                        style="bold")
+        elif ov.inbox_todo:
+            text.append(f"! INBOX: {ov.inbox_todo} need action (i)  ", style="bold")
         if ov.undecided:
             text.append(f"! OUTBOX: {ov.undecided} to decide (o)  ", style="bold")
         if check is None:
@@ -360,6 +366,11 @@ class DashboardScreen(Screen[None]):
 
     def on_show(self) -> None:
         # Coming back from another screen: show fresh data at once.
+        if self.is_mounted:
+            self.load()
+
+    def on_screen_resume(self) -> None:
+        # A screen popped back to this one (Show does not come then): fresh data too.
         if self.is_mounted:
             self.load()
 

@@ -1,0 +1,73 @@
+"""Where messages from the public are kept: one file per site. Kept apart from the
+fetching (oncall.inbox) so that what only counts them, the dashboard every few seconds,
+does not load the HTTP stack. No UI here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from oncall.model import Record
+from oncall.store import Repository, Store, cached_all
+
+
+class ItemState(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    FORWARDED = "forwarded"
+    CLOSED = "closed"
+
+
+@dataclass
+class InboxItem(Record):
+    """One message from the public, as kept. `text`, `author` and `author_name` are
+    theirs: shown literally, never as markup."""
+
+    id: str                  # "<site id>:<the network's id>"
+    site: str
+    platform: str
+    remote_id: str
+    kind: str                # mention | reply | comment | dm
+    author: str
+    author_name: str
+    text: str
+    sent_at: datetime
+    fetched_at: datetime
+    in_reply_to: str = ""
+    url: str = ""
+    has_media: bool = False
+    incident: str = ""       # the incident whose post it answers, or that it was linked to
+    post: str = ""           # that post
+    state: str = ItemState.NEW.value
+    needs_action: bool = False
+    reasons: list[str] = field(default_factory=list)
+    emergency: bool = False
+
+
+class InboxRepository(Repository[InboxItem]):
+    """Messages kept one file per site."""
+
+    kind = "inbox"
+    record = InboxItem
+
+    def _partition(self, obj: InboxItem | None = None) -> str | None:
+        return obj.site if obj is not None else None
+
+
+def waiting(store: Store, sites: Iterable[str]) -> tuple[int, int]:
+    """(messages that need action and are still new, emergencies not closed) across
+    `sites`; each site's file re-read only when it changed (see cached_all)."""
+    repo = InboxRepository(store)
+    todo = emergencies = 0
+    for site in sites:
+        for item in cached_all(repo, site):
+            if item.emergency and item.state != ItemState.CLOSED.value:
+                emergencies += 1
+            elif item.needs_action and item.state == ItemState.NEW.value:
+                todo += 1
+    return todo, emergencies
+
+
+__all__ = ["InboxItem", "InboxRepository", "ItemState", "waiting"]
