@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from oncall.model import Record
@@ -56,18 +56,40 @@ class InboxRepository(Repository[InboxItem]):
         return obj.site if obj is not None else None
 
 
-def waiting(store: Store, sites: Iterable[str]) -> tuple[int, int]:
-    """(messages that need action and are still new, emergencies not closed) across
-    `sites`; each site's file re-read only when it changed (see cached_all)."""
+# A message that needs action should be acknowledged within this long (the procedure
+# says immediately; 15 minutes is the force's target unless configured otherwise).
+ACK_TARGET = timedelta(minutes=15)
+
+
+def overdue(item: InboxItem, now: datetime, target: timedelta = ACK_TARGET) -> bool:
+    """True when `item` needs action, is still new, and arrived longer ago than `target`."""
+    return item.needs_action and item.state == ItemState.NEW.value \
+        and now - item.sent_at > target
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the inbox holds for the officer, as the dashboard counts it."""
+
+    todo: int = 0         # need action, still new
+    emergencies: int = 0  # read as an emergency, not closed
+    overdue: int = 0      # of `todo`, past the acknowledgement target
+
+
+def waiting(store: Store, sites: Iterable[str], now: datetime) -> Waiting:
+    """The counts across `sites`; each site's file re-read only when it changed (see
+    cached_all)."""
     repo = InboxRepository(store)
-    todo = emergencies = 0
+    todo = emergencies = late = 0
     for site in sites:
         for item in cached_all(repo, site):
             if item.emergency and item.state != ItemState.CLOSED.value:
                 emergencies += 1
             elif item.needs_action and item.state == ItemState.NEW.value:
                 todo += 1
-    return todo, emergencies
+                late += overdue(item, now)
+    return Waiting(todo, emergencies, late)
 
 
-__all__ = ["InboxItem", "InboxRepository", "ItemState", "waiting"]
+__all__ = ["ACK_TARGET", "InboxItem", "InboxRepository", "ItemState", "Waiting", "overdue",
+           "waiting"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from oncall.actionlog import LogCorrupt, VerifyResult
-from oncall.inboxrecords import waiting
+from oncall.inboxrecords import Waiting, waiting
 from oncall.model import Incident, LogEntry, Person
 from oncall.playbooks import Library
 from oncall.session import Session
@@ -37,8 +37,7 @@ class Overview:
     undecided: int = 0  # deliveries a crash or an unclear reply left for the officer
     # incident id -> its update cadence now: MISSED slots, next due, due soon
     updates: dict[str, UpdateState] = field(default_factory=dict)
-    inbox_todo: int = 0         # messages from the public that need action, still new
-    inbox_emergencies: int = 0  # of those, the ones that read as an emergency, not closed
+    inbox: Waiting = field(default_factory=Waiting)  # what the public's messages wait for
 
 
 def check_log(session: Session) -> VerifyResult:
@@ -62,13 +61,13 @@ def build_overview(session: Session, *, tail: int | None = None,
                if s.start <= now < s.end and s.login in session.directory.people]
     incidents: list[Incident] = []
     tiers: Counter[str] = Counter()
-    todo = emergencies = 0
+    inbox = Waiting()
     try:
         incidents = session.incidents.open_incidents()
         sites = session.sites.all()
         for site in sites:
             tiers[site.tier] += 1
-        todo, emergencies = waiting(session.store, [s.id for s in sites])
+        inbox = waiting(session.store, [s.id for s in sites], now)
     except StoreError as exc:
         problems.append(str(exc))
     entries: list[LogEntry] = []
@@ -99,8 +98,7 @@ def build_overview(session: Session, *, tail: int | None = None,
     from oncall.postrecords import unresolved
 
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    problems, progress, len(unresolved(session, incidents)), updates,
-                    todo, emergencies)
+                    problems, progress, len(unresolved(session, incidents)), updates, inbox)
 
 
 def urgency(incident: Incident, update: UpdateState | None,

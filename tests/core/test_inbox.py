@@ -145,3 +145,20 @@ async def test_closing_and_linking_are_compare_and_set_and_logged(
     actions = [(e.action, e.actor) for e in demo_session.log.tail(10)
                if e.action.startswith("inbox.") and e.action != "inbox.received"]
     assert actions == [("inbox.closed", "dpritchard"), ("inbox.linked", "sokafor")]
+
+
+async def test_a_message_needing_action_is_overdue_after_the_target(
+        demo_session: Session, sandbox: Sandbox, site: Site) -> None:
+    from oncall.inboxrecords import waiting
+
+    sandbox.state.add_inbox(site.id, {"text": "I saw the car", "author": "w",
+                                      "created_at": T0.isoformat()})
+    sandbox.state.add_inbox(site.id, {"text": "thanks all", "author": "t",
+                                      "created_at": T0.isoformat()})
+    await fetch(demo_session, site)
+    counts = [waiting(demo_session.store, [site.id], T0 + timedelta(minutes=m))
+              for m in (14, 16)]
+    assert [(c.todo, c.overdue) for c in counts] == [(1, 0), (1, 1)]
+    (seen,) = [i for i in Inbox(demo_session).all(site.id) if i.needs_action]
+    Inbox(demo_session).close(seen)
+    assert waiting(demo_session.store, [site.id], T0 + timedelta(hours=1)).todo == 0

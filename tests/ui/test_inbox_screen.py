@@ -4,6 +4,7 @@ a message closed or linked to its incident through the core (issue 13)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from oncall.inbox import Inbox
 from oncall.platforms.base import StaticTokens, sandbox_token
 from oncall.sandbox import Sandbox
 from oncall.session import Session, open_session
+from oncall.timeutil import utcnow
 from oncall.ui.app import make_app
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.inboxpoll import InboxPoller
@@ -29,6 +31,9 @@ def session(live_demo_home: Path, sandbox: Sandbox) -> Session:
     point_at_sandbox(session, sandbox)
     sandbox.state.add_inbox("corp-x", {"text": "when does the road reopen?",
                                        "author": "driver", "author_name": "Gaz"})
+    sandbox.state.add_inbox("corp-bsky", {
+        "text": "Reporter here, can you confirm the road is shut?", "author": "jo",
+        "author_name": "Jo", "created_at": (utcnow() - timedelta(minutes=40)).isoformat()})
     sandbox.state.add_inbox("corp-fb", {"text": HOSTILE, "author": "100", "author_name":
                                         "[link=https://evil.example]Lena[/link]"})
     sandbox.state.add_inbox("corp-masto", {"text": "he's here now, he has a knife",
@@ -56,7 +61,9 @@ async def test_an_emergency_is_pinned_on_top_under_a_banner_saying_what_to_do(
         first_row = next(line for line in text.splitlines() if "corp-masto" in line
                          and "!!" in line)
         assert "he's here now" in first_row  # marked in words, not by colour alone
-        assert "3 shown, 2 need action" in text
+        assert "4 shown, 3 need action" in text
+        jo = next(line for line in text.splitlines() if " Jo " in line)
+        assert "OVERDUE" in jo  # 40 minutes without an answer, in words
 
 
 async def test_hostile_text_is_shown_literally(session: Session) -> None:
@@ -103,7 +110,7 @@ async def test_the_dashboard_counts_what_waits_in_the_inbox(session: Session) ->
         await InboxPoller(pilot.app).once()
         app.screen.load()  # type: ignore[attr-defined]
         await settle(pilot)
-        assert "!! INBOX: 1 EMERGENCY, 1 need action (i)" in screen_text(app)
+        assert "!! INBOX: 1 EMERGENCY, 2 need action, 1 OVERDUE (i)" in screen_text(app)
         screen = await open_inbox(pilot)
         emergency = screen.rows[0]
         await pilot.press("x")  # the emergency, handled (closed) from the top row
@@ -112,4 +119,5 @@ async def test_the_dashboard_counts_what_waits_in_the_inbox(session: Session) ->
         await settle(pilot)
         assert emergency.emergency
         text = screen_text(app)
-        assert "EMERGENCY" not in text and "! INBOX: 1 need action (i)" in text
+        assert "EMERGENCY" not in text
+        assert "! INBOX: 2 need action, 1 OVERDUE (i)" in text

@@ -348,12 +348,13 @@ class DashboardScreen(Screen[None]):
     def _show_status(self, ov: Overview) -> None:
         check = self.app.log_check
         text = Text(f"{fmt_time(ov.now)}  ")
-        if ov.inbox_emergencies:
-            more = f", {ov.inbox_todo} need action" if ov.inbox_todo else ""
-            text.append(f"!! INBOX: {ov.inbox_emergencies} EMERGENCY{more} (i)  ",
-                        style="bold")
-        elif ov.inbox_todo:
-            text.append(f"! INBOX: {ov.inbox_todo} need action (i)  ", style="bold")
+        inbox = ov.inbox
+        parts = [f"{inbox.emergencies} EMERGENCY"] if inbox.emergencies else []
+        parts += [f"{inbox.todo} need action"] if inbox.todo else []
+        parts += [f"{inbox.overdue} OVERDUE"] if inbox.overdue else []
+        if parts:
+            mark = "!!" if inbox.emergencies else "!"
+            text.append(f"{mark} INBOX: {', '.join(parts)} (i)  ", style="bold")
         if ov.undecided:
             text.append(f"! OUTBOX: {ov.undecided} to decide (o)  ", style="bold")
         if check is None:

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.inbox import Inbox, InboxItem, ItemState
+from oncall.inboxrecords import overdue
 from oncall.store import Conflict
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
@@ -124,7 +125,8 @@ class InboxScreen(Screen[None]):
                 Text(printable(item.site, single_line=True), no_wrap=True, overflow="ellipsis"),
                 Text(printable(item.author_name or item.author, single_line=True),
                      no_wrap=True, overflow="ellipsis"),
-                Text(item.state), Text(printable(item.text, single_line=True),
+                Text("OVERDUE" if overdue(item, now) else item.state),
+                Text(printable(item.text, single_line=True),
                                        no_wrap=True, overflow="ellipsis"),
                 key=item.id)
         if current is not None and current.id in {i.id for i in shown}:
