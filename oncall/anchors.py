@@ -152,7 +152,7 @@ def verify_with_anchors(log: ActionLog, pins: Mapping[str, Sequence[str]],
     officers attested (`resume=False` walks every entry again). Anchors and attestations
     that could not be read or were set aside are the result's first notes. A walk of
     this officer's own, with their key pinned, is attested in turn for the others."""
-    from oncall.logattest import read_attestations
+    from oncall.logattest import attest_walk, read_attestations
     from oncall.logverify import default_checkpoints
 
     reading = read_anchors(sources, home)
@@ -162,34 +162,8 @@ def verify_with_anchors(log: ActionLog, pins: Mapping[str, Sequence[str]],
                         attested=[(a.checkpoint, a.label) for a in attested])
     result.notes[:0] = [*reading.problems, *set_aside]
     if result.ok:
-        _attest(log, pins, result, attested)
+        attest_walk(log, pins, result, attested)
     return result
-
-
-def _attest(log: ActionLog, pins: Mapping[str, Sequence[str]], result: VerifyResult,
-            attested: Sequence[Any]) -> None:
-    """Sign this walk's checkpoint for the other verifiers, when it is the officer's
-    own walk, reaches further than their last attestation, and their key is pinned
-    (an unpinned key's attestation would be set aside by everyone). Best effort: a
-    failure costs the others time, never a wrong answer."""
-    from oncall.logattest import write_attestation
-    from oncall.signing import SigningKeyError
-
-    checkpoint = result.checkpoint
-    if checkpoint is None or checkpoint.rests_on or log.author is None \
-            or not pins.get(log.author):
-        return  # (no key is made for an officer whose attestation no one would trust)
-    before = max((a.checkpoint.seq for a in attested if a.by == log.author), default=0)
-    if checkpoint.seq <= before:
-        return
-    try:
-        signer = log.signer_for(log.author)
-        if signer is None or signer.public not in (pins.get(log.author) or ()):
-            return
-        write_attestation(log.dir, signer, checkpoint, utcnow().strftime(
-            "%Y-%m-%dT%H:%M:%SZ"))
-    except (OSError, SigningKeyError):
-        return
 
 
 def publish(line: str, command: tuple[str, ...], home: Path) -> str:

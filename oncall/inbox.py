@@ -80,6 +80,11 @@ class Inbox:
         found = [item for s in sites for item in self.items.all(s)]
         return sorted(found, key=lambda i: (i.sent_at, i.id))
 
+    def problems(self) -> list[str]:
+        """Why sites could not be read on their last try, one line each naming the site
+        (a site read successfully since has none)."""
+        return [c.problem for c in self.cursors.all() if c.problem]
+
     async def fetch(self, site: Site, adapter: Adapter) -> Fetched:
         """Ask `site`'s network for what is new and keep it (see the module's note)."""
         now = self.clock()
@@ -185,12 +190,10 @@ class Inbox:
     def _log(self, site: Site, new: list[InboxItem]) -> None:
         """One entry per message kept, in one append: what came, not what it says (the
         text stays in the store, with the message)."""
-        user = self.session.user
-        self.session.record_many([
-            Pending(user.login, user.role_label, "inbox.received", item.incident or None,
-                    site.id, {"item": item.id, "kind": item.kind,
-                              "needs_action": item.needs_action,
-                              "emergency": item.emergency}) for item in new])
+        self.session.record_many([  # actor and role: this officer's (see record_many)
+            Pending("", "", "inbox.received", item.incident or None, site.id,
+                    {"item": item.id, "kind": item.kind, "needs_action": item.needs_action,
+                     "emergency": item.emergency}) for item in new])
 
 
 __all__ = ["POLL_SECONDS", "Fetched", "Inbox", "InboxCursor", "InboxItem", "ItemState"]

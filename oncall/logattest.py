@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oncall.fsio import SHARED_FILE_MODE, atomic_write, make_dirs, read_regular
-from oncall.logverify import Checkpoint
+from oncall.logverify import Checkpoint, VerifyResult
+from oncall.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from oncall.actionlog import ActionLog
     from oncall.signing import Signer
 
 ATTESTED = "attested"
@@ -77,6 +79,31 @@ def write_attestation(log_dir: Path, signer: Signer, checkpoint: Checkpoint,
     return path
 
 
+def attest_walk(log: ActionLog, pins: Mapping[str, Sequence[str]], result: VerifyResult,
+                attested: Sequence[Attestation]) -> None:
+    """Sign `result`'s checkpoint for the other verifiers, when it is the walk of `log`'s
+    own officer, reaches further than their last attestation, and their key is pinned
+    (an unpinned key's attestation would be set aside by everyone). Best effort: a
+    failure costs the others time, never a wrong answer."""
+    from oncall.signing import SigningKeyError
+
+    checkpoint = result.checkpoint
+    author = log.author
+    if checkpoint is None or checkpoint.rests_on or author is None or not pins.get(author):
+        return  # (no key is made for an officer whose attestation no one would trust)
+    before = max((a.checkpoint.seq for a in attested if a.by == author), default=0)
+    if checkpoint.seq <= before:
+        return
+    try:
+        signer = log.signer_for(author)
+        if signer is None or signer.public not in pins[author]:
+            return
+        write_attestation(log.dir, signer, checkpoint,
+                          utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    except (OSError, SigningKeyError):
+        return
+
+
 def read_attestations(log_dir: Path, pins: Mapping[str, Sequence[str]]) -> tuple[
         list[Attestation], list[str]]:
     """The sound attestations in the home, the furthest first, and a note for each one
@@ -118,4 +145,5 @@ def read_attestations(log_dir: Path, pins: Mapping[str, Sequence[str]]) -> tuple
     return found, notes
 
 
-__all__ = ["Attestation", "attestation_path", "read_attestations", "write_attestation"]
+__all__ = ["Attestation", "attest_walk", "attestation_path", "read_attestations",
+           "write_attestation"]

@@ -7,14 +7,13 @@ update cadence, views) does not load the HTTP stack.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from oncall.model import Delivery, DeliveryState, Incident, PostRecord, Record
 from oncall.owners import is_live
-from oncall.store import Conflict, Repository, cached_all
+from oncall.store import Conflict, Repository, cached_all, settled
 
 if TYPE_CHECKING:
     from oncall.session import Session
@@ -71,8 +70,7 @@ class _PerPost(Repository[R]):
             return []
         key = (info.st_dev, info.st_ino, info.st_mtime_ns)
         kept = _LISTED.get(directory)
-        if kept is not None and kept[0] == key \
-                and time.time_ns() - info.st_mtime_ns >= 2_000_000_000:
+        if kept is not None and kept[0] == key and settled(info):
             return kept[1]
         try:
             # One directory read for names and sizes: the dashboard asks every few

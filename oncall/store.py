@@ -295,6 +295,14 @@ class Repository(Generic[R]):
             return bool(table.remove(lambda doc: doc.get(self.key) == key))
 
 
+def settled(info: os.stat_result) -> bool:
+    """True when a file (or directory) last changed more than two seconds ago. One that
+    changed more recently may change again within the clock's granularity, with its
+    size and inode unchanged: a cache keyed by them must not trust it ("racy" entries,
+    as git has)."""
+    return time.time_ns() - info.st_mtime_ns >= 2_000_000_000
+
+
 # path -> (its identity, size and change time when read; what was read)
 _READ: dict[Path | str, tuple[tuple[int, int, int, int], list[Any]]] = {}
 
@@ -305,9 +313,8 @@ def cached_all(repo: Repository[R], part: str | None = None,
     process last read it (the dashboard reads the incidents, and every post of every
     open incident, every few seconds; a long incident holds hundreds of posts).
 
-    A file changed in the last two seconds may change again within the clock's
-    granularity, size and inode unchanged: it is always read ("racy" entries, as git
-    has). The records returned are shared: callers replace them, never change them.
+    A file changed in the last two seconds is always read (see `settled`). The records
+    returned are shared: callers replace them, never change them.
     A caller that lists a directory passes each file's path as the string it got (one
     Path object per file cost more than the stat) and always in that form."""
     path = path or repo.store.path_for(repo.kind, part)
@@ -317,8 +324,7 @@ def cached_all(repo: Repository[R], part: str | None = None,
         return []
     key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
     cached = _READ.get(path)
-    recent = time.time_ns() - info.st_mtime_ns < 2_000_000_000
-    if cached is None or cached[0] != key or recent:
+    if cached is None or cached[0] != key or not settled(info):
         cached = _READ[path] = (key, Repository.all(repo, part))
     return cached[1]
 

@@ -26,7 +26,7 @@ import httpx
 from oncall.model import Platform, Site
 from oncall.secret import Secret
 from oncall.textsafe import printable
-from oncall.timeutil import fmt_time
+from oncall.timeutil import fmt_time, parse_iso
 
 # How long one request may take before the outcome is unknown. Connect failures
 # are certain (nothing was sent); a read timeout after sending is not.
@@ -133,11 +133,9 @@ def parse_time(value: object) -> datetime:
     epoch for anything else, so a message with a broken time sorts first, not lost."""
     if isinstance(value, str) and value:
         try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parse_iso(value).astimezone(UTC)
         except ValueError:
             pass
-        else:
-            return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
     return datetime.fromtimestamp(0, UTC)
 
 

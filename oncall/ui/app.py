@@ -267,10 +267,9 @@ class OncallApp(App[int]):
                 self._backstage_done.set()
         from oncall.platforms import registry  # noqa: F401 - imported for its cost
         from oncall.sending import SendPath  # noqa: F401 - imported for its cost
-        from oncall.textlength import ROOT_ZONE, TWITTER_TEXT, find_urls
+        from oncall.textlength import warm
 
-        for tlds in (TWITTER_TEXT, ROOT_ZONE):
-            find_urls("warm.example.com", tlds)
+        warm()
         self.vault  # noqa: B018 - opened for its cost
         self.call_from_thread(lambda: self.http)
         if self._poll_inbox:

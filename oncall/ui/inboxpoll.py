@@ -18,12 +18,13 @@ if TYPE_CHECKING:
 
 
 class InboxChanged(Message):
-    """New messages were kept (sent to every screen on the stack)."""
+    """A round of reading is done (sent to every screen on the stack): `new` holds the
+    messages kept for the first time. Which sites failed is in the store (see
+    Inbox.problems), where every screen and process can read it."""
 
-    def __init__(self, new: list[InboxItem], problems: list[str]) -> None:
+    def __init__(self, new: list[InboxItem]) -> None:
         super().__init__()
         self.new = new
-        self.problems = problems
 
 
 class InboxPoller:
@@ -31,7 +32,6 @@ class InboxPoller:
 
     def __init__(self, app: OncallApp) -> None:
         self.app = app
-        self.problems: dict[str, str] = {}  # site id -> its last failure, while it lasts
 
     async def run(self) -> None:
         """Poll until the app stops (an async worker's body)."""
@@ -54,17 +54,11 @@ class InboxPoller:
         results = await asyncio.gather(*(
             inbox.fetch(site, app.adapter_for(site, app.http, app.tokens)) for site in sites))
         new = [item for r in results for item in r.new]
-        for r in results:
-            if r.problem:
-                self.problems[r.site] = r.problem
-            else:
-                self.problems.pop(r.site, None)
         if any(item.emergency for item in new):
             app.bell()
             if not getattr(app.screen, "shows_emergencies", False):  # its banner says so
                 app.notify("A message may be an EMERGENCY: open the inbox (i) now.",
                            severity="error", timeout=60)
-        if new or results:
-            for screen in app.screen_stack:
-                screen.post_message(InboxChanged(new, list(self.problems.values())))
+        for screen in app.screen_stack:
+            screen.post_message(InboxChanged(new))
         return list(results)

@@ -114,6 +114,7 @@ async def test_a_failing_network_waits_longer_each_time(
     sandbox.inject(site.id, Fault("server_error", on="read", times=2))
     failed, _ = await fetch(demo_session, site, clock=lambda: T0)
     assert "Mastodon" in failed.problem and not failed.skipped
+    assert Inbox(demo_session).problems() == [failed.problem]
     waiting, asked = await fetch(demo_session, site, clock=lambda: T0 + timedelta(seconds=59))
     assert waiting.skipped and asked.since == []  # not asked at all
     failed, _ = await fetch(demo_session, site, clock=lambda: T0 + timedelta(seconds=61))
@@ -123,6 +124,7 @@ async def test_a_failing_network_waits_longer_each_time(
     sandbox.state.add_inbox(site.id, {"text": "back again", "author": "w"})
     ok, _ = await fetch(demo_session, site, clock=lambda: later + timedelta(seconds=2))
     assert [i.text for i in ok.new] == ["back again"] and not ok.problem
+    assert Inbox(demo_session).problems() == []
 
 
 async def test_closing_and_linking_are_compare_and_set_and_logged(

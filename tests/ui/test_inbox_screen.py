@@ -121,3 +121,15 @@ async def test_the_dashboard_counts_what_waits_in_the_inbox(session: Session) ->
         text = screen_text(app)
         assert "EMERGENCY" not in text
         assert "! INBOX: 2 need action, 1 OVERDUE (i)" in text
+
+
+async def test_a_site_that_cannot_be_read_says_so_and_why(session: Session,
+                                                          sandbox: Sandbox) -> None:
+    from oncall.sandbox.state import Fault
+
+    sandbox.inject("corp-yt", Fault("server_error", on="read", times=5))
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot)
+        line = next(x for x in screen_text(app).splitlines() if "NOT READ:" in x)
+        assert "Mercia Vale Police (YouTube): YouTube had a fault" in line

@@ -4,6 +4,7 @@ Every message is shown as literal text, whatever it holds."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -105,12 +106,13 @@ class InboxScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="inbox-load")
     def load(self) -> None:
-        items = Inbox(self.app.session).all()
+        inbox = Inbox(self.app.session)
+        items = inbox.all()
         if self.incident is not None:
             items = [i for i in items if i.incident == self.incident.id]
-        self.app.call_from_thread(self.show, items)
+        self.app.call_from_thread(self.show, items, inbox.problems())
 
-    def show(self, items: list[InboxItem]) -> None:
+    def show(self, items: list[InboxItem], problems: Sequence[str]) -> None:
         """Put the messages on screen, keeping the highlighted one highlighted."""
         table = self.query_one(DataTable)
         current = self._current()
@@ -142,8 +144,13 @@ class InboxScreen(Screen[None]):
         todo = sum(1 for i in items if i.needs_action and i.state == ItemState.NEW.value)
         view = "all, handled too (m: to do only)" if self.show_handled else \
             "to do (m: show handled)"
-        self.query_one("#inbox-filter", Static).update(Text(
-            f"{len(shown)} shown, {todo} need action · {view}"))
+        status = Text(f"{len(shown)} shown, {todo} need action · {view}")
+        if problems:  # a network that fails says so, and why, on a line of its own
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            status.append("\n! NOT READ: " + printable(problems[0], single_line=True) + more,
+                          style="bold")
+        status.no_wrap, status.overflow = True, "ellipsis"
+        self.query_one("#inbox-filter", Static).update(status)
         self._show_text()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
