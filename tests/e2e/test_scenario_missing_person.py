@@ -8,19 +8,40 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from oncall.session import open_session
+from oncall.timeutil import local
 from tests.e2e.tmux import GUARD_SECONDS, HAVE_TMUX, Tmux, oncall
 
 pytestmark = pytest.mark.skipif(not HAVE_TMUX, reason="tmux is not installed "
                                 "(.ci/run installs it)")
 
-APPEAL = ["Amy Baxter", "14", "21:00", "the canal towpath near Mill Lane",
-          "She is 5ft 2in, slim, with long dark hair.", "0312 of today",
-          "https://www.merciavale.police.uk/appeals/amy"]
+def last_seen() -> tuple[str, str]:
+    """A clock time two hours ago in London, and how the fill screen reads it back.
+
+    The console in tmux runs on the real clock, and the screen reads a bare time as its
+    latest past occurrence: "21:00" typed between 21:00 and 21:59 is today, at any other
+    hour yesterday. A fixed "21:00" made this test fail for one hour a day, so the time
+    is taken from the clock here. A doubled or missing hour (a clock change) would make
+    the screen ask which one is meant, so such an hour is stepped over."""
+    now = local(datetime.now(UTC))
+    seen = now - timedelta(hours=2)
+    while local(seen - timedelta(hours=1)).utcoffset() != local(
+            seen + timedelta(hours=1)).utcoffset():
+        seen -= timedelta(hours=1)
+    seen = local(seen)
+    day = "today" if seen.date() == now.date() else "yesterday"
+    return f"{seen:%H:%M}", f"{seen:%H:%M} {day}"
+
+
+def appeal(seen: str) -> list[str]:
+    return ["Amy Baxter", "14", seen, "the canal towpath near Mill Lane",
+            "She is 5ft 2in, slim, with long dark hair.", "0312 of today",
+            "https://www.merciavale.police.uk/appeals/amy"]
 
 
 def sandbox_base(home: Path) -> str:
@@ -56,8 +77,9 @@ def test_scenario_1_appeal_429_then_found_and_retracted(tmp_path: Path) -> None:
         term.wait_for("Next update due")
         term.keys("Down", "f")  # the cursor opens on the first step to do; the appeal is next
         term.wait_for("Save draft")
-        term.text("\t".join(APPEAL))
-        term.wait_for("21:00 yesterday")  # the time read back
+        typed, read_back = last_seen()
+        term.text("\t".join(appeal(typed)))
+        term.wait_for(read_back)  # the time read back
         term.keys("F6")  # compose from the draft
         term.wait_for("Sites: Space ticks")
         term.wait_for("BLOCK")  # local pages need Corporate Communications first
