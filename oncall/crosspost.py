@@ -179,7 +179,8 @@ class CrossPoster:
     def _site(self, site_id: str) -> Site | None:
         return self._sites.get(site_id)
 
-    def _adapter(self, site: Site) -> Adapter:
+    def adapter(self, site: Site) -> Adapter:
+        """The adapter for `site`, made once per poster (it holds the network's session)."""
         if site.id not in self._adapters:
             self._adapters[site.id] = self.adapter_for(site, self.client, self.tokens)
         return self._adapters[site.id]
@@ -301,7 +302,7 @@ class CrossPoster:
                     return await self._end(delivery, S.FAILED, reason, "", log=False)
                 try:
                     rendition = await self._rendition(site, delivery)
-                    remote = await self._adapter(site).publish(rendition)
+                    remote = await self.adapter(site).publish(rendition)
                 except PublishError as exc:
                     error = exc
                 except (asyncio.CancelledError, KeyboardInterrupt):
@@ -336,13 +337,13 @@ class CrossPoster:
                         f"over {_minutes(waited)}: oncall stopped. Retry later.",
                         status=error.status, raw=error.raw)
             if error.kind == Failure.SERVER and server_failures + 1 < SERVER_RETRIES and (
-                    self._adapter(site).idempotent or error.status in (502, 503, 504)):
+                    self.adapter(site).idempotent or error.status in (502, 503, 504)):
                 server_failures += 1
                 delivery = await self._swap(delivery, state=S.WAITING.value,
                                             reason=error.reason, raw=error.raw)
                 await self.sleep(2.0 ** server_failures)
                 continue
-            if error.kind == Failure.UNKNOWN and self._adapter(site).idempotent and \
+            if error.kind == Failure.UNKNOWN and self.adapter(site).idempotent and \
                     delivery.attempts < SERVER_RETRIES:
                 delivery = await self._swap(delivery, state=S.WAITING.value,
                                             reason=error.reason, raw=error.raw)
@@ -460,7 +461,7 @@ class CrossPoster:
                 delivery, lambda d: d.state in (S.SENT.value, S.RETRACT_FAILED.value),
                 state=S.RETRACTING.value, owner=owner)
             try:
-                await self._adapter(site).retract(delivery.remote_id)
+                await self.adapter(site).retract(delivery.remote_id)
             except PublishError as exc:
                 error = exc
             except (asyncio.CancelledError, KeyboardInterrupt):

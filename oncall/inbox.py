@@ -136,7 +136,8 @@ class Inbox:
             remote_id=message.id, kind=message.kind, author=message.author,
             author_name=message.author_name, text=message.text, sent_at=message.sent_at,
             fetched_at=now, in_reply_to=message.in_reply_to, url=message.url,
-            has_media=message.has_media, needs_action=verdict.needs_action,
+            has_media=message.has_media, ref=dict(message.ref),
+            needs_action=verdict.needs_action,
             reasons=list(verdict.reasons), emergency=verdict.emergency)
 
     def _keep(self, site: Site, items: list[InboxItem]) -> list[InboxItem]:

@@ -44,6 +44,31 @@ class InboxItem(Record):
     needs_action: bool = False
     reasons: list[str] = field(default_factory=list)
     emergency: bool = False
+    ref: dict[str, str] = field(default_factory=dict)  # what a reply needs (ReplyTo.ref)
+    # The acknowledgement, sent once by one officer (see oncall.replies).
+    ack_state: str = ""      # "" | sending | sent | failed | unknown (see AckState)
+    ack_key: str = ""        # kept across tries: a network that takes one sees a repeat
+    ack_owner: str = ""      # the live work sending it (see oncall.owners)
+    ack_by: str = ""
+    ack_template: str = ""
+    ack_text: str = ""       # exactly as sent
+    ack_at: datetime | None = None
+    ack_id: str = ""         # the reply's id on the network
+    ack_url: str = ""
+    ack_problem: str = ""    # why the last try failed, one line naming the site
+
+    @property
+    def time_to_ack(self) -> timedelta | None:
+        """From the message's arrival to its acknowledgement going out."""
+        return self.ack_at - self.sent_at if self.ack_at is not None else None
+
+
+class AckState(StrEnum):
+    NONE = ""
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"    # the request may have reached the network: the officer checks
 
 
 class InboxRepository(Repository[InboxItem]):
@@ -61,17 +86,23 @@ class InboxRepository(Repository[InboxItem]):
 ACK_TARGET = timedelta(minutes=15)
 
 
+def awaiting_ack(item: InboxItem) -> bool:
+    """`item` needs action and nobody has acknowledged it yet (forwarding it is not
+    acknowledging it: the procedure asks for both), nor closed it."""
+    return item.needs_action and item.state != ItemState.CLOSED.value \
+        and item.ack_state != AckState.SENT.value
+
+
 def overdue(item: InboxItem, now: datetime, target: timedelta = ACK_TARGET) -> bool:
-    """True when `item` needs action, is still new, and arrived longer ago than `target`."""
-    return item.needs_action and item.state == ItemState.NEW.value \
-        and now - item.sent_at > target
+    """True when `item` awaits acknowledgement and arrived longer ago than `target`."""
+    return awaiting_ack(item) and now - item.sent_at > target
 
 
 @dataclass(frozen=True)
 class Waiting:
     """What the inbox holds for the officer, as the dashboard counts it."""
 
-    todo: int = 0         # need action, still new
+    todo: int = 0         # need action, not acknowledged yet
     emergencies: int = 0  # read as an emergency, not closed
     overdue: int = 0      # of `todo`, past the acknowledgement target
 
@@ -85,11 +116,11 @@ def waiting(store: Store, sites: Iterable[str], now: datetime) -> Waiting:
         for item in cached_all(repo, site):
             if item.emergency and item.state != ItemState.CLOSED.value:
                 emergencies += 1
-            elif item.needs_action and item.state == ItemState.NEW.value:
+            elif awaiting_ack(item):
                 todo += 1
                 late += overdue(item, now)
     return Waiting(todo, emergencies, late)
 
 
-__all__ = ["ACK_TARGET", "InboxItem", "InboxRepository", "ItemState", "Waiting", "overdue",
-           "waiting"]
+__all__ = ["ACK_TARGET", "AckState", "InboxItem", "InboxRepository", "ItemState", "Waiting",
+           "awaiting_ack", "overdue", "waiting"]

@@ -31,7 +31,7 @@ from oncall.tomlfile import Problem, TomlDoc, TomlError, check_type, load, type_
 BUILTINS = frozenset({"force_name", "force_website", "force_phone", "disclaimer"})
 
 PURPOSES = ("holding", "appeal", "update", "advice", "charge", "closure", "found",
-            "standdown", "reply", "reassurance")
+            "standdown", "reply", "reassurance", "acknowledge")
 
 _PLAYBOOK_KEYS: dict[str, Any] = {"id": str, "title": str, "when": str, "kind": str,
                                   "step": list, "cadence": list, "template": list}

@@ -41,6 +41,7 @@ BLUESKY_BYTE_LIMIT = 3000
 FACEBOOK_LIMIT = 63206
 YOUTUBE_TITLE_LIMIT = 100
 YOUTUBE_DESCRIPTION_LIMIT = 5000
+YOUTUBE_COMMENT_LIMIT = 10000
 
 _LIMITS: dict[tuple[str, str], int] = {
     ("x", "text"): X_LIMIT,
@@ -49,6 +50,7 @@ _LIMITS: dict[tuple[str, str], int] = {
     ("facebook", "text"): FACEBOOK_LIMIT,
     ("youtube", "title"): YOUTUBE_TITLE_LIMIT,
     ("youtube", "description"): YOUTUBE_DESCRIPTION_LIMIT,
+    ("youtube", "comment"): YOUTUBE_COMMENT_LIMIT,
 }
 _UNITS = {
     "x": "weighted characters",

@@ -73,6 +73,20 @@ class Rendition:
     spoiler: str = ""
     # Photos to attach (image files on disk), with the alt text each network shows.
     images: tuple[Image, ...] = ()
+    # Set when the post answers a message from the public (an acknowledgement): it goes
+    # as a reply in that message's thread, or as a direct message to a direct message.
+    reply_to: ReplyTo | None = None
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """The message a reply answers, as its network addresses it. `ref` holds what a
+    network needs besides the id (Bluesky: the message's cid and its thread's root)."""
+
+    remote_id: str
+    kind: str                      # mention | reply | comment | dm
+    author: str
+    ref: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,8 @@ class RemoteMessage:
     in_reply_to: str = ""   # the network's id of the site's own post it answers
     url: str = ""           # where to open it on the network
     has_media: bool = False
+    # What a reply to it needs besides its id (see ReplyTo.ref).
+    ref: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,16 @@ class InboxPage:
 
     messages: tuple[RemoteMessage, ...]
     cursor: str | None
+
+
+def addressed(platform: str, to: ReplyTo, text: str) -> str:
+    """A reply's text as it goes. On Mastodon it begins with the person's @handle: the
+    network tells people only of posts that mention them, and a direct message reaches
+    only those it mentions. The other networks thread a reply by the message's id."""
+    if platform == Platform.MASTODON.value and to.author.startswith("@") \
+            and not text.startswith(to.author):
+        return f"{to.author} {text}"
+    return text
 
 
 def as_dict(value: object) -> dict[str, Any]:

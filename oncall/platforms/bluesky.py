@@ -51,6 +51,7 @@ from oncall.platforms.base import (
     RemoteMessage,
     RemotePost,
     Rendition,
+    ReplyTo,
     TokenSource,
     as_dict,
     as_list,
@@ -224,6 +225,8 @@ class BlueskyAdapter(HttpAdapter):
         facets = link_facets(rendition.text)
         if facets:
             record["facets"] = facets
+        if rendition.reply_to is not None:
+            record["reply"] = self._thread(rendition.reply_to)
         session = await self._signed_in()
         if photos:
             record["embed"] = {"$type": IMAGES_EMBED, "images": [
@@ -240,6 +243,18 @@ class BlueskyAdapter(HttpAdapter):
         if response.status_code >= 500 and await self._exists(session, rkey):
             return self._remote(session, rkey)
         raise self._error(response, raw_of(response, *self._secrets()), "take the post")
+
+    def _thread(self, to: ReplyTo) -> dict[str, object]:
+        """A reply's place in its thread: the message it answers (parent) and the post
+        the thread began with (root), each a strong reference, uri and cid."""
+        cid = to.ref.get("cid", "")
+        if not cid:
+            raise PublishError(Failure.REJECTED, f"{site_label(self.site)}: the message has "
+                               "no content id to reply to; reply on Bluesky itself.")
+        parent = {"uri": to.remote_id, "cid": cid}
+        root = {"uri": to.ref["root_uri"], "cid": to.ref["root_cid"]} \
+            if to.ref.get("root_uri") and to.ref.get("root_cid") else parent
+        return {"root": root, "parent": parent}
 
     async def _upload_blob(self, photo: media.Photo) -> dict[str, object]:
         """Upload one photo's bytes; the blob reference the record embeds."""
@@ -308,6 +323,10 @@ class BlueskyAdapter(HttpAdapter):
                 continue
             author, record = as_dict(note.get("author")), as_dict(note.get("record"))
             parent = as_dict(as_dict(record.get("reply")).get("parent"))
+            root = as_dict(as_dict(record.get("reply")).get("root"))
+            ref = {"cid": str(note.get("cid") or "")}
+            if root.get("uri") and root.get("cid"):
+                ref.update(root_uri=str(root["uri"]), root_cid=str(root["cid"]))
             handle = str(author.get("handle") or author.get("did") or "")
             uri = str(note["uri"])
             messages.append(RemoteMessage(
@@ -317,7 +336,7 @@ class BlueskyAdapter(HttpAdapter):
                 sent_at=parse_time(note.get("indexedAt") or record.get("createdAt")),
                 in_reply_to=str(parent.get("uri") or ""),
                 url=POST_URL.format(handle=handle, rkey=uri.rsplit("/", 1)[-1]),
-                has_media=bool(record.get("embed"))))
+                has_media=bool(record.get("embed")), ref=ref))
         return since_time(messages, since)
 
     # --- errors -------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from oncall.platforms.base import (
     RemoteMessage,
     RemotePost,
     Rendition,
+    ReplyTo,
     as_dict,
     as_list,
     json_or_none,
@@ -82,6 +83,8 @@ class FacebookAdapter(HttpAdapter):
         photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         token = (await self.tokens.token_for(self.site)).reveal()
         page = self.site.handle.lstrip("@")
+        if rendition.reply_to is not None:
+            return await self._comment(rendition, rendition.reply_to, token)
         if len(photos) == 1:
             return await self._photo_post(rendition, photos[0], token, page)
         form = {"message": rendition.text}
@@ -101,6 +104,21 @@ class FacebookAdapter(HttpAdapter):
         if not isinstance(post_id, str) or not post_id:
             raise no_id(self.site, response, raw)
         return RemotePost(post_id, POST_URL.format(id=post_id))
+
+    async def _comment(self, rendition: Rendition, to: ReplyTo, token: str) -> RemotePost:
+        """A reply under a visitor's post or a comment: POST /{object-id}/comments
+        (message) -> {"id"}. A reply to a comment joins its thread."""
+        url = self._url(to.remote_id, "comments")
+        form = {"message": rendition.text, "access_token": token}
+        response = await send(self.site, lambda: self.client.post(url, data=form), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the reply")
+        data = json_or_none(response)
+        comment_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(comment_id, str) or not comment_id:
+            raise no_id(self.site, response, raw)
+        return RemotePost(comment_id, POST_URL.format(id=comment_id))
 
     async def _photo_post(self, rendition: Rendition, photo: media.Photo, token: str,
                           page: str) -> RemotePost:

@@ -95,6 +95,12 @@ class MastodonAdapter(HttpAdapter):
         photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         token = (await self.tokens.token_for(self.site)).reveal()
         body: dict[str, object] = {"status": rendition.text, "visibility": "public"}
+        if rendition.reply_to is not None:
+            # A direct message is answered directly, so it stays between the two; the
+            # text begins with their @handle (see addressed), or they are not told.
+            body["in_reply_to_id"] = rendition.reply_to.remote_id
+            if rendition.reply_to.kind == "dm":
+                body["visibility"] = "direct"
         if rendition.spoiler:
             body["spoiler_text"] = rendition.spoiler
         if photos:

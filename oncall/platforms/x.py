@@ -95,6 +95,8 @@ class XAdapter(HttpAdapter):
         token = (await self.tokens.token_for(self.site)).reveal()
         headers = {"Authorization": f"Bearer {token}"}
         body: dict[str, object] = {"text": rendition.text}
+        if rendition.reply_to is not None:
+            body["reply"] = {"in_reply_to_tweet_id": rendition.reply_to.remote_id}
         if photos:
             ids = [await self._upload(photo, token, headers) for photo in photos]
             body["media"] = {"media_ids": ids}

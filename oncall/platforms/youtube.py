@@ -38,6 +38,7 @@ from oncall.platforms.base import (
     RemoteMessage,
     RemotePost,
     Rendition,
+    ReplyTo,
     as_dict,
     as_list,
     json_or_none,
@@ -111,6 +112,8 @@ class YouTubeAdapter(HttpAdapter):
 
     async def publish(self, rendition: Rendition) -> RemotePost:
         label = site_label(self.site)
+        if rendition.reply_to is not None:
+            return await self._comment(rendition, rendition.reply_to)
         if not rendition.video_path:
             kind = "photo" if rendition.images else "text"
             raise PublishError(Failure.NOT_APPLICABLE, f"{label}: YouTube takes videos only; "
@@ -202,8 +205,28 @@ class YouTubeAdapter(HttpAdapter):
                 author_name=str(snippet.get("authorDisplayName") or author),
                 text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
                 sent_at=parse_time(snippet.get("publishedAt")), in_reply_to=video,
-                url=f"{VIDEO_URL.format(id=video)}&lc={top['id']}" if video else ""))
+                url=f"{VIDEO_URL.format(id=video)}&lc={top['id']}" if video else "",
+                ref={"video": video} if video else {}))
         return since_time(messages, since)
+
+    async def _comment(self, rendition: Rendition, to: ReplyTo) -> RemotePost:
+        """A reply in a comment's thread: POST comments?part=snippet {"snippet":
+        {"parentId": <the top-level comment>, "textOriginal"}} -> the comment."""
+        token = (await self.tokens.token_for(self.site)).reveal()
+        body = {"snippet": {"parentId": to.remote_id, "textOriginal": rendition.text}}
+        response = await send(self.site, lambda: self.client.post(
+            f"{self.base}/youtube/v3/comments", params={"part": "snippet"}, json=body,
+            headers={"Authorization": f"Bearer {token}"}), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the reply")
+        data = json_or_none(response)
+        comment_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(comment_id, str) or not comment_id:
+            raise no_id(self.site, response, raw)
+        video = to.ref.get("video", "")
+        return RemotePost(comment_id,
+                          f"{VIDEO_URL.format(id=video)}&lc={comment_id}" if video else "")
 
     async def _get(self, resource: str, params: dict[str, str], headers: dict[str, str],
                    token: str) -> dict[str, Any]:

@@ -17,6 +17,9 @@ GET /v21.0/{page_id}/feed[?since=<unix time>] -> {"data": [...]}, newest first: 
   page's own live posts, each with "comments": {"data": [...]} (inbox messages sent
   in reply to it), and visitor posts (inbox messages in reply to nothing) with a
   "from" that is not the page. `since` drops posts and comments not newer.
+POST /v21.0/{object_id}/comments (form: message) -> 200 {"id": "<object_id>_<n>"}: the
+  page's reply under a visitor's post or a comment (an inbox message), or under one of
+  its own posts; kept as a post with extra "parent", never listed in the feed.
 GET /v21.0/me -> {"id", "name"}
 GET /{post_id} (no version) -> a bare public page for the post
 
@@ -122,6 +125,10 @@ def handle(req: Request, state: State) -> Reply:
     if feed and method == "GET":
         return guarded(state, account, "read", ERRORS,
                        lambda: _feed(req, state, account, feed.group(1)))
+    comments = re.fullmatch(r"/([^/]+)/comments", path)
+    if comments and method == "POST":
+        return guarded(state, account, "post", ERRORS,
+                       lambda: _comment(req, state, account, comments.group(1), form))
     node = re.fullmatch(r"/([^/]+)", path)
     if node and method == "DELETE":
         return guarded(state, account, "delete", ERRORS,
@@ -196,6 +203,31 @@ def _create(req: Request, state: State, account: str, page_id: str,
     return json_reply(200, {"id": post_id})
 
 
+def _comment(req: Request, state: State, account: str, object_id: str,
+             form: dict[str, Any]) -> Reply:
+    """The page's reply under a message from the public or under its own post. Inbox
+    messages have the ids the feed gives them: "<post id>_<message id>"."""
+    message = form.get("message", "")
+    if not isinstance(message, str) or not message.strip():
+        return error(400, "(#100) Missing message or attachment", 100)
+    refused = _too_long(message)
+    if refused is not None:
+        return refused
+    with state.lock:
+        known = {m["id"] for m in state.inbox_raw(account)}
+        own = state.find_post(PLATFORM, object_id)
+        if not (own is not None and own.account == account and not own.deleted) \
+                and object_id.rsplit("_", 1)[-1] not in known:
+            return error(400, f"Unsupported post request. Object with ID '{object_id}' does "
+                         "not exist, cannot be loaded due to missing permissions, or does "
+                         "not support this operation", 100, kind="GraphMethodException",
+                         subcode=33)
+        comment_id = f"{object_id}_{state.next_number()}"
+        state.add_post(Post(PLATFORM, account, comment_id, message, now(),
+                            url=f"{req.base}/{comment_id}", extra={"parent": object_id}))
+    return json_reply(200, {"id": comment_id})
+
+
 def _photo(req: Request, state: State, account: str, page_id: str, form: dict[str, Any],
            published: bool) -> Reply:
     """A photo upload: a post of its own, or (published=false) one to attach later."""
@@ -259,7 +291,7 @@ def _feed(req: Request, state: State, account: str, page_id: str) -> Reply:
         return since is None or moment.timestamp() > since
 
     messages = state.inbox_raw(account)
-    own = {p.id: p for p in state.live_posts(PLATFORM, account)}
+    own = {p.id: p for p in state.live_posts(PLATFORM, account) if "parent" not in p.extra}
     items: list[tuple[datetime, dict[str, Any]]] = []
     for post in own.values():
         comments = [{"id": f"{post.id}_{m['id']}", "message": m["text"],

@@ -1,7 +1,10 @@
 """X API v2, as far as a press office uses it.
 
 POST /2/tweets {"text", "media"?: {"media_ids": [...]}} -> 201 {"data": {"id", "text",
-  "edit_history_tweet_ids"}}; 1 to 4 media ids of the account's uploads
+  "edit_history_tweet_ids"}}; 1 to 4 media ids of the account's uploads; with "reply":
+  {"in_reply_to_tweet_id"} a reply to a live post or to a message the account was sent
+  (403 otherwise). The same text twice from one account is refused as a duplicate,
+  unless it answers a different post.
 POST /2/media/upload (multipart: media=<file>, media_category=tweet_image, media_type)
   -> 200 {"data": {"id", "media_key", "size", "expires_after_secs", "image"}}: JPEG,
   PNG, WebP, BMP or TIFF of at most 5 MB
@@ -129,12 +132,21 @@ def _create(req: Request, state: State, account: str) -> Reply:
         return _invalid("Tweet text must not be empty.", text)
     if textlength.length(text, "x") > textlength.X_LIMIT:
         return _invalid(TOO_LONG, text)
+    reply = body.get("reply")
+    parent = str(reply.get("in_reply_to_tweet_id") or "") if isinstance(reply, dict) else ""
     with state.lock:
-        if text.strip() and any(p.text == text for p in state.live_posts(PLATFORM, account)):
+        if reply is not None and not _visible(state, account, parent):
+            return problem(403, "Forbidden", "You attempted to reply to a Tweet that is "
+                           "deleted or not visible to you.")
+        # X refuses the same text twice from one account; the same acknowledgement to two
+        # different people is two different replies.
+        if text.strip() and any(p.text == text and p.extra.get("in_reply_to", "") == parent
+                                for p in state.live_posts(PLATFORM, account)):
             return ERRORS.duplicate()
         tweet_id = str(_ID_BASE + state.next_number())
         state.add_post(Post(PLATFORM, account, tweet_id, text, now(),
                             url=f"{req.base}/{account}/status/{tweet_id}",
+                            extra={"in_reply_to": parent} if parent else {},
                             media=[p.summary() for p in photos]))
     return json_reply(201, {"data": {"id": tweet_id, "text": text,
                                       "edit_history_tweet_ids": [tweet_id]}})
@@ -216,6 +228,13 @@ def _delete(state: State, account: str, tweet_id: str) -> Reply:
         return problem(403, "Forbidden", "You are not allowed to delete this Tweet.")
     state.delete_post(post)
     return json_reply(200, {"data": {"deleted": True}})
+
+
+def _visible(state: State, account: str, tweet_id: str) -> bool:
+    """A post that may be replied to: a live post, or a message the account was sent."""
+    post = state.find_post(PLATFORM, tweet_id)
+    return (post is not None and not post.deleted) or \
+        any(m["id"] == tweet_id for m in state.inbox_raw(account))
 
 
 def _lookup(state: State, tweet_id: str) -> Reply:

@@ -9,6 +9,9 @@ PUT <Location> with the video's bytes -> 200 the video resource {"id", "snippet"
 DELETE /youtube/v3/videos?id=<id> -> 204
 GET /youtube/v3/channels?mine=true -> {"items": [{"id": "UC<site id>", ...}]}
 GET /youtube/v3/commentThreads[?videoId=] -> {"items": [commentThread, ...]}
+POST /youtube/v3/comments?part=snippet {"snippet": {"parentId", "textOriginal"}} -> 200
+  the comment {"kind": "youtube#comment", "id", "snippet"}: the channel's reply in the
+  thread of a comment it was sent (404 commentNotFound otherwise)
 GET /watch?v=<id> -> a bare public page for the video
 
 The upload's first request meets latency, rate_limit, server_error and duplicate
@@ -97,9 +100,39 @@ def handle(req: Request, state: State) -> Reply:
         return json_reply(200, {"kind": "youtube#channelListResponse", "items": [
             {"kind": "youtube#channel", "id": channel_id(account),
              "snippet": {"title": account}}]})
+    if path == "/youtube/v3/comments" and method == "POST":
+        return guarded(state, account, "post", ERRORS, lambda: _reply(req, state, account))
     if path == "/youtube/v3/commentThreads" and method == "GET":
         return guarded(state, account, "read", ERRORS, lambda: _comments(req, state, account))
     return error(404, "Not Found", "notFound")
+
+
+def _reply(req: Request, state: State, account: str) -> Reply:
+    if not req.arg("part"):
+        return error(400, "Required parameter: part", "required", location="part",
+                     locationType="parameter")
+    body = req.json()
+    snippet = body.get("snippet") if isinstance(body, dict) else None
+    snippet = snippet if isinstance(snippet, dict) else {}
+    parent, text = snippet.get("parentId"), snippet.get("textOriginal")
+    if not isinstance(text, str) or not text.strip():
+        return error(400, "The comment text is empty.", "commentTextRequired",
+                     "youtube.comment")
+    if textlength.length(text, PLATFORM, field="comment") > textlength.YOUTUBE_COMMENT_LIMIT:
+        return error(400, "The comment text is too long.", "commentTextTooLong",
+                     "youtube.comment")
+    with state.lock:
+        if not isinstance(parent, str) or \
+                not any(m["id"] == parent for m in state.inbox_raw(account)):
+            return error(404, "The comment identified by the parentId cannot be found.",
+                         "commentNotFound", "youtube.comment", location="parentId",
+                         locationType="parameter")
+        comment_id = f"Ug{secrets.token_hex(10)}.{state.next_number()}"
+        state.add_post(Post(PLATFORM, account, comment_id, text, now(),
+                            extra={"parent": parent}))
+    return json_reply(200, {"kind": "youtube#comment", "id": comment_id, "snippet": {
+        "parentId": parent, "textOriginal": text, "textDisplay": text,
+        "authorChannelId": {"value": channel_id(account)}}})
 
 
 def _start(req: Request, state: State, account: str) -> Reply:
