@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from oncall.model import Record
+from oncall.owners import is_live
 from oncall.store import Repository, Store, cached_all
 
 
@@ -86,6 +87,13 @@ class InboxRepository(Repository[InboxItem]):
 ACK_TARGET = timedelta(minutes=15)
 
 
+def undecided(item: InboxItem) -> bool:
+    """An acknowledgement whose outcome nobody knows (a request that may have reached the
+    network, or a sender that stopped mid-request): the officer must look at the site."""
+    return item.ack_state == AckState.UNKNOWN.value or (
+        item.ack_state == AckState.SENDING.value and not is_live(item.ack_owner))
+
+
 def awaiting_ack(item: InboxItem) -> bool:
     """`item` needs action and nobody has acknowledged it yet (forwarding it is not
     acknowledging it: the procedure asks for both), nor closed it."""
@@ -123,4 +131,4 @@ def waiting(store: Store, sites: Iterable[str], now: datetime) -> Waiting:
 
 
 __all__ = ["ACK_TARGET", "AckState", "InboxItem", "InboxRepository", "ItemState", "Waiting",
-           "awaiting_ack", "overdue", "waiting"]
+           "awaiting_ack", "overdue", "undecided", "waiting"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from oncall.access import may_post
-from oncall.inboxrecords import AckState, InboxItem, InboxRepository, ItemState
+from oncall.inboxrecords import AckState, InboxItem, InboxRepository, ItemState, undecided
 from oncall.model import Incident, IncidentStatus, Site, Template
 from oncall.owners import is_live, new_owner, release
 from oncall.platforms.base import Failure, PublishError, Rendition, ReplyTo, addressed
@@ -297,12 +297,6 @@ class Acknowledger:
 def reply_to(item: InboxItem) -> ReplyTo:
     """How the network addresses a reply to `item`."""
     return ReplyTo(item.remote_id, item.kind, item.author, dict(item.ref))
-
-
-def undecided(item: InboxItem) -> bool:
-    """An acknowledgement whose outcome nobody knows: the officer must look at the site."""
-    return item.ack_state == AckState.UNKNOWN.value or (
-        item.ack_state == AckState.SENDING.value and not is_live(item.ack_owner))
 
 
 __all__ = ["PURPOSE", "AckPlan", "Acknowledger", "AlreadyHandled", "reply_to", "undecided"]

@@ -1,6 +1,7 @@
 """The inbox at 80x24: read from the sandbox by the console's poller (driven a round at a
 time here), an emergency pinned on top under its banner, hostile text shown literally,
-a message closed or linked to its incident through the core (issue 13)."""
+a message closed or linked to its incident through the core, acknowledged with the
+approved wording after seeing exactly what goes where (issue 13)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from oncall.session import Session, open_session
 from oncall.timeutil import utcnow
 from oncall.ui.app import make_app
 from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.inboxpoll import InboxPoller
 from oncall.ui.screens.inbox import EMERGENCY_BANNER, InboxScreen
 from tests.conftest import point_at_sandbox
@@ -133,3 +135,65 @@ async def test_a_site_that_cannot_be_read_says_so_and_why(session: Session,
         await open_inbox(pilot)
         line = next(x for x in screen_text(app).splitlines() if "NOT READ:" in x)
         assert "Mercia Vale Police (YouTube): YouTube had a fault" in line
+
+
+def highlight(screen: InboxScreen, author_name: str) -> None:
+    row = next(i for i, item in enumerate(screen.rows) if item.author_name == author_name)
+    screen.query_one("#inbox-table").move_cursor(row=row)  # type: ignore[attr-defined]
+
+
+async def test_acknowledging_shows_what_goes_where_then_sends_it_once(
+        session: Session, sandbox: Sandbox) -> None:
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inbox(pilot)
+        highlight(screen, "Gaz")
+        await pilot.press("a")
+        await wait_for_screen(pilot, ConfirmDialog)
+        shown = screen_text(app)
+        assert "Acknowledge on" in shown and "public reply" in shown
+        assert "Thank you for getting in touch" in shown and "999" in shown
+        await pilot.press("enter")  # Enter cancels: nothing goes
+        await wait_for_screen(pilot, InboxScreen)
+        assert sandbox.state.posts("corp-x") == []
+        await pilot.press("a")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, InboxScreen)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Acknowledged on corp-x." in text
+        gaz = next(line for line in text.splitlines() if "Gaz" in line)
+        assert "ack " in gaz  # how long it took, in words
+        assert "Acknowledged by sokafor" in text
+        await pilot.press("a")  # again: the core says it is done, nothing is sent
+        await settle(pilot)
+        assert "Already acknowledged by sokafor" in screen_text(app)
+    (reply,) = sandbox.state.posts("corp-x")
+    kept = {i.site: i for i in Inbox(session).all()}["corp-x"]
+    assert reply["extra"]["in_reply_to"] == kept.remote_id
+    assert kept.ack_state == "sent" and kept.state == "acknowledged"
+
+
+async def test_a_failed_acknowledgement_says_why_and_a_retry_sends_it(
+        session: Session, sandbox: Sandbox) -> None:
+    from oncall.sandbox.state import Fault
+
+    sandbox.state.inject("corp-bsky", Fault("server_error", on="post"))
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inbox(pilot)
+        highlight(screen, "Jo")
+        for _ in range(2):
+            await pilot.press("a")
+            await wait_for_screen(pilot, ConfirmDialog)
+            await pilot.press("y")
+            await wait_for_screen(pilot, InboxScreen)
+            await settle(pilot)
+            if _ == 0:
+                text = screen_text(app)
+                assert "! NOT ACKNOWLEDGED:" in text
+                jo = next(line for line in text.splitlines() if " Jo " in line)
+                assert "ACK FAIL" in jo
+        assert "Acknowledged on corp-bsky." in screen_text(app)
+    assert len(sandbox.state.posts("corp-bsky")) == 1

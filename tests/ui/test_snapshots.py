@@ -8,14 +8,15 @@ the keys an officer would press, with workers finished and the cursor not blinki
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from oncall import timeutil
 from oncall.demo import DEMO_USER, build_demo
-from oncall.session import open_session
+from oncall.inboxrecords import InboxItem, InboxRepository
+from oncall.session import Session, open_session
 from oncall.ui.app import OncallApp, make_app
 from oncall.ui.dialogs.unlock import UnlockDialog
 from tests.ui.conftest import settle
@@ -42,7 +43,7 @@ PLACES: dict[str, list[str]] = {
     "new_incident": ["n"],
     "edit_incident": ["enter", "e"],
     "proceedings_reason": ["enter", "p"],
-    "protect_choose": ["enter", "a"],
+    "protect_choose": ["enter", "b"],
     "found_fill": ["enter", "down", "down", "down", "down", "space"],
     "quit_confirm": ["enter", "c", "type:Half-written update", "tab", "tab", "q"],
     "unlock": ["push:unlock"],
@@ -87,7 +88,40 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> datetime:
 def demo_app(tmp_path: Path, theme: str) -> OncallApp:
     home = tmp_path / "live"
     build_demo(home, now=FROZEN)
-    return make_app(open_session(home, DEMO_USER), theme=theme)
+    session = open_session(home, DEMO_USER)
+    keep_messages(session)
+    return make_app(session, theme=theme)
+
+
+NETWORKS = {"corp-masto": "mastodon", "corp-x": "x", "corp-bsky": "bluesky",
+            "corp-fb": "facebook"}
+
+
+def keep_messages(session: Session) -> None:
+    """What the inbox would hold after a poll (the poller is off here): an emergency, a
+    message acknowledged four minutes after it came, one whose acknowledgement failed,
+    one overdue, and a hostile one."""
+    def item(n: int, site: str, name: str, text: str, minutes: int,
+             **more: object) -> InboxItem:
+        sent = FROZEN - timedelta(minutes=minutes)
+        return InboxItem(id=f"{site}:{n}", site=site, platform=NETWORKS[site],
+                         remote_id=str(n), kind=str(more.pop("kind", "reply")),
+                         author=f"@{name.lower()}", author_name=name, text=text,
+                         sent_at=sent, fetched_at=sent, **more)  # type: ignore[arg-type]
+
+    InboxRepository(session.store).put_many([
+        item(1, "corp-masto", "Scared", "he's here now, he has a knife", 2, kind="dm",
+             needs_action=True, emergency=True, reasons=["threat to life"]),
+        item(2, "corp-x", "Gaz", "when does the road reopen?", 30, needs_action=True,
+             reasons=["a question"], ack_state="sent", state="acknowledged",
+             ack_by="sokafor", ack_at=FROZEN - timedelta(minutes=26),
+             ack_text="Thank you for getting in touch."),
+        item(3, "corp-bsky", "Jo", "Reporter here: can you confirm?", 9, needs_action=True,
+             reasons=["press enquiry"], ack_state="failed",
+             ack_problem="Bluesky (corp-bsky): the network had a problem (HTTP 500)."),
+        item(4, "corp-fb", "[b]Lena[/b]", "I have dashcam \x1b[2J footage", 40,
+             needs_action=True, reasons=["information offered"]),
+    ])
 
 
 def drive(keys: list[str]):  # type: ignore[no-untyped-def]

@@ -1,10 +1,14 @@
 """What the public has sent the sites: emergencies pinned on top under a banner that
 says what to do, then what needs action (the longest waiting first), then the rest.
-Every message is shown as literal text, whatever it holds."""
+Every message is shown as literal text, whatever it holds. `a` acknowledges the
+highlighted message with pre-approved wording, after showing exactly what goes where;
+the core decides whether it may (oncall.replies)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -15,16 +19,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.inbox import Inbox, InboxItem, ItemState
-from oncall.inboxrecords import overdue
+from oncall.inboxrecords import AckState, awaiting_ack, overdue, undecided
 from oncall.store import Conflict
 from oncall.textsafe import printable
-from oncall.timeutil import fmt_datetime, utcnow
+from oncall.timeutil import fmt_datetime, fmt_time, utcnow
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.inboxpoll import InboxChanged
 
 if TYPE_CHECKING:
     from oncall.model import Incident
+    from oncall.replies import Acknowledger
     from oncall.ui.app import OncallApp
 
 EMERGENCY_BANNER = ("!! EMERGENCY? Tell them to call 999 now, and ring the control room "
@@ -39,7 +45,7 @@ def order(items: list[InboxItem]) -> list[InboxItem]:
         open_ = item.state not in HANDLED
         if item.emergency and open_:
             return 0, item.sent_at.timestamp()
-        if item.needs_action and item.state == ItemState.NEW.value:
+        if awaiting_ack(item):
             return 1, item.sent_at.timestamp()
         return 2, -item.sent_at.timestamp()
     return sorted(items, key=rank)
@@ -54,17 +60,64 @@ def mark(item: InboxItem) -> str:
     return "!" if item.needs_action else ""
 
 
+def minutes(seconds: float) -> str:
+    """A wait as an officer says it: 40s, 4m, 2h05."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+
+
+def state_label(item: InboxItem, now: datetime) -> str:
+    """The row's state column (8 characters): where its handling stands, in words."""
+    if item.state == ItemState.CLOSED.value:
+        return "closed"
+    if undecided(item):
+        return "ACK ?"          # may have gone: the officer looks at the site
+    if item.ack_state == AckState.SENDING.value:
+        return "sending"
+    if item.ack_state == AckState.FAILED.value:
+        return "ACK FAIL"
+    if overdue(item, now):
+        return "OVERDUE"
+    if item.ack_state == AckState.SENT.value and item.time_to_ack is not None:
+        return f"ack {minutes(item.time_to_ack.total_seconds())}"
+    return item.state
+
+
+def handling(item: InboxItem) -> list[str]:
+    """What has been done about `item`, one line each, for the message panel."""
+    lines = []
+    if item.ack_state == AckState.SENT.value and item.ack_at is not None:
+        waited = minutes(item.time_to_ack.total_seconds()) if item.time_to_ack else "?"
+        lines.append(f"Acknowledged by {item.ack_by} at {fmt_time(item.ack_at)}, {waited} "
+                     f"after it came: {item.ack_text}")
+    elif undecided(item):
+        why = item.ack_problem or "its sender stopped mid-request"
+        lines.append(f"! THE ACKNOWLEDGEMENT MAY HAVE GONE ({why}). Look on the site, "
+                     "then a: say whether it is there.")
+    elif item.ack_state == AckState.FAILED.value:
+        lines.append(f"! NOT ACKNOWLEDGED: {item.ack_problem} (a: try again)")
+    return lines
+
+
 class InboxScreen(Screen[None]):
     """The inbox of every site, or of one incident."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "acknowledge", "Acknowledge", id="inbox.acknowledge",
+                tooltip="Reply to the highlighted message with the approved "
+                        "acknowledgement (shown before it goes)"),
         Binding("x", "close_item", "Close", id="inbox.close",
                 tooltip="Nothing more to do for the highlighted message (spam, thanks)"),
-        Binding("l", "link", "Link to incident", id="inbox.link",
+        Binding("l", "link", "Link", id="inbox.link",
                 tooltip="Say which incident the highlighted message is about"),
-        Binding("w", "copy_link", "Copy web link", id="inbox.copy_link",
+        Binding("w", "copy_link", "Web link", id="inbox.copy_link",
                 tooltip="Copy the message's address on its network, to open it there"),
-        Binding("m", "toggle_handled", "Show handled", id="inbox.toggle_handled"),
+        Binding("m", "toggle_handled", "Handled", id="inbox.toggle_handled",
+                tooltip="Show the messages already handled too, or hide them"),
         Binding("escape", "back", "Back", id="inbox.back"),
     ]
 
@@ -76,6 +129,7 @@ class InboxScreen(Screen[None]):
         self.incident = incident
         self.rows: list[InboxItem] = []
         self.show_handled = False
+        self.outcome = ""       # how the last acknowledgement went, one line
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -127,7 +181,7 @@ class InboxScreen(Screen[None]):
                 Text(printable(item.site, single_line=True), no_wrap=True, overflow="ellipsis"),
                 Text(printable(item.author_name or item.author, single_line=True),
                      no_wrap=True, overflow="ellipsis"),
-                Text("OVERDUE" if overdue(item, now) else item.state),
+                Text(state_label(item, now)),
                 Text(printable(item.text, single_line=True),
                                        no_wrap=True, overflow="ellipsis"),
                 key=item.id)
@@ -141,11 +195,13 @@ class InboxScreen(Screen[None]):
             banner.update(Text(f"{EMERGENCY_BANNER}\n{first.site}: "
                                f"{printable(first.text, single_line=True)}",
                                no_wrap=True, overflow="ellipsis"))
-        todo = sum(1 for i in items if i.needs_action and i.state == ItemState.NEW.value)
+        todo = sum(1 for i in items if awaiting_ack(i))
         view = "all, handled too (m: to do only)" if self.show_handled else \
             "to do (m: show handled)"
         status = Text(f"{len(shown)} shown, {todo} need action · {view}")
-        if problems:  # a network that fails says so, and why, on a line of its own
+        if self.outcome:  # on the status line, not a toast over the list it is about
+            status.append("\n" + printable(self.outcome, single_line=True), style="bold")
+        elif problems:  # a network that fails says so, and why, on a line of its own
             more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
             status.append("\n! NOT READ: " + printable(problems[0], single_line=True) + more,
                           style="bold")
@@ -178,6 +234,8 @@ class InboxScreen(Screen[None]):
         for reason in item.reasons:
             text.append("\n" + printable(f"needs action: {reason}", single_line=True),
                         style="bold")
+        for line in handling(item):
+            text.append("\n" + printable(line, single_line=True), style="bold")
         panel.update(text)
 
     def action_toggle_handled(self) -> None:
@@ -219,6 +277,77 @@ class InboxScreen(Screen[None]):
             self.app.call_from_thread(self.notify, "That incident is gone.",
                                       severity="warning")
         self.app.call_from_thread(self.load)
+
+    # --- acknowledging ------------------------------------------------------------------
+    # oncall.replies and oncall.sending are imported where used: they bring the HTTP
+    # stack, which the console loads after its first paint (see OncallApp.warm_up).
+
+    def action_acknowledge(self) -> None:
+        item = self._current()
+        if item is None:
+            return
+        if undecided(item):
+            self.app.push_screen(ChooseDialog(
+                f"Is the acknowledgement on {printable(item.site, single_line=True)}?",
+                [("went", "It is there: mark the message acknowledged"),
+                 ("lost", "It is not there: it may be sent again")]),
+                then(lambda answer: self._decide(item, answer == "went")))
+            return
+        self._prepare(item)
+
+    @work(thread=True, exclusive=True, group="inbox-ack")
+    def _prepare(self, item: InboxItem) -> None:
+        """Ask the core what would go where; show it and let the officer send it."""
+        from oncall.replies import Acknowledger
+        from oncall.sending import SendRefused
+
+        acks = Acknowledger(self.app.send_path())
+        try:
+            plan = acks.plan(item)
+        except SendRefused as exc:
+            self.app.call_from_thread(self._said, exc.message)
+            return
+        body = (f"As a {plan.how} on {plan.site.name} to {item.author}:\n\n{plan.text}\n\n"
+                f"({plan.template.title})")
+        self.app.call_from_thread(
+            self.app.push_screen,
+            ConfirmDialog(f"Acknowledge on {plan.site.name}?", body, yes="Send it"),
+            then(lambda _: self._acknowledge(acks, item, plan.template.id)))
+
+    @work(exclusive=True, group="inbox-ack")
+    async def _acknowledge(self, acks: Acknowledger, item: InboxItem,
+                           template: str) -> None:
+        from oncall.sending import SendRefused
+
+        self._said(f"Acknowledging on {item.site}...")
+        try:
+            done = await acks.acknowledge(item, template)
+        except SendRefused as exc:
+            self._said(exc.message)
+            return
+        if done.ack_state == AckState.SENT.value:
+            self._said(f"Acknowledged on {done.site}.")
+        elif undecided(done):
+            self._said(f"! May have gone: {done.ack_problem} Look on the site, then a.")
+        else:
+            self._said(f"! NOT ACKNOWLEDGED: {done.ack_problem}")
+
+    @work(exclusive=True, group="inbox-ack")
+    async def _decide(self, item: InboxItem, went: bool) -> None:
+        from oncall.replies import Acknowledger
+        from oncall.sending import SendRefused
+
+        acks = Acknowledger(await asyncio.to_thread(self.app.send_path))
+        try:
+            await acks.decide(item, went)
+        except SendRefused as exc:
+            self._said(exc.message)
+            return
+        self._said("Marked acknowledged." if went else "Marked not sent: a to send it again.")
+
+    def _said(self, line: str) -> None:
+        self.outcome = line
+        self.load()
 
     def action_copy_link(self) -> None:
         item = self._current()

@@ -61,7 +61,7 @@ class IncidentScreen(Screen[None]):
                 tooltip="Correct the incident's title, place or reference"),
         Binding("p", "proceedings", "Proceedings", id="incident.proceedings",
                 tooltip="Mark proceedings active (someone charged) or ended"),
-        Binding("a", "protect", "Protect name", id="incident.protect",
+        Binding("b", "protect", "Protect name", id="incident.protect",
                 tooltip="Record a name never to publish: a sexual-offence victim or a child "
                         "in proceedings"),
         Binding("i", "inbox", "Inbox", id="incident.inbox",
