@@ -35,6 +35,7 @@ from oncall.cli_vault import (
     cmd_vault_check,
     cmd_vault_delete,
     cmd_vault_list,
+    cmd_vault_mail_password,
     cmd_vault_set,
 )
 from oncall.textsafe import printable
@@ -407,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     vdel.add_argument("site", help="site id")
     vdel.add_argument("--kind", choices=VAULT_KINDS, required=True)
     vdel.set_defaults(handler=cmd_vault_delete)
+    vmail = vault_sub.add_parser("mail-password", help="store the [mail] relay's password "
+                                 "(hidden prompt, or standard input when piped)")
+    vmail.set_defaults(handler=cmd_vault_mail_password)
 
     pbs = sub.add_parser("playbooks", help="incident playbooks and their templates")
     pbs_sub = pbs.add_subparsers(title="playbooks commands", metavar="ACTION", required=True)

@@ -83,6 +83,25 @@ def cmd_vault_set(args: argparse.Namespace, session) -> int:
 
 
 @with_session
+def cmd_vault_mail_password(args: argparse.Namespace, session) -> int:
+    """Store the mail relay's password (for forwarding messages by e-mail)."""
+    from oncall.secret import Secret
+
+    vault = _vault(session, need_key=True)
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass("Password of the mail relay (not shown): ")
+    else:
+        value = sys.stdin.read().rstrip("\r\n")
+    if not value.strip():
+        raise UsageError("nothing stored: the password is empty")
+    vault.set_mail_password(Secret(value))  # checked and logged by the vault
+    print(printable(f"stored the mail relay's password in the vault ({vault.backend_label})"))
+    return 0
+
+
+@with_session
 def cmd_vault_delete(args: argparse.Namespace, session) -> int:
     """Remove one secret of a site."""
     from oncall.platforms.base import site_label

@@ -100,6 +100,22 @@ class VaultSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """The force's SMTP relay, for mailing a forwarded message to the member of staff it
+    is for. No host: forwards are recorded and shown in their inbox view, not mailed.
+    With a username, the password is the vault's entry for the relay (`oncall vault
+    mail-password`)."""
+
+    host: str = ""
+    port: int = 587
+    sender: str = ""          # the From: address, e.g. press-office@force.example
+    username: str = ""
+    starttls: bool = True     # refuse to send on a relay that will not encrypt
+    cafile: str = ""          # CA certificates for a relay with a private certificate
+    timeout_seconds: int = 20
+
+
+@dataclass(frozen=True)
 class RightsSettings:
     """Who may do what to the sites and incidents (reaching a credential follows the
     procedure's access paragraphs in oncall.access). Defaults from the procedure: the
@@ -181,6 +197,7 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     rights: RightsSettings = field(default_factory=RightsSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     # [keys]: an officer's own keys, binding id -> keys, e.g. "compose.send" = "f5,f10".
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -213,6 +230,7 @@ _SECTIONS: dict[str, type] = {
     "identity": IdentitySettings,
     "rights": RightsSettings,
     "log": LogSettings,
+    "mail": MailSettings,
 }
 
 
@@ -222,7 +240,10 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
     if section == "ui" and key in ("clipboard_clear_seconds", "log_tail",
                                    "update_warning_minutes") and value < 1:
         return "must be at least 1"
+    if section == "mail" and key == "port" and not 0 < value < 65536:
+        return "must be a TCP port, 1 to 65535"
     if ((section == "vault" and key == "timeout_seconds")
+            or (section == "mail" and key == "timeout_seconds")
             or (section == "log" and key == "anchor_every_minutes")) and value < 1:
         return "must be at least 1"
     if (section, key) == ("policy", "override_roles") or section == "rights":

@@ -57,6 +57,8 @@ class InboxItem(Record):
     ack_id: str = ""         # the reply's id on the network
     ack_url: str = ""
     ack_problem: str = ""    # why the last try failed, one line naming the site
+    # Each time it was forwarded to staff, oldest first (see oncall.forwarding.Forward).
+    forwards: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def time_to_ack(self) -> timedelta | None:

@@ -55,9 +55,21 @@ from oncall.vaultfile import (
 )
 
 __all__ = [
-    "KINDS", "KIND_LABELS", "PROCESS_MEMORY", "VAULT_FILE", "KeyStore", "MemoryKeyring",
-    "VaultError", "VaultLocked", "VaultTimeout", "VaultUnavailable", "headless_fix", "is_sandbox",
-    "service_for", "token_kind",
+    "KINDS",
+    "KIND_LABELS",
+    "MAIL_RELAY",
+    "PROCESS_MEMORY",
+    "VAULT_FILE",
+    "KeyStore",
+    "MemoryKeyring",
+    "VaultError",
+    "VaultLocked",
+    "VaultTimeout",
+    "VaultUnavailable",
+    "headless_fix",
+    "is_sandbox",
+    "service_for",
+    "token_kind",
 ]
 
 KINDS = ("password", "token", "app_password", "totp_seed")
@@ -72,8 +84,15 @@ T = TypeVar("T")
 _LOCKED = "the vault is locked: unlock it with its passphrase first"
 
 
-def service_for(site: Site) -> str:
-    """The keyring service name of a site's secrets."""
+# The keyring service of the mail relay's password: a secret of the press office's, not
+# of any site.
+MAIL_RELAY = "oncall/mail-relay"
+
+
+def service_for(site: Site | str) -> str:
+    """The keyring service name of a site's secrets (a name given as it is)."""
+    if isinstance(site, str):
+        return site
     return site.keyring_key or f"oncall/{site.id}"
 
 
@@ -263,7 +282,7 @@ class KeyStore:
 
     # --- the jobs ------------------------------------------------------------------------
 
-    def _get(self, site: Site, kind: str) -> Callable[[], Secret | None]:
+    def _get(self, site: Site | str, kind: str) -> Callable[[], Secret | None]:
         service, kind = service_for(site), _kind(kind)
 
         def run(backend: KeyringBackend) -> Secret | None:
@@ -271,7 +290,7 @@ class KeyStore:
             return Secret(value) if value else None
         return self._job(run)
 
-    def _set(self, site: Site, kind: str, value: Secret) -> Callable[[], None]:
+    def _set(self, site: Site | str, kind: str, value: Secret) -> Callable[[], None]:
         service, kind = service_for(site), _kind(kind)
         if not isinstance(value, Secret):
             raise TypeError("store a Secret, not plain text")

@@ -36,6 +36,9 @@ class Role(StrEnum):
     CORPORATE_COMMS = "corporate_comms"
     PROFESSIONAL_STANDARDS = "professional_standards"
     SITE_OWNER = "site_owner"
+    # Not press office roles: people a message from the public may be forwarded to.
+    INVESTIGATING_OFFICER = "investigating_officer"
+    FAMILY_LIAISON_LEAD = "family_liaison_lead"
 
     @property
     def label(self) -> str:
@@ -46,6 +49,8 @@ class Role(StrEnum):
             "corporate_comms": "Corporate Communications",
             "professional_standards": "Professional Standards",
             "site_owner": "Site owner",
+            "investigating_officer": "Investigating Officer",
+            "family_liaison_lead": "Family Liaison Lead",
         }[self.value]
 
 
@@ -91,6 +96,7 @@ class Person(Record):
     nicknames: list[str] = field(default_factory=list)
     sensitive_role: bool = False
     phone: str = ""
+    email: str = ""   # where forwarded messages from the public are mailed, if a relay is set
     # Public signing keys ("ed25519:...") pinned for this person: the only ones the log
     # accepts as theirs. Empty: their first signed entry introduces their key.
     signing_keys: list[str] = field(default_factory=list)

@@ -24,18 +24,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from oncall.access import may_post
+from oncall.cadence import parse_duration
 from oncall.inboxrecords import AckState, InboxItem, InboxRepository, ItemState, undecided
-from oncall.model import Incident, IncidentStatus, Site, Template
+from oncall.model import Incident, IncidentStatus, Site, Template, TemplateField
 from oncall.owners import is_live, new_owner, release
 from oncall.platforms.base import Failure, PublishError, Rendition, ReplyTo, addressed
 from oncall.policy import Finding, Post, check, verdict
 from oncall.sending import Blocked, NotAllowed, SendPath, SendRefused
+from oncall.sitegroups import renditions
 from oncall.store import Conflict, StoreError
 from oncall.templates import fill
 from oncall.timeutil import fmt_time, local
 
-# Templates of this purpose are the acknowledgements an officer may send with one key.
+# Templates of this purpose are the acknowledgements an officer may send with one key:
+# their blanks are facts oncall knows. Replies (the road closure's "updates at <link>")
+# may be sent the same way, the officer filling their blanks.
 PURPOSE = "acknowledge"
+REPLY = "reply"
 
 
 class AlreadyHandled(SendRefused):
@@ -79,19 +84,34 @@ class Acknowledger:
     # --- judging (blocking I/O: call from a worker thread) -------------------------------
 
     def templates_for(self, item: InboxItem) -> list[Template]:
-        """The acknowledgement templates that can be sent for `item` as it stands: for its
-        network, with every blank known (an incident number needs a linked incident that
-        has one). Those that name the incident come first."""
+        """The templates `item` can be answered with as it stands, for its network: the
+        acknowledgements whose blanks are all known (an incident number needs a linked
+        incident that has one), the one naming the incident first; then the replies,
+        whose blanks the officer fills (see `blanks`). Raises AlreadyHandled if it
+        has been answered, is being answered or was closed since it was read."""
+        current = self.items.get(item.id, item.site)
+        if current is not None:
+            self._claimable(current)
         incident = self.session.incidents.get(item.incident) if item.incident else None
-        out = [t for t in self.path.templates.values() if t.purpose == PURPOSE
-               and (not t.platforms or item.platform in t.platforms)
-               and self._values(t, incident) is not None]
-        return sorted(out, key=lambda t: (not t.fields, t.id))
+        out = [t for t in self.path.templates.values()
+               if (not t.platforms or item.platform in t.platforms)
+               and (t.purpose == REPLY or (t.purpose == PURPOSE
+                                           and self._values(t, incident) is not None))]
+        return sorted(out, key=lambda t: (t.purpose != PURPOSE, not t.fields, t.id))
 
-    def plan(self, item: InboxItem, template_id: str = "") -> AckPlan:
+    def blanks(self, item: InboxItem, template: Template) -> list[TemplateField]:
+        """The blanks of `template` the officer must fill to answer `item` (none for an
+        acknowledgement)."""
+        incident = self.session.incidents.get(item.incident) if item.incident else None
+        known = self._known(incident)
+        return [f for f in template.fields if f.name not in known]
+
+    def plan(self, item: InboxItem, template_id: str = "",
+             values: dict[str, str] | None = None) -> AckPlan:
         """What would be sent, as things stand now (the message re-read). Raises
         NotAllowed (no right on the site, no template that fits, the incident closed),
-        Blocked (the checks stop the text) or AlreadyHandled."""
+        Blocked (the checks stop the text) or AlreadyHandled. `values`: the blanks the
+        officer filled (a reply's)."""
         current = self.items.get(item.id, item.site)
         if current is None:
             raise NotAllowed("ack.unknown", f"There is no message {item.id} in the inbox.")
@@ -111,22 +131,32 @@ class Acknowledger:
             raise NotAllowed("incident.closed", f"Incident {incident.id} is closed: unlink "
                              "the message or reopen the incident to reply about it.")
         template = self._template(current, template_id, incident)
-        values = self._values(template, incident)
-        assert values is not None  # _template chose one whose blanks are known
-        filled = fill(template, values, self.session.settings.force, self.clock())
+        given = {k: v for k, v in (values or {}).items()
+                 if template.purpose == REPLY}  # an acknowledgement's wording is fixed
+        filled = fill(template, {**given, **self._known(incident)},
+                      self.session.settings.force, self.clock())
+        if not filled.ok:
+            name, problem = next(iter(filled.errors.items()))
+            raise NotAllowed("ack.blank", f"{template.title}: {problem or name}")
         to = reply_to(current)
-        text = addressed(site.platform, to, filled.body.strip())
+        # The short wording where the network's limit needs it, as a post would get.
+        text = addressed(site.platform, to,
+                         renditions([site], filled.body.strip(), filled.short.strip())[site.id])
         now = self.clock()
         post = Post(text=text, sites=[site], renditions={site.id: text}, incident=incident,
                     template=template, people=list(self.session.directory.people.values()),
                     force=self.session.settings.force, policy=self.session.settings.policy,
-                    today=local(now).date())
+                    today=local(now).date(),
+                    # A reply in someone's thread is not on the freshness list; the
+                    # template's review time is what the wording was approved for.
+                    review_at=now + parse_duration(template.review_after)
+                    if template.review_after else None)
         findings = check(post)
         judged = verdict(findings)
         stops = judged.blocking or judged.unacknowledged
         if stops:
             first = stops[0]
-            raise Blocked(first.rule, f"The acknowledgement {template.id} cannot be sent: "
+            raise Blocked(first.rule, f"The reply {template.id} cannot be sent: "
                           f"{first.message}", tuple(stops))
         return AckPlan(current, site, template, text, to.kind == "dm", tuple(findings))
 
@@ -134,10 +164,10 @@ class Acknowledger:
                   incident: Incident | None) -> Template:
         if template_id:
             template = self.path.templates.get(template_id)
-            if template is None or template.purpose != PURPOSE:
+            if template is None or template.purpose not in (PURPOSE, REPLY):
                 raise NotAllowed("template.unknown", f"No acknowledgement template "
                                  f"{template_id!r} in the playbooks.")
-            if self._values(template, incident) is None:
+            if template.purpose == PURPOSE and self._values(template, incident) is None:
                 raise NotAllowed("ack.needs_incident", f"{template.title} quotes the "
                                  "incident number: link the message to an incident that "
                                  "has one first.")
@@ -152,13 +182,17 @@ class Acknowledger:
     def _values(self, template: Template, incident: Incident | None) -> dict[str, str] | None:
         """The blanks of an acknowledgement, or None if one cannot be filled: they are
         known facts (the incident number), never typed in at 3 a.m."""
-        values: dict[str, str] = {}
-        for spec in template.fields:
-            if spec.name == "incident_number" and incident is not None and incident.reference:
-                values[spec.name] = incident.reference
-            elif spec.required:
-                return None
-        return values
+        known = self._known(incident)
+        if any(f.required and f.name not in known for f in template.fields):
+            return None
+        return known
+
+    @staticmethod
+    def _known(incident: Incident | None) -> dict[str, str]:
+        """Blanks oncall fills itself: the linked incident's number."""
+        if incident is not None and incident.reference:
+            return {"incident_number": incident.reference}
+        return {}
 
     @staticmethod
     def _claimable(item: InboxItem) -> None:
@@ -175,11 +209,12 @@ class Acknowledger:
 
     # --- sending -------------------------------------------------------------------------
 
-    async def acknowledge(self, item: InboxItem, template_id: str = "") -> InboxItem:
+    async def acknowledge(self, item: InboxItem, template_id: str = "",
+                          values: dict[str, str] | None = None) -> InboxItem:
         """Judge, claim and send the acknowledgement (see the module's note); the message
         as it ends. Raises SendRefused with nothing sent; a network's refusal is not
         raised but kept on the message (ack_state failed or unknown, ack_problem)."""
-        plan = await asyncio.to_thread(self.plan, item, template_id)
+        plan = await asyncio.to_thread(self.plan, item, template_id, values)
         adapter = self.path.poster.adapter(plan.site)
         owner = new_owner()
         try:

@@ -24,6 +24,7 @@ from oncall.access import AccessDecision, Right, decide, may_manage, may_post
 from oncall.keystore import (
     KIND_LABELS,
     KINDS,
+    MAIL_RELAY,
     PROCESS_MEMORY,
     VAULT_FILE,
     KeyStore,
@@ -151,6 +152,27 @@ class Vault(KeyStore):
         return self.get(site, kind)
 
     # --- changing ------------------------------------------------------------------------
+
+    # --- the mail relay's password -------------------------------------------------------
+
+    def mail_password(self, purpose: str = "mail") -> Secret | None:
+        """The relay's password, to send a forwarded message (any officer's console
+        forwards); its use is logged like a site credential's. None if none is stored."""
+        secret = self._wait(self._get(MAIL_RELAY, "password"))
+        if secret is not None:
+            self.session.record("credential.used", subject="mail relay",
+                                details={"site": "", "kind": "password", "purpose": purpose})
+        return secret
+
+    def set_mail_password(self, value: Secret) -> None:
+        """Store the relay's password: those who hold the credentials only; logged."""
+        right = may_manage(self.session.user, None,
+                           self.session.settings.rights.manage_credentials)
+        if not right.allowed:
+            raise self._refuse(None, right.rule, right.explanation, "mail relay password")
+        self._wait(self._set(MAIL_RELAY, "password", value), write=True)
+        self.session.record("credential.stored", subject="mail relay",
+                            details={"site": "", "kind": "password"})
 
     def set(self, site: Site, kind: str, value: Secret) -> None:
         """Store `value` if this officer may change the site's credentials; logged."""

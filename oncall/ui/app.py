@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import httpx
 
     from oncall.crosspost import AdapterFor
+    from oncall.forwarding import Forwarder
     from oncall.platforms.base import Adapter, TokenSource
     from oncall.sending import SendPath
     from oncall.vault import Vault
@@ -237,6 +238,13 @@ class OncallApp(App[int]):
         poster = CrossPoster(self.session, self.http, self.tokens, self.adapter_for,
                              on_change=on_change)
         return SendPath(self.session, poster, self.library.templates)
+
+    def forwarder(self) -> Forwarder:
+        """The core's forwarding to staff; the mail relay's password is read from the
+        vault only when a mail needs it (in the worker that sends it)."""
+        from oncall.forwarding import Forwarder
+
+        return Forwarder(self.session, password=lambda: self.vault.mail_password())
 
     def wait_for_backstage(self) -> None:
         """Until the demo's sandbox and passwords are set up (at once elsewhere)."""

@@ -59,6 +59,15 @@ class InboxPoller:
             if not getattr(app.screen, "shows_emergencies", False):  # its banner says so
                 app.notify("A message may be an EMERGENCY: open the inbox (i) now.",
                            severity="error", timeout=60)
+        await asyncio.to_thread(self._mail_pending)
         for screen in app.screen_stack:
             screen.post_message(InboxChanged(new))
         return list(results)
+
+    def _mail_pending(self) -> None:
+        """Forwards the relay did not take last time are tried again each round."""
+        from oncall.forwarding import mail_pending
+
+        waiting = [i for i in Inbox(self.app.session).all() if mail_pending(i)]
+        if waiting:
+            self.app.forwarder().deliver_pending(waiting)

@@ -221,5 +221,39 @@ async def test_a_reply_to_the_forces_post_is_linked_and_quotes_its_number(
     async with acknowledger(demo_session) as acks:
         templates = await asyncio.to_thread(acks.templates_for, item)
         done = await acks.acknowledge(item)
-    assert [t.id for t in templates] == ["common-ack-incident", "common-ack"]
+    assert [t.id for t in templates][:3] == ["common-ack-incident", "common-ack",
+                                             "common-road-reply"]
     assert REFERENCE in done.ack_text
+
+
+async def test_a_reply_template_is_sent_with_the_blanks_the_officer_filled(
+        demo_session: Session, sandbox: Sandbox, sites: dict[str, Site]) -> None:
+    """Scenario 2: the driver asking when the road reopens gets the road closure reply."""
+    site = sites["corp-x"]
+    item = await arrive(demo_session, sandbox, site, text="When does the A34 reopen??")
+    road = LIBRARY.templates["common-road-reply"]
+    async with acknowledger(demo_session) as acks:
+        blanks = await asyncio.to_thread(acks.blanks, item, road)
+        assert [b.name for b in blanks] == ["road", "updates_url"]
+        with pytest.raises(NotAllowed, match="Where updates are posted"):
+            await acks.acknowledge(item, road.id, {"road": "the A34 Stone Road"})
+        assert replies(sandbox, site.id) == []
+        done = await acks.acknowledge(item, road.id, {
+            "road": "the A34 Stone Road",
+            "updates_url": "https://www.merciavale.police.uk/travel"})
+    assert done.ack_template == "common-road-reply" and done.ack_state == "sent"
+    (reply,) = replies(sandbox, site.id)
+    assert "the A34 Stone Road is closed" in reply["text"]
+    assert reply["extra"]["in_reply_to"] == item.remote_id
+
+
+async def test_an_acknowledgements_wording_cannot_be_changed_by_values(
+        demo_session: Session, sandbox: Sandbox, sites: dict[str, Site],
+        incident: str) -> None:
+    site = sites["corp-masto"]
+    item = await arrive(demo_session, sandbox, site, text="road?")
+    await asyncio.to_thread(Inbox(demo_session).link, item, incident)
+    async with acknowledger(demo_session) as acks:
+        plan = await asyncio.to_thread(acks.plan, item, "common-ack-incident",
+                                       {"incident_number": "made up"})
+    assert REFERENCE in plan.text and "made up" not in plan.text

@@ -651,3 +651,24 @@ def test_cli_at_a_terminal_prompts_hidden_and_confirms_a_new_passphrase(
     vault = KeyStore(VaultSettings(backend="file"), demo_home)
     vault.unlock(Secret("pass phrase"))
     assert vault.get(FB, "password") == Secret(LEAK)
+
+
+def test_the_mail_relay_password_is_stored_by_web_comms_and_its_use_logged(
+        vault_home: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from oncall.keystore import MAIL_RELAY
+    from oncall.session import open_session
+
+    h = ("--home", str(vault_home))
+    monkeypatch.setenv("ONCALL_USER", "sokafor")  # a press officer: not theirs to set
+    code, _, err = run(capsys, monkeypatch, *h, "vault", "mail-password", stdin="relay-1\n")
+    assert code != 0 and PROCESS_MEMORY.get_password(MAIL_RELAY, "password") is None
+    assert "Web Communications" in err, err
+    monkeypatch.setenv("ONCALL_USER", "mkowalski")
+    code, out, _ = run(capsys, monkeypatch, *h, "vault", "mail-password", stdin="relay-1\n")
+    assert code == 0 and "mail relay" in out and "relay-1" not in out
+    vault = Vault.for_session(open_session(vault_home, "sokafor"))
+    assert vault.mail_password() == Secret("relay-1")
+    code, out, _ = run(capsys, monkeypatch, *h, "log", "tail", "-n", "2", "--json")
+    assert '"action": "credential.stored"' in out and '"action": "credential.used"' in out
+    assert "relay-1" not in out

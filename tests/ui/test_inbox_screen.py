@@ -149,14 +149,18 @@ async def test_acknowledging_shows_what_goes_where_then_sends_it_once(
         screen = await open_inbox(pilot)
         highlight(screen, "Gaz")
         await pilot.press("a")
+        await wait_for_screen(pilot, ChooseDialog)  # the acknowledgement is highlighted
+        await pilot.press("enter")
         await wait_for_screen(pilot, ConfirmDialog)
         shown = screen_text(app)
-        assert "Acknowledge on" in shown and "public reply" in shown
+        assert "Answer on" in shown and "public reply" in shown
         assert "Thank you for getting in touch" in shown and "999" in shown
         await pilot.press("enter")  # Enter cancels: nothing goes
         await wait_for_screen(pilot, InboxScreen)
         assert sandbox.state.posts("corp-x") == []
         await pilot.press("a")
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("enter")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, InboxScreen)
@@ -186,6 +190,8 @@ async def test_a_failed_acknowledgement_says_why_and_a_retry_sends_it(
         highlight(screen, "Jo")
         for _ in range(2):
             await pilot.press("a")
+            await wait_for_screen(pilot, ChooseDialog)
+            await pilot.press("enter")
             await wait_for_screen(pilot, ConfirmDialog)
             await pilot.press("y")
             await wait_for_screen(pilot, InboxScreen)

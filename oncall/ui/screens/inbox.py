@@ -2,7 +2,9 @@
 says what to do, then what needs action (the longest waiting first), then the rest.
 Every message is shown as literal text, whatever it holds. `a` acknowledges the
 highlighted message with pre-approved wording, after showing exactly what goes where;
-the core decides whether it may (oncall.replies)."""
+the core decides whether it may (oncall.replies). `d` forwards it to a member of staff
+or a role with a note (oncall.forwarding); `m` steps through the views: to do, all,
+and what was forwarded to you."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from oncall.forwarding import ForwardRefused, Mail, for_login, forwards, recipients
 from oncall.inbox import Inbox, InboxItem, ItemState
 from oncall.inboxrecords import AckState, awaiting_ack, overdue, undecided
 from oncall.store import Conflict
@@ -26,16 +29,20 @@ from oncall.timeutil import fmt_datetime, fmt_time, utcnow
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
+from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.inboxpoll import InboxChanged
 
 if TYPE_CHECKING:
-    from oncall.model import Incident
+    from oncall.model import Incident, Template, TemplateField
     from oncall.replies import Acknowledger
     from oncall.ui.app import OncallApp
 
 EMERGENCY_BANNER = ("!! EMERGENCY? Tell them to call 999 now, and ring the control room "
                     "with what they said.")
 HANDLED = {ItemState.CLOSED.value}
+# What `m` steps through, and how the status line names each.
+VIEWS = {"todo": "to do (m: all)", "all": "all, handled too (m: forwarded to you)",
+         "mine": "forwarded to you (m: to do)"}
 
 
 def order(items: list[InboxItem]) -> list[InboxItem]:
@@ -82,6 +89,8 @@ def state_label(item: InboxItem, now: datetime) -> str:
         return "ACK FAIL"
     if overdue(item, now):
         return "OVERDUE"
+    if any(f.mail == Mail.PENDING.value and f.problem for f in forwards(item)):
+        return "MAIL ?"          # forwarded, but the mail has not gone yet
     if item.ack_state == AckState.SENT.value and item.time_to_ack is not None:
         return f"ack {minutes(item.time_to_ack.total_seconds())}"
     return item.state
@@ -100,6 +109,13 @@ def handling(item: InboxItem) -> list[str]:
                      "then a: say whether it is there.")
     elif item.ack_state == AckState.FAILED.value:
         lines.append(f"! NOT ACKNOWLEDGED: {item.ack_problem} (a: try again)")
+    for entry in forwards(item):
+        mailed = {Mail.SENT.value: "e-mailed", Mail.OFF.value: entry.problem or "not e-mailed "
+                  "(no mail relay): in their inbox view", Mail.SENDING.value: "e-mailing",
+                  }.get(entry.mail, f"! NOT E-MAILED YET: {entry.problem or 'waiting'}; "
+                        "tried again each minute")
+        lines.append(f"Forwarded by {entry.by} to {entry.to_label} at {fmt_time(entry.at)}: "
+                     f"{entry.note} · {mailed}")
     return lines
 
 
@@ -110,15 +126,19 @@ class InboxScreen(Screen[None]):
         Binding("a", "acknowledge", "Acknowledge", id="inbox.acknowledge",
                 tooltip="Reply to the highlighted message with the approved "
                         "acknowledgement (shown before it goes)"),
+        Binding("d", "forward", "Forward", id="inbox.forward",
+                tooltip="Send the highlighted message to a member of staff or a role, "
+                        "with a note"),
         Binding("x", "close_item", "Close", id="inbox.close",
                 tooltip="Nothing more to do for the highlighted message (spam, thanks)"),
         Binding("l", "link", "Link", id="inbox.link",
                 tooltip="Say which incident the highlighted message is about"),
         Binding("w", "copy_link", "Web link", id="inbox.copy_link",
                 tooltip="Copy the message's address on its network, to open it there"),
-        Binding("m", "toggle_handled", "Handled", id="inbox.toggle_handled",
-                tooltip="Show the messages already handled too, or hide them"),
-        Binding("escape", "back", "Back", id="inbox.back"),
+        Binding("m", "next_view", "View", id="inbox.view",
+                tooltip="To do; all, handled too; forwarded to you"),
+        # Esc is Back on every screen: the footer keeps its room for this screen's keys.
+        Binding("escape", "back", "Back", id="inbox.back", show=False),
     ]
 
     app: OncallApp
@@ -128,7 +148,7 @@ class InboxScreen(Screen[None]):
         super().__init__()
         self.incident = incident
         self.rows: list[InboxItem] = []
-        self.show_handled = False
+        self.view = "todo"
         self.outcome = ""       # how the last acknowledgement went, one line
 
     def compose(self) -> ComposeResult:
@@ -170,7 +190,10 @@ class InboxScreen(Screen[None]):
         """Put the messages on screen, keeping the highlighted one highlighted."""
         table = self.query_one(DataTable)
         current = self._current()
-        shown = order([i for i in items if self.show_handled or i.state not in HANDLED])
+        login = self.app.session.user.login
+        shown = order([i for i in items if self.view == "all"
+                       or (self.view == "todo" and i.state not in HANDLED)
+                       or (self.view == "mine" and for_login(i, login))])
         self.rows = shown
         table.clear()
         now = utcnow()
@@ -196,8 +219,7 @@ class InboxScreen(Screen[None]):
                                f"{printable(first.text, single_line=True)}",
                                no_wrap=True, overflow="ellipsis"))
         todo = sum(1 for i in items if awaiting_ack(i))
-        view = "all, handled too (m: to do only)" if self.show_handled else \
-            "to do (m: show handled)"
+        view = VIEWS[self.view]
         status = Text(f"{len(shown)} shown, {todo} need action · {view}")
         if self.outcome:  # on the status line, not a toast over the list it is about
             status.append("\n" + printable(self.outcome, single_line=True), style="bold")
@@ -222,7 +244,8 @@ class InboxScreen(Screen[None]):
         item = self._current()
         panel = self.query_one("#inbox-text", Static)
         if item is None:
-            panel.update(Text("Nothing here." if not self.show_handled else "No messages."))
+            panel.update(Text({"todo": "Nothing to do.", "all": "No messages.",
+                               "mine": "Nothing was forwarded to you."}[self.view]))
             return
         text = Text(printable(item.text))
         about = [f"{item.kind} on {item.site} from {item.author_name} ({item.author})"]
@@ -238,8 +261,9 @@ class InboxScreen(Screen[None]):
             text.append("\n" + printable(line, single_line=True), style="bold")
         panel.update(text)
 
-    def action_toggle_handled(self) -> None:
-        self.show_handled = not self.show_handled
+    def action_next_view(self) -> None:
+        names = list(VIEWS)
+        self.view = names[(names.index(self.view) + 1) % len(names)]
         self.load()
 
     def action_close_item(self) -> None:
@@ -293,17 +317,56 @@ class InboxScreen(Screen[None]):
                  ("lost", "It is not there: it may be sent again")]),
                 then(lambda answer: self._decide(item, answer == "went")))
             return
-        self._prepare(item)
+        self._wordings(item)
 
     @work(thread=True, exclusive=True, group="inbox-ack")
-    def _prepare(self, item: InboxItem) -> None:
-        """Ask the core what would go where; show it and let the officer send it."""
+    def _wordings(self, item: InboxItem) -> None:
+        """The approved wordings that can answer `item`, asked of the core; the first
+        (the acknowledgement) is highlighted, so Enter takes it."""
         from oncall.replies import Acknowledger
         from oncall.sending import SendRefused
 
         acks = Acknowledger(self.app.send_path())
         try:
-            plan = acks.plan(item)
+            fitting = [(t, acks.blanks(item, t)) for t in acks.templates_for(item)]
+        except SendRefused as exc:
+            self.app.call_from_thread(self._said, exc.message)
+            return
+        if not fitting:
+            self.app.call_from_thread(self._said, "No approved wording fits this message: "
+                                      "reply on the network itself.")
+            return
+        if len(fitting) == 1:
+            self.app.call_from_thread(self._fill, acks, item, *fitting[0], {})
+            return
+        blanks = {t.id: (t, b) for t, b in fitting}
+        self.app.call_from_thread(
+            self.app.push_screen,
+            ChooseDialog("Answer with which approved wording?",
+                         [(t.id, t.title) for t, _ in fitting]),
+            then(lambda chosen: self._fill(acks, item, *blanks[str(chosen)], {})))
+
+    def _fill(self, acks: Acknowledger, item: InboxItem, template: Template,
+              blanks: list[TemplateField], values: dict[str, str]) -> None:
+        """Ask for each blank the wording leaves to the officer, then show what goes."""
+        if not blanks:
+            self._prepare(acks, item, template.id, values)
+            return
+        spec, rest = blanks[0], blanks[1:]
+        self.app.push_screen(
+            ReasonDialog(f"{template.title}: {spec.label}", spec.help or spec.label,
+                         placeholder=spec.help),
+            then(lambda value: self._fill(acks, item, template, rest,
+                                          {**values, spec.name: str(value)})))
+
+    @work(thread=True, exclusive=True, group="inbox-ack")
+    def _prepare(self, acks: Acknowledger, item: InboxItem, template: str,
+                 values: dict[str, str]) -> None:
+        """Ask the core what would go where; show it and let the officer send it."""
+        from oncall.sending import SendRefused
+
+        try:
+            plan = acks.plan(item, template, values)
         except SendRefused as exc:
             self.app.call_from_thread(self._said, exc.message)
             return
@@ -311,17 +374,17 @@ class InboxScreen(Screen[None]):
                 f"({plan.template.title})")
         self.app.call_from_thread(
             self.app.push_screen,
-            ConfirmDialog(f"Acknowledge on {plan.site.name}?", body, yes="Send it"),
-            then(lambda _: self._acknowledge(acks, item, plan.template.id)))
+            ConfirmDialog(f"Answer on {plan.site.name}?", body, yes="Send it"),
+            then(lambda _: self._acknowledge(acks, item, plan.template.id, values)))
 
     @work(exclusive=True, group="inbox-ack")
     async def _acknowledge(self, acks: Acknowledger, item: InboxItem,
-                           template: str) -> None:
+                           template: str, values: dict[str, str]) -> None:
         from oncall.sending import SendRefused
 
         self._said(f"Acknowledging on {item.site}...")
         try:
-            done = await acks.acknowledge(item, template)
+            done = await acks.acknowledge(item, template, values)
         except SendRefused as exc:
             self._said(exc.message)
             return
@@ -348,6 +411,45 @@ class InboxScreen(Screen[None]):
     def _said(self, line: str) -> None:
         self.outcome = line
         self.load()
+
+    # --- forwarding ---------------------------------------------------------------------
+
+    def action_forward(self) -> None:
+        item = self._current()
+        if item is None:
+            return
+        options = [(r.key, r.label) for r in recipients(self.app.session.directory.people)]
+        self.app.push_screen(ChooseDialog("Forward to whom?", options),
+                             then(lambda to: self._ask_note(item, str(to))))
+
+    def _ask_note(self, item: InboxItem, to: str) -> None:
+        self.app.push_screen(
+            ReasonDialog("Note for them", "Why it is forwarded and what you need from them "
+                         "(it goes with the message, and into the record).",
+                         placeholder="e.g. Witness with dashcam footage of the collision"),
+            then(lambda note: self._forward(item, to, note)))
+
+    @work(thread=True, exclusive=True, group="inbox-forward")
+    def _forward(self, item: InboxItem, to: str, note: str) -> None:
+        """Record the forward in the core, then mail it if a relay is set up."""
+        forwarder = self.app.forwarder()
+        try:
+            done, entry = forwarder.forward(item, to, note)
+        except ForwardRefused as exc:
+            self.app.call_from_thread(self._said, exc.message)
+            return
+        outcome = f"Forwarded to {entry.to_label}"
+        if entry.mail == Mail.PENDING.value:
+            try:
+                entry = forwarder.deliver(done, entry.id)
+            except ForwardRefused as exc:
+                outcome += f"; {exc.message}"
+            else:
+                outcome += ": e-mailed." if entry.mail == Mail.SENT.value else \
+                    f", but NOT E-MAILED: {entry.problem} (tried again each minute)"
+        else:
+            outcome += f": {entry.problem or 'in their inbox view (no mail relay)'}."
+        self.app.call_from_thread(self._said, outcome)
 
     def action_copy_link(self) -> None:
         item = self._current()
