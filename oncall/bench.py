@@ -207,3 +207,6 @@ def run_bench(quick: bool = False) -> None:
     for size in store_sizes:
         p50, p99 = bench_store_insert(size)
         print(f"store insert at {size:>6,} records: p50 {_ms(p50)}  p99 {_ms(p99)}")
+    from oncall.bench_inbox import print_inbox_bench
+
+    print_inbox_bench(2_000 if quick else 10_000)

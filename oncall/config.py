@@ -100,6 +100,20 @@ class VaultSettings:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    """Reading what the public sends the sites. The word lists add to the built-in
+    triage rules (oncall.triage): a message holding any of them needs action for that
+    rule's reason; the emergency words also raise the emergency banner."""
+
+    poll_seconds: int = 60          # how often each site is read (a failing one waits longer)
+    acknowledge_minutes: int = 15   # a message needing action is OVERDUE after this long
+    emergency_words: tuple[str, ...] = ()
+    information_words: tuple[str, ...] = ()
+    press_words: tuple[str, ...] = ()
+    complaint_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MailSettings:
     """The force's SMTP relay, for mailing a forwarded message to the member of staff it
     is for. No host: forwards are recorded and shown in their inbox view, not mailed.
@@ -198,6 +212,7 @@ class Settings:
     rights: RightsSettings = field(default_factory=RightsSettings)
     log: LogSettings = field(default_factory=LogSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
     # [keys]: an officer's own keys, binding id -> keys, e.g. "compose.send" = "f5,f10".
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -231,6 +246,7 @@ _SECTIONS: dict[str, type] = {
     "rights": RightsSettings,
     "log": LogSettings,
     "mail": MailSettings,
+    "inbox": InboxSettings,
 }
 
 
@@ -239,6 +255,10 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
         return f"unknown theme {value!r}; choose one of {', '.join(THEMES)}"
     if section == "ui" and key in ("clipboard_clear_seconds", "log_tail",
                                    "update_warning_minutes") and value < 1:
+        return "must be at least 1"
+    if (section, key) == ("inbox", "poll_seconds") and value < 15:
+        return "must be at least 15 (the networks' rate limits)"
+    if (section, key) == ("inbox", "acknowledge_minutes") and value < 1:
         return "must be at least 1"
     if section == "mail" and key == "port" and not 0 < value < 65536:
         return "must be a TCP port, 1 to 65535"

@@ -26,12 +26,13 @@ from oncall.platforms.base import Adapter, PublishError, RemoteMessage, newer_cu
 from oncall.postrecords import DeliveryRepository
 from oncall.store import Conflict, Repository
 from oncall.timeutil import utcnow
-from oncall.triage import DEFAULT_RULES, Rule, triage
+from oncall.triage import CONFIGURED, Rule, rules_with, triage
 
 if TYPE_CHECKING:
     from oncall.session import Session
 
-# How often a site's inbox is asked, and how long a failing one waits at most.
+# How often a site's inbox is asked unless [inbox] poll_seconds says otherwise, and how
+# long a failing one waits at most.
 POLL_SECONDS = 60
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -67,10 +68,13 @@ class Inbox:
     """The inbox of one home, read and kept through the core's store and log."""
 
     def __init__(self, session: Session, *, clock: Callable[[], datetime] = utcnow,
-                 rules: Sequence[Rule] = DEFAULT_RULES) -> None:
+                 rules: Sequence[Rule] | None = None) -> None:
         self.session = session
         self.clock = clock
-        self.rules = tuple(rules)
+        settings = session.settings.inbox
+        self.rules = tuple(rules) if rules is not None else rules_with({
+            name: getattr(settings, name) for name in CONFIGURED})
+        self.poll_seconds = settings.poll_seconds
         self.items = InboxRepository(session.store)
         self.cursors = CursorRepository(session.store)
 
@@ -183,7 +187,7 @@ class Inbox:
             current = current or InboxCursor(site)
             failures = current.failures + 1
             wait = timedelta(seconds=exc.retry_after) if exc.retry_after else \
-                min(MAX_BACKOFF, timedelta(seconds=POLL_SECONDS * 2 ** (failures - 1)))
+                min(MAX_BACKOFF, timedelta(seconds=self.poll_seconds * 2 ** (failures - 1)))
             return InboxCursor(site, current.cursor, current.fetched_at, failures,
                                now + wait, exc.reason)
         self.cursors.swap(site, update)

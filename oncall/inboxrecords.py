@@ -8,10 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from oncall.model import Record
 from oncall.owners import is_live
 from oncall.store import Repository, Store, cached_all
+
+if TYPE_CHECKING:
+    from oncall.session import Session
 
 
 class ItemState(StrEnum):
@@ -89,6 +93,18 @@ class InboxRepository(Repository[InboxItem]):
 ACK_TARGET = timedelta(minutes=15)
 
 
+def ack_target(session: Session) -> timedelta:
+    """How long a message needing action may wait for its acknowledgement in this home
+    ([inbox] acknowledge_minutes)."""
+    return timedelta(minutes=session.settings.inbox.acknowledge_minutes)
+
+
+def incident_waiting(session: Session, incident: str, now: datetime) -> Waiting:
+    """What waits in the inbox about one incident (the incident screen's line)."""
+    return waiting(session.store, [s.id for s in session.sites.all()], now,
+                   ack_target(session), incident)
+
+
 def undecided(item: InboxItem) -> bool:
     """An acknowledgement whose outcome nobody knows (a request that may have reached the
     network, or a sender that stopped mid-request): the officer must look at the site."""
@@ -117,20 +133,24 @@ class Waiting:
     overdue: int = 0      # of `todo`, past the acknowledgement target
 
 
-def waiting(store: Store, sites: Iterable[str], now: datetime) -> Waiting:
-    """The counts across `sites`; each site's file re-read only when it changed (see
-    cached_all)."""
+def waiting(store: Store, sites: Iterable[str], now: datetime,
+            target: timedelta = ACK_TARGET, incident: str | None = None) -> Waiting:
+    """The counts across `sites` (of one incident's messages, if given); each site's
+    file re-read only when it changed (see cached_all)."""
     repo = InboxRepository(store)
     todo = emergencies = late = 0
     for site in sites:
         for item in cached_all(repo, site):
+            if incident is not None and item.incident != incident:
+                continue
             if item.emergency and item.state != ItemState.CLOSED.value:
                 emergencies += 1
             elif awaiting_ack(item):
                 todo += 1
-                late += overdue(item, now)
+                late += overdue(item, now, target)
     return Waiting(todo, emergencies, late)
 
 
 __all__ = ["ACK_TARGET", "AckState", "InboxItem", "InboxRepository", "ItemState", "Waiting",
-           "awaiting_ack", "overdue", "undecided", "waiting"]
+           "ack_target", "awaiting_ack", "incident_waiting", "overdue", "undecided",
+           "waiting"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from oncall.actionlog import LogCorrupt, VerifyResult
-from oncall.inboxrecords import Waiting, waiting
+from oncall.inboxrecords import Waiting, ack_target, waiting
 from oncall.model import Incident, LogEntry, Person
 from oncall.playbooks import Library
 from oncall.session import Session
@@ -67,7 +67,7 @@ def build_overview(session: Session, *, tail: int | None = None,
         sites = session.sites.all()
         for site in sites:
             tiers[site.tier] += 1
-        inbox = waiting(session.store, [s.id for s in sites], now)
+        inbox = waiting(session.store, [s.id for s in sites], now, ack_target(session))
     except StoreError as exc:
         problems.append(str(exc))
     entries: list[LogEntry] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 
@@ -58,6 +58,19 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 )
 
 
+# Which built-in rule each [inbox] word list adds to.
+CONFIGURED = {"emergency_words": "threat-to-life", "information_words": "information",
+              "press_words": "press", "complaint_words": "complaint"}
+
+
+def rules_with(extra: dict[str, Sequence[str]]) -> tuple[Rule, ...]:
+    """The built-in rules with the force's own words added (see CONFIGURED): a list
+    named for a rule adds its phrases to that rule."""
+    by_rule = {CONFIGURED[k]: tuple(v) for k, v in extra.items() if k in CONFIGURED and v}
+    return tuple(replace(r, phrases=r.phrases + by_rule.get(r.name, ()))
+                 for r in DEFAULT_RULES)
+
+
 def _normal(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").casefold()
 
@@ -84,4 +97,5 @@ def triage(text: str, kind: str, rules: Sequence[Rule] = DEFAULT_RULES) -> Verdi
     return Verdict(bool(reasons), tuple(reasons), emergency)
 
 
-__all__ = ["DEFAULT_RULES", "DM_REASON", "Rule", "Verdict", "triage"]
+__all__ = ["CONFIGURED", "DEFAULT_RULES", "DM_REASON", "Rule", "Verdict", "rules_with",
+           "triage"]

@@ -123,6 +123,11 @@ class RemoteMessage:
     ref: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
+# At most this many pages of a network's list are read in one fetch (a few thousand
+# messages): a backlog beyond it is read on the next.
+INBOX_PAGES = 50
+
+
 @dataclass(frozen=True)
 class InboxPage:
     """What one fetch found: the messages newer than the cursor it was given, and the
@@ -170,14 +175,24 @@ def time_cursor(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def since_time(messages: list[RemoteMessage], since: str | None) -> InboxPage:
+def since_time(messages: list[RemoteMessage], since: str | None, *,
+               complete: bool = True) -> InboxPage:
     """For networks listed newest first with no "since" of their own (Bluesky, YouTube):
     the messages at or after the cursor's time (the same instant again: the inbox keeps
-    each message once by its id), and the new cursor."""
+    each message once by its id), and the new cursor; the old one if the pages were not
+    read back as far as it (`complete` False), so the rest is read next time."""
     floor = parse_time(since) if since else None
     kept = tuple(m for m in messages if floor is None or m.sent_at >= floor)
     newest = max((m.sent_at for m in kept), default=None)
+    if not complete:
+        return InboxPage(kept, None)
     return InboxPage(kept, newer_cursor(since, time_cursor(newest) if newest else None))
+
+
+def reached(messages: list[RemoteMessage], since: str | None) -> bool:
+    """Whether a newest-first page went back as far as the cursor's time: nothing older
+    is new, so no further page is needed."""
+    return bool(since) and any(m.sent_at <= parse_time(since) for m in messages)
 
 
 def newer_cursor(a: str | None, b: str | None) -> str | None:

@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -45,6 +46,7 @@ from oncall.model import Site
 from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
+    INBOX_PAGES,
     Failure,
     InboxPage,
     PublishError,
@@ -61,6 +63,7 @@ from oncall.platforms.base import (
     parse_time,
     rate_limited,
     raw_of,
+    reached,
     redact,
     retry_after_header,
     send,
@@ -310,14 +313,29 @@ class BlueskyAdapter(HttpAdapter):
 
     async def fetch_inbox(self, since: str | None) -> InboxPage:
         """Replies, mentions and quotes since `since` (a time):
-        GET app.bsky.notification.listNotifications, newest first."""
-        _, response = await self._call(
-            "GET", "app.bsky.notification.listNotifications", params={"limit": "50"})
-        if not response.is_success:
-            raise self._error(response, raw_of(response, *self._secrets()),
-                              "list the notifications")
+        GET app.bsky.notification.listNotifications, newest first, page after page
+        (its `cursor`) back to `since`."""
+        messages: list[RemoteMessage] = []
+        params = {"limit": "100"}
+        for _ in range(INBOX_PAGES):
+            _, response = await self._call(
+                "GET", "app.bsky.notification.listNotifications", params=params)
+            if not response.is_success:
+                raise self._error(response, raw_of(response, *self._secrets()),
+                                  "list the notifications")
+            body = as_dict(json_or_none(response))
+            page = self._notifications(body)
+            messages.extend(page)
+            if not body.get("cursor") or reached(page, since):
+                return since_time(messages, since)
+            params["cursor"] = str(body["cursor"])
+        return since_time(messages, since, complete=False)
+
+    def _notifications(self, body: dict[str, Any]) -> list[RemoteMessage]:
+        """One page's replies, mentions and quotes as messages (likes and follows are
+        not messages)."""
         messages = []
-        for item in as_list(as_dict(json_or_none(response)).get("notifications")):
+        for item in as_list(body.get("notifications")):
             note = as_dict(item)
             if note.get("reason") not in ("reply", "mention", "quote") or not note.get("uri"):
                 continue
@@ -337,7 +355,7 @@ class BlueskyAdapter(HttpAdapter):
                 in_reply_to=str(parent.get("uri") or ""),
                 url=POST_URL.format(handle=handle, rkey=uri.rsplit("/", 1)[-1]),
                 has_media=bool(record.get("embed")), ref=ref))
-        return since_time(messages, since)
+        return messages
 
     # --- errors -------------------------------------------------------------------------
 

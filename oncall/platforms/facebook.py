@@ -30,6 +30,7 @@ from oncall import imagetype
 from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
+    INBOX_PAGES,
     Failure,
     InboxPage,
     PublishError,
@@ -55,6 +56,9 @@ from oncall.platforms.base import (
 
 GRAPH_VERSION = "v21.0"
 POST_URL = "https://www.facebook.com/{id}"
+# Feed items and comments asked per page (Graph's most), and a comment's fields.
+PAGE = 100
+COMMENT_FIELDS = "id,message,created_time,from,attachment"
 # 4 app, 17 user, 32 page, 613 "calls exceed the rate"; 80000-80014 are the
 # Business Use Case limits that Page tokens meet.
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80000, 80015))
@@ -201,28 +205,56 @@ class FacebookAdapter(HttpAdapter):
         two messages can share one); the inbox keeps each message once by its id."""
         token = (await self.tokens.token_for(self.site)).reveal()
         page = self.site.handle.lstrip("@")
-        params = {"fields": "id,message,created_time,from,permalink_url,attachments,"
-                            "comments{id,message,created_time,from,attachment}",
-                  "limit": "50", "access_token": token}
+        params = {"fields": f"id,message,created_time,from,permalink_url,attachments,"
+                            f"comments.limit({PAGE}){{{COMMENT_FIELDS}}}",
+                  "limit": str(PAGE), "access_token": token}
         if since and since.isdigit():
             params["since"] = str(max(int(since) - 1, 0))
-        url = self._url(page, "feed")
-        response = await send(self.site, lambda: self.client.get(url, params=params), token)
-        if not response.is_success:
-            raise self._error(response, raw_of(response, token), token, "read the page")
         messages: list[RemoteMessage] = []
-        for item in as_list(as_dict(json_or_none(response)).get("data")):
-            post = as_dict(item)
-            author = as_dict(post.get("from"))
-            if post.get("id") and str(author.get("id") or "") != page:
-                messages.append(self._message(post, "mention", ""))  # a visitor's post
-            for comment in as_list(as_dict(post.get("comments")).get("data")):
-                comment = as_dict(comment)
-                if comment.get("id") and str(as_dict(comment.get("from")).get("id")) != page:
-                    messages.append(self._message(comment, "comment", str(post.get("id"))))
+        for _ in range(INBOX_PAGES):  # the feed, page after page (paging.cursors.after)
+            feed = await self._read(self._url(page, "feed"), params, token)
+            for item in as_list(feed.get("data")):
+                post = as_dict(item)
+                author = as_dict(post.get("from"))
+                if post.get("id") and str(author.get("id") or "") != page:
+                    messages.append(self._message(post, "mention", ""))  # a visitor's post
+                comments = as_dict(post.get("comments"))
+                messages.extend(await self._comments(comments, post, page, params, token))
+            after = _after(feed)
+            if after is None:
+                break
+            params["after"] = after
+        else:
+            return InboxPage(tuple(messages), None)  # read the rest next time
         newest = max((m.sent_at for m in messages), default=None)
         cursor = str(int(newest.timestamp())) if newest is not None else None
         return InboxPage(tuple(messages), newer_cursor(since, cursor))
+
+    async def _comments(self, comments: dict[str, Any], post: dict[str, Any], page: str,
+                        feed_params: dict[str, str], token: str) -> list[RemoteMessage]:
+        """A post's comments from the public: those the feed carried, then the further
+        pages of them (GET /{post-id}/comments?after=), as many as a post has."""
+        out: list[RemoteMessage] = []
+        params = {"fields": COMMENT_FIELDS, "limit": str(PAGE), "access_token": token}
+        if "since" in feed_params:
+            params["since"] = feed_params["since"]
+        for _ in range(INBOX_PAGES):
+            for comment in as_list(comments.get("data")):
+                comment = as_dict(comment)
+                if comment.get("id") and str(as_dict(comment.get("from")).get("id")) != page:
+                    out.append(self._message(comment, "comment", str(post.get("id"))))
+            after = _after(comments)
+            if after is None or not post.get("id"):
+                break
+            params["after"] = after
+            comments = await self._read(self._url(str(post["id"]), "comments"), params, token)
+        return out
+
+    async def _read(self, url: str, params: dict[str, str], token: str) -> dict[str, Any]:
+        response = await send(self.site, lambda: self.client.get(url, params=params), token)
+        if not response.is_success:
+            raise self._error(response, raw_of(response, token), token, "read the page")
+        return as_dict(json_or_none(response))
 
     def _message(self, data: dict[str, Any], kind: str, on: str) -> RemoteMessage:
         author = as_dict(data.get("from"))
@@ -270,3 +302,11 @@ class FacebookAdapter(HttpAdapter):
         number = f" (code {code})" if code is not None and message else ""
         return PublishError(Failure.REJECTED, f"{label}: Facebook would not {action}"
                             f"{said}{number}.", status=status, raw=raw)
+
+
+def _after(listing: dict[str, Any]) -> str | None:
+    """The cursor of the page after this one, or None on the last (Graph gives `next`
+    only when there is one)."""
+    paging = as_dict(listing.get("paging"))
+    after = as_dict(paging.get("cursors")).get("after")
+    return str(after) if paging.get("next") and after else None

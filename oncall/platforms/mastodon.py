@@ -33,6 +33,7 @@ from oncall.model import Site
 from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
+    INBOX_PAGES,
     Failure,
     InboxPage,
     PublishError,
@@ -64,6 +65,8 @@ PHOTO_LIMITS = media.Limits(
     count=4, alt=1500,
     types=frozenset({imagetype.JPEG, imagetype.PNG, imagetype.GIF, imagetype.WEBP,
                      imagetype.HEIC}))
+# Notifications asked per page: Mastodon's most.
+PAGE = 80
 # How often, and how long apart, to ask whether an upload answered 202 is ready.
 PROCESSING_CHECKS = 10
 PROCESSING_INTERVAL = 1.0
@@ -199,18 +202,36 @@ class MastodonAdapter(HttpAdapter):
     async def fetch_inbox(self, since: str | None) -> InboxPage:
         """Mentions and replies newer than `since` (a notification id), direct messages
         among them (a mention with visibility "direct"): GET /api/v1/notifications
-        ?types[]=mention."""
+        ?types[]=mention&min_id=, page after page forward from `since` (min_id gives the
+        page just after it), so a backlog is read oldest first and none is skipped."""
         token = (await self.tokens.token_for(self.site)).reveal()
-        params: dict[str, str] = {"types[]": "mention", "limit": "40"}
-        if since:
-            params["since_id"] = since
+        messages: list[RemoteMessage] = []
+        newest = since
+        for _ in range(INBOX_PAGES):
+            # The first time, from the beginning ("0"): without min_id the server would
+            # give the newest page and the older ones would never be asked for.
+            params: dict[str, str] = {"types[]": "mention", "limit": str(PAGE),
+                                      "min_id": newest or "0"}
+            page, last, full = await self._notifications(params, token)
+            messages.extend(page)
+            newest = newer_cursor(newest, last)
+            if not full:
+                break
+        return InboxPage(tuple(messages), newest)
+
+    async def _notifications(self, params: dict[str, str],
+                             token: str) -> tuple[list[RemoteMessage], str | None, bool]:
+        """One page: its messages, the newest notification id on it (None: empty), and
+        whether it was full (so another may follow)."""
         response = await send(self.site, lambda: self.client.get(
             f"{self.base}/api/v1/notifications", params=params,
             headers={"Authorization": f"Bearer {token}"}), token)
         if not response.is_success:
             raise self._error(response, raw_of(response, token), token, "list the mentions")
-        messages, newest = [], None
-        for item in as_list(json_or_none(response)):
+        messages: list[RemoteMessage] = []
+        newest: str | None = None
+        items = as_list(json_or_none(response))
+        for item in items:
             note, status = as_dict(item), as_dict(as_dict(item).get("status"))
             if not note.get("id") or not status.get("id"):
                 continue
@@ -227,7 +248,7 @@ class MastodonAdapter(HttpAdapter):
                 sent_at=parse_time(status.get("created_at")), in_reply_to=reply_to,
                 url=str(status.get("url") or ""),
                 has_media=bool(as_list(status.get("media_attachments")))))
-        return InboxPage(tuple(messages), newest)
+        return messages, newest, len(items) >= PAGE
 
     def _error(self, response: httpx.Response, raw: str, token: str,
                action: str) -> PublishError:

@@ -32,6 +32,7 @@ from oncall import imagetype
 from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
+    INBOX_PAGES,
     Failure,
     InboxPage,
     PublishError,
@@ -174,8 +175,24 @@ class XAdapter(HttpAdapter):
                   "tweet.fields": "created_at,conversation_id,referenced_tweets,attachments"}
         if since:
             params["since_id"] = since
-        body = await self._get(f"{self.base}/2/users/{quote(user_id, safe='')}/mentions",
-                               params, headers, token)
+        url = f"{self.base}/2/users/{quote(user_id, safe='')}/mentions"
+        messages: list[RemoteMessage] = []
+        newest: str | None = None
+        # Newest first, page by page back to `since`. A backlog longer than INBOX_PAGES
+        # keeps the old cursor: what was read is kept (once), the rest is read next time.
+        for number in range(INBOX_PAGES):
+            body = await self._get(url, params, headers, token)
+            messages.extend(self._mentions(body))
+            meta = as_dict(body.get("meta"))
+            if number == 0 and meta.get("newest_id"):
+                newest = str(meta["newest_id"])
+            if not meta.get("next_token"):
+                return InboxPage(tuple(messages), newest)
+            params["pagination_token"] = str(meta["next_token"])
+        return InboxPage(tuple(messages), None)
+
+    def _mentions(self, body: dict[str, Any]) -> list[RemoteMessage]:
+        """One page of mentions as messages (the authors from its `includes`)."""
         users = {u.get("id"): u for u in as_list(as_dict(body.get("includes")).get("users"))
                  if isinstance(u, dict)}
         messages = []
@@ -195,8 +212,7 @@ class XAdapter(HttpAdapter):
                 in_reply_to=replied[0] if replied else "",
                 url=POST_URL.format(handle=handle, id=tweet["id"]),
                 has_media=bool(tweet.get("attachments"))))
-        newest = as_dict(body.get("meta")).get("newest_id")
-        return InboxPage(tuple(messages), str(newest) if newest else None)
+        return messages
 
     async def _get(self, url: str, params: dict[str, str], headers: dict[str, str],
                    token: str) -> dict[str, Any]:

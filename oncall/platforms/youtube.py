@@ -32,6 +32,7 @@ import httpx
 
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
+    INBOX_PAGES,
     Failure,
     InboxPage,
     PublishError,
@@ -47,6 +48,7 @@ from oncall.platforms.base import (
     parse_time,
     rate_limited,
     raw_of,
+    reached,
     redact,
     retry_after_header,
     send,
@@ -189,9 +191,21 @@ class YouTubeAdapter(HttpAdapter):
         if not isinstance(channel, str) or not channel:
             raise PublishError(Failure.SERVER, f"{site_label(self.site)}: YouTube did not say "
                                "which channel the token is for; the comments were not read.")
-        threads = await self._get("commentThreads", {
-            "part": "snippet", "allThreadsRelatedToChannelId": channel, "order": "time",
-            "maxResults": "50", "textFormat": "plainText"}, headers, token)
+        params = {"part": "snippet", "allThreadsRelatedToChannelId": channel,
+                  "order": "time", "maxResults": "100", "textFormat": "plainText"}
+        messages: list[RemoteMessage] = []
+        for _ in range(INBOX_PAGES):  # newest first, page after page back to `since`
+            threads = await self._get("commentThreads", params, headers, token)
+            page = self._threads(threads)
+            messages.extend(page)
+            if not threads.get("nextPageToken") or reached(page, since):
+                return since_time(messages, since)
+            params["pageToken"] = str(threads["nextPageToken"])
+        return since_time(messages, since, complete=False)
+
+    @staticmethod
+    def _threads(threads: dict[str, Any]) -> list[RemoteMessage]:
+        """One page of comment threads: each top-level comment as a message."""
         messages = []
         for item in as_list(threads.get("items")):
             top = as_dict(as_dict(as_dict(item).get("snippet")).get("topLevelComment"))
@@ -207,7 +221,7 @@ class YouTubeAdapter(HttpAdapter):
                 sent_at=parse_time(snippet.get("publishedAt")), in_reply_to=video,
                 url=f"{VIDEO_URL.format(id=video)}&lc={top['id']}" if video else "",
                 ref={"video": video} if video else {}))
-        return since_time(messages, since)
+        return messages
 
     async def _comment(self, rendition: Rendition, to: ReplyTo) -> RemotePost:
         """A reply in a comment's thread: POST comments?part=snippet {"snippet":

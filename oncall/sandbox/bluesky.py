@@ -14,7 +14,8 @@ POST /xrpc/com.atproto.repo.uploadBlob (Bearer accessJwt; the raw bytes, Content
   createRecord refuses others (BlobTooLarge, InvalidMimeType, BlobNotFound).
 GET /xrpc/com.atproto.repo.getRecord?repo=&collection=&rkey= (no token needed)
   -> {uri, cid, value} or 400 {"error": "RecordNotFound"}
-GET /xrpc/app.bsky.notification.listNotifications -> {notifications: [...]}
+GET /xrpc/app.bsky.notification.listNotifications[?limit=&cursor=] -> {notifications:
+  [...], cursor?}: newest first, 50 by default and 100 at most, cursor for older ones
 GET /profile/{did}/post/{rkey} -> a bare public page for the post
 
 Errors are {"error": "<Name>", "message": "..."}. Only the accessJwt from
@@ -40,6 +41,7 @@ from oncall.sandbox.wire import (
     Request,
     guarded,
     json_reply,
+    paged,
     post_page,
     token_account,
 )
@@ -368,8 +370,10 @@ def _get(req: Request, state: State) -> Reply:
 
 def _notifications(req: Request, state: State, session: dict[str, Any]) -> Reply:
     account = session["account"]
+    newest_first, cursor = paged(list(reversed(state.inbox_raw(account))), req,
+                                 limit="limit", token="cursor", default=50, maximum=100)
     items = []
-    for m in reversed(state.inbox_raw(account)):
+    for m in newest_first:
         author = m["author"].lstrip("@")
         author_did = f"did:plc:{author.replace('.', '-')}"
         record: dict[str, Any] = {"$type": COLLECTION, "text": m["text"],
@@ -386,4 +390,7 @@ def _notifications(req: Request, state: State, session: dict[str, Any]) -> Reply
                                  "displayName": m["author_name"]},
                       "record": record, "isRead": False, "indexedAt": iso_z(m["created_at"]),
                       "labels": []})
-    return json_reply(200, {"notifications": items, "seenAt": iso_z(now())})
+    page: dict[str, Any] = {"notifications": items, "seenAt": iso_z(now())}
+    if cursor:
+        page["cursor"] = cursor
+    return json_reply(200, page)

@@ -13,10 +13,15 @@ POST /v21.0/{page_id}/photos (multipart: source=<file>, message, published)
   unpublished photo meets only "upload" and "any" faults.
 DELETE /v21.0/{post_id} -> 200 {"success": true}
 GET /v21.0/{post_id} -> {"id", "message", "created_time", "permalink_url"}
-GET /v21.0/{page_id}/feed[?since=<unix time>] -> {"data": [...]}, newest first: the
-  page's own live posts, each with "comments": {"data": [...]} (inbox messages sent
-  in reply to it), and visitor posts (inbox messages in reply to nothing) with a
-  "from" that is not the page. `since` drops posts and comments not newer.
+GET /v21.0/{page_id}/feed[?since=<unix time>&limit=&after=] -> {"data": [...],
+  "paging"?}, newest first, 25 by default and 100 at most: the page's own live posts,
+  each with "comments": {"data": [...], "paging"?} (inbox messages sent in reply to it;
+  25 of them, or as many as fields= asks with comments.limit(N)), and visitor posts
+  (inbox messages in reply to nothing) with a "from" that is not the page. `since`
+  drops posts and comments not newer. "paging": {"cursors": {"after"}, "next"} when
+  there is more.
+GET /v21.0/{post_id}/comments[?since=&limit=&after=] -> {"data": [...], "paging"?}: the
+  public's comments on one of the page's posts, oldest first
 POST /v21.0/{object_id}/comments (form: message) -> 200 {"id": "<object_id>_<n>"}: the
   page's reply under a visitor's post or a comment (an inbox message), or under one of
   its own posts; kept as a post with extra "parent", never listed in the feed.
@@ -29,11 +34,13 @@ and "is_transient" where Facebook gives them, all with HTTP 400 except the 500.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import math
 import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +52,7 @@ from oncall.sandbox.wire import (
     Request,
     guarded,
     json_reply,
+    paged,
     post_page,
     token_account,
 )
@@ -118,6 +126,10 @@ def handle(req: Request, state: State) -> Reply:
         published = str(form.get("published", "true")).lower() not in ("false", "0")
         return guarded(state, account, "post" if published else "upload", ERRORS,
                        lambda: _photo(req, state, account, photos.group(1), form, published))
+    listing = re.fullmatch(r"/([^/]+)/comments", path)
+    if listing and method == "GET":
+        return guarded(state, account, "read", ERRORS,
+                       lambda: _comments_page(req, state, account, listing.group(1)))
     feed = re.fullmatch(r"/([^/]+)/feed", path)
     if feed and method == "POST":
         return guarded(state, account, "post", ERRORS,
@@ -292,15 +304,17 @@ def _feed(req: Request, state: State, account: str, page_id: str) -> Reply:
 
     messages = state.inbox_raw(account)
     own = {p.id: p for p in state.live_posts(PLATFORM, account) if "parent" not in p.extra}
+    asked = re.search(r"comments\.limit\((\d+)\)", req.arg("fields"))
+    per_post = min(int(asked.group(1)), 100) if asked else 25
     items: list[tuple[datetime, dict[str, Any]]] = []
     for post in own.values():
-        comments = [{"id": f"{post.id}_{m['id']}", "message": m["text"],
-                     "created_time": _time(m["created_at"]),
-                     "from": {"name": m["author_name"], "id": m["author"]}}
-                    for m in messages if m["in_reply_to"] == post.id
-                    and newer(m["created_at"])]
+        comments = _comment_list(messages, post.id, newer)
         if newer(post.created) or comments:
-            items.append((post.created, dict(_post_json(post), comments={"data": comments})))
+            first = comments[:per_post]
+            listing: dict[str, Any] = {"data": first}
+            if len(comments) > per_post:
+                listing["paging"] = _paging(req, f"{post.id}/comments", _cursor(per_post))
+            items.append((post.created, dict(_post_json(post), comments=listing)))
     for m in messages:
         if m["in_reply_to"] in own or not newer(m["created_at"]):
             continue
@@ -310,4 +324,41 @@ def _feed(req: Request, state: State, account: str, page_id: str) -> Reply:
             "from": {"name": m["author_name"], "id": m["author"]},
             "comments": {"data": []}}))
     items.sort(key=lambda item: item[0], reverse=True)
-    return json_reply(200, {"data": [item for _, item in items]})
+    page, after = paged([item for _, item in items], req, limit="limit", token="after",
+                        default=25, maximum=100)
+    body: dict[str, Any] = {"data": page}
+    if after:
+        body["paging"] = _paging(req, f"{page_id}/feed", after)
+    return json_reply(200, body)
+
+
+def _comments_page(req: Request, state: State, account: str, post_id: str) -> Reply:
+    """GET /{post-id}/comments: the public's comments on one of the page's posts, oldest
+    first as Graph lists them, a page at a time."""
+    since = _since(req)
+    comments = _comment_list(state.inbox_raw(account), post_id,
+                             lambda moment: since is None or moment.timestamp() > since)
+    page, after = paged(comments, req, limit="limit", token="after", default=25,
+                        maximum=100)
+    body: dict[str, Any] = {"data": page}
+    if after:
+        body["paging"] = _paging(req, f"{post_id}/comments", after)
+    return json_reply(200, body)
+
+
+def _comment_list(messages: list[dict[str, Any]], post_id: str,
+                  newer: Callable[[datetime], bool]) -> list[dict[str, Any]]:
+    return [{"id": f"{post_id}_{m['id']}", "message": m["text"],
+             "created_time": _time(m["created_at"]),
+             "from": {"name": m["author_name"], "id": m["author"]}}
+            for m in messages if m["in_reply_to"] == post_id and newer(m["created_at"])]
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"@{offset}".encode()).decode()
+
+
+def _paging(req: Request, path: str, after: str) -> dict[str, Any]:
+    """Graph's paging object: the cursor, and the whole URL of the next page."""
+    return {"cursors": {"after": after},
+            "next": f"{req.base}/v21.0/{path}?after={after}"}

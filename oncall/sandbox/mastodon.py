@@ -14,7 +14,9 @@ DELETE /api/v1/statuses/{id} -> 200 the deleted status, with its source "text"
 GET /api/v1/statuses/{id} -> the status (no token needed), 404 once deleted
 GET /api/v2/instance, /api/v1/instance -> configuration.statuses.max_characters 500
 GET /api/v1/accounts/verify_credentials -> the account
-GET /api/v1/notifications[?since_id=&types[]=mention] -> [notification, ...] newest first;
+GET /api/v1/notifications[?min_id=|since_id=&limit=&types[]=mention] -> [notification, ...]
+  newest first, 40 by default and 80 at most: after min_id the oldest newer ones (the
+  next page forward), after since_id the newest;
   a message added with "kind": "dm" is a mention whose status has visibility "direct"
 GET /@{account}/{id} -> a bare public page for the status (the status "url")
 
@@ -258,7 +260,7 @@ def _delete(req: Request, state: State, account: str, status_id: str) -> Reply:
 
 
 def _notifications(req: Request, state: State, account: str) -> Reply:
-    since = req.arg("since_id") or req.arg("min_id")
+    since = req.arg("min_id") or req.arg("since_id")
     types = req.query.get("types[]") or req.query.get("types") or []
     out = []
     for m in reversed(state.inbox_raw(account)):
@@ -281,7 +283,9 @@ def _notifications(req: Request, state: State, account: str) -> Reply:
         out.append({"id": m["id"], "type": kind, "created_at": iso_z(m["created_at"]),
                     "account": author, "status": status})
     limit = req.arg("limit")
-    if limit.isdigit():
-        out = out[:int(limit)]
+    size = min(int(limit), 80) if limit.isdigit() and int(limit) > 0 else 40
+    # Newest first either way; min_id gives the page just after it (the oldest newer
+    # ones), since_id the newest, as Mastodon's pagination does.
+    out = out[-size:] if req.arg("min_id") else out[:size]
     return json_reply(200, out)
 

@@ -4,18 +4,20 @@ demo-token checks, and fault application."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from oncall.sandbox.state import Fault, Post, State
 
 TOKEN_PREFIX = "sandbox-"
+T = TypeVar("T")
 JSON = "application/json; charset=utf-8"
 
 
@@ -204,3 +206,25 @@ def post_page(post: Post | None) -> Reply:
             f"<p><small>{html.escape(post.account)} on {post.platform} (oncall sandbox), "
             f"{post.created:%Y-%m-%d %H:%M:%S} UTC</small></p>")
     return Reply(200, body.encode("utf-8"), {}, "text/html; charset=utf-8")
+
+
+def paged(items: list[T], req: Request, *, limit: str, token: str, default: int,
+          maximum: int) -> tuple[list[T], str]:
+    """One page of `items` (in the order given), as the networks page their lists: at
+    most the limit asked (`limit` names the parameter; the network's default when absent,
+    never more than its maximum), from where the page token (`token`) left off; with the
+    token for the next page, "" on the last."""
+    asked = req.arg(limit)
+    size = min(int(asked), maximum) if asked.isdigit() and int(asked) > 0 else default
+    start = 0
+    given = req.arg(token)
+    if given:
+        try:
+            start = int(base64.urlsafe_b64decode(given.encode()).decode().removeprefix("@"))
+        except (ValueError, UnicodeDecodeError):
+            start = len(items)  # an unknown token: the networks answer with nothing more
+    page = items[start:start + size]
+    after = start + size
+    more = base64.urlsafe_b64encode(f"@{after}".encode()).decode() if after < len(items) \
+        else ""
+    return page, more

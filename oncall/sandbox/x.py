@@ -13,7 +13,9 @@ POST /2/media/metadata {"id", "metadata": {"alt_text": {"text"}}} -> 200 {"data"
 DELETE /2/tweets/{id} -> 200 {"data": {"deleted": true}}
 GET /2/tweets/{id} -> {"data": {...}} or 200 {"errors": [...]} when gone, as X does
 GET /2/users/me -> {"data": {"id", "name", "username"}}; the user id is the account
-GET /2/users/{id}/mentions[?since_id=] -> {"data": [...], "includes": {"users"}, "meta"}
+GET /2/users/{id}/mentions[?since_id=&max_results=&pagination_token=] -> {"data": [...],
+  "includes": {"users"}, "meta": {"newest_id", "oldest_id", "next_token"?}}: newest first,
+  max_results 10 by default and 100 at most, next_token for the page after
 GET /{handle}/status/{id} -> a bare public page for the post
 
 Errors are problem+json: {"title", "detail", "type", "status"}. X's own rules are
@@ -37,6 +39,7 @@ from oncall.sandbox.wire import (
     Request,
     guarded,
     json_reply,
+    paged,
     post_page,
     token_account,
 )
@@ -249,11 +252,13 @@ def _lookup(state: State, tweet_id: str) -> Reply:
 
 def _mentions(req: Request, state: State, user_id: str) -> Reply:
     since = req.arg("since_id")
+    newer = [m for m in reversed(state.inbox_raw(user_id))  # newest first, as X lists them
+             if not (since.isdigit() and m["id"].isdigit() and int(m["id"]) <= int(since))]
+    page, next_token = paged(newer, req, limit="max_results", token="pagination_token",
+                             default=10, maximum=100)
     data, users = [], {}
-    for m in reversed(state.inbox_raw(user_id)):  # newest first, as X lists them
+    for m in page:
         tweet_id = m["id"]
-        if since.isdigit() and tweet_id.isdigit() and int(tweet_id) <= int(since):
-            continue
         author_id = str(zlib.crc32(m["author"].encode()))
         users[author_id] = {"id": author_id, "name": m["author_name"],
                             "username": m["author"].lstrip("@")}
@@ -268,6 +273,8 @@ def _mentions(req: Request, state: State, user_id: str) -> Reply:
     meta: dict[str, Any] = {"result_count": len(data)}
     if data:
         meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+    if next_token:
+        meta["next_token"] = next_token
     out: dict[str, Any] = {"meta": meta}
     if data:
         out["data"] = data

@@ -8,7 +8,8 @@ PUT <Location> with the video's bytes -> 200 the video resource {"id", "snippet"
   "status", ...}; a repeated PUT of a finished upload returns the same video.
 DELETE /youtube/v3/videos?id=<id> -> 204
 GET /youtube/v3/channels?mine=true -> {"items": [{"id": "UC<site id>", ...}]}
-GET /youtube/v3/commentThreads[?videoId=] -> {"items": [commentThread, ...]}
+GET /youtube/v3/commentThreads[?videoId=&maxResults=&pageToken=] -> {"items":
+  [commentThread, ...], "nextPageToken"?}: newest first, 20 by default, 100 at most
 POST /youtube/v3/comments?part=snippet {"snippet": {"parentId", "textOriginal"}} -> 200
   the comment {"kind": "youtube#comment", "id", "snippet"}: the channel's reply in the
   thread of a comment it was sent (404 commentNotFound otherwise)
@@ -36,6 +37,7 @@ from oncall.sandbox.wire import (
     empty_reply,
     guarded,
     json_reply,
+    paged,
     post_page,
     token_account,
 )
@@ -223,10 +225,12 @@ def _delete(state: State, account: str, vid: str) -> Reply:
 
 def _comments(req: Request, state: State, account: str) -> Reply:
     only = req.arg("videoId")
+    wanted = [m for m in reversed(state.inbox_raw(account))
+              if not only or m["in_reply_to"] == only]
+    page, next_token = paged(wanted, req, limit="maxResults", token="pageToken",
+                             default=20, maximum=100)
     items = []
-    for m in reversed(state.inbox_raw(account)):
-        if only and m["in_reply_to"] != only:
-            continue
+    for m in page:
         published = m["created_at"].strftime("%Y-%m-%dT%H:%M:%SZ")
         comment = {"kind": "youtube#comment", "id": m["id"], "snippet": {
             "videoId": m["in_reply_to"], "textDisplay": m["text"], "textOriginal": m["text"],
@@ -236,6 +240,9 @@ def _comments(req: Request, state: State, account: str) -> Reply:
             "channelId": channel_id(account), "videoId": m["in_reply_to"],
             "topLevelComment": comment, "canReply": True, "totalReplyCount": 0,
             "isPublic": True}})
-    return json_reply(200, {"kind": "youtube#commentThreadListResponse",
-                            "pageInfo": {"totalResults": len(items),
-                                         "resultsPerPage": len(items)}, "items": items})
+    reply: dict[str, Any] = {"kind": "youtube#commentThreadListResponse",
+                             "pageInfo": {"totalResults": len(wanted),
+                                          "resultsPerPage": len(items)}, "items": items}
+    if next_token:
+        reply["nextPageToken"] = next_token
+    return json_reply(200, reply)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from oncall.inbox import POLL_SECONDS, Fetched, Inbox, InboxItem
+from oncall.inbox import Fetched, Inbox, InboxItem
 from oncall.platforms.registry import prepare_adapters
 from oncall.store import StoreError
 
@@ -28,7 +28,7 @@ class InboxChanged(Message):
 
 
 class InboxPoller:
-    """Every POLL_SECONDS, each site's inbox, all sites at once."""
+    """Every [inbox] poll_seconds, each site's inbox, all sites at once."""
 
     def __init__(self, app: OncallApp) -> None:
         self.app = app
@@ -40,7 +40,7 @@ class InboxPoller:
                 await self.once()
             except (OSError, StoreError) as exc:  # the home, not a network: say so, go on
                 self.app.notify(f"The inbox could not be kept: {exc}", severity="error")
-            await asyncio.sleep(POLL_SECONDS)
+            await asyncio.sleep(self.app.session.settings.inbox.poll_seconds)
 
     async def once(self) -> list[Fetched]:
         """One round over every site; tells the screens and, for an emergency, the

@@ -268,3 +268,33 @@ def test_rights_are_configurable_and_checked(tmp_path: Path) -> None:
     assert f"{config}:3: rights.manage_credentials: unknown role(s) wizard" in str(caught.value)
     config.write_text('[rights]\npost_anywhere = ["press_officer"]\n', encoding="utf-8")
     assert load_settings(config).rights.post_anywhere == ("press_officer",)
+
+
+def test_the_inbox_and_the_mail_relay_are_configured_and_checked(home: Path) -> None:
+    path = write(home, """
+        [inbox]
+        poll_seconds = 30
+        acknowledge_minutes = 5
+        information_words = ["ring doorbell"]
+
+        [mail]
+        host = "smtp.force.example"
+        sender = "press@force.example"
+        """)
+    settings = load_settings(path)
+    assert settings.inbox.poll_seconds == 30 and settings.inbox.acknowledge_minutes == 5
+    assert settings.inbox.information_words == ("ring doorbell",)
+    assert settings.mail.host == "smtp.force.example" and settings.mail.port == 587
+    assert settings.mail.starttls
+    path = write(home, """
+        [inbox]
+        poll_seconds = 2
+
+        [mail]
+        port = 70000
+        """)
+    with pytest.raises(TomlError) as caught:
+        load_settings(path)
+    text = str(caught.value)
+    assert "inbox.poll_seconds" in text and f":{line_of(path, 'poll_seconds')}" in text
+    assert "mail.port" in text

@@ -164,3 +164,27 @@ async def test_a_message_needing_action_is_overdue_after_the_target(
     (seen,) = [i for i in Inbox(demo_session).all(site.id) if i.needs_action]
     Inbox(demo_session).close(seen)
     assert waiting(demo_session.store, [site.id], T0 + timedelta(hours=1)).todo == 0
+
+
+async def test_the_homes_inbox_settings_are_used(demo_session: Session, sandbox: Sandbox,
+                                                 site: Site) -> None:
+    """[inbox]: the force's own words triage, and its acknowledgement target counts."""
+    from oncall.inboxrecords import ack_target, incident_waiting, waiting
+
+    config = demo_session.paths.home / "config.toml"
+    config.write_text(config.read_text() + '\n[inbox]\nacknowledge_minutes = 5\n'
+                      'information_words = ["ring doorbell"]\n')
+    session = open_session(demo_session.paths.home, "sokafor")
+    incident = open_demo_incident(session)
+    sandbox.state.add_inbox(site.id, {"text": "my ring doorbell got him",
+                                      "author": "n", "created_at": T0.isoformat()})
+    fetched, _ = await fetch(session, site)
+    (item,) = fetched.new
+    assert item.needs_action
+    assert ack_target(session) == timedelta(minutes=5)
+    late = T0 + timedelta(minutes=6)
+    assert waiting(session.store, [site.id], late, ack_target(session)).overdue == 1
+    assert waiting(session.store, [site.id], late).overdue == 0  # the default: 15
+    assert incident_waiting(session, incident, late).todo == 0
+    Inbox(session).link(item, incident)
+    assert incident_waiting(session, incident, late).overdue == 1

@@ -48,3 +48,14 @@ def test_the_reason_quotes_what_matched_and_rules_come_from_the_caller() -> None
 def test_a_phrase_at_the_end_of_a_megabyte_of_near_misses_is_found() -> None:
     verdict = triage("sa" * 500_000 + " saw", "reply")
     assert verdict.reasons == ('offers information or a sighting ("saw")',)
+
+
+def test_the_forces_own_words_add_to_the_rules() -> None:
+    from oncall.triage import rules_with
+
+    rules = rules_with({"information_words": ["ring doorbell"],
+                        "emergency_words": ["acid"]})
+    found = triage("my ring doorbell caught him", "mention", rules)
+    assert found.needs_action and "offers information" in found.reasons[0]
+    assert triage("he threw acid", "mention", rules).emergency
+    assert not triage("he threw acid", "mention").emergency  # not a built-in word

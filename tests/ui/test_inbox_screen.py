@@ -203,3 +203,20 @@ async def test_a_failed_acknowledgement_says_why_and_a_retry_sends_it(
                 assert "ACK FAIL" in jo
         assert "Acknowledged on corp-bsky." in screen_text(app)
     assert len(sandbox.state.posts("corp-bsky")) == 1
+
+
+async def test_the_incident_says_what_waits_in_its_inbox(session: Session) -> None:
+    from oncall.inboxrecords import InboxItem, InboxRepository
+
+    incident = session.incidents.open_incidents()[0]
+    sent = utcnow() - timedelta(minutes=20)
+    InboxRepository(session.store).put_many([InboxItem(
+        id="corp-x:9", site="corp-x", platform="x", remote_id="9", kind="reply",
+        author="@w", author_name="W", text="I saw him", sent_at=sent, fetched_at=sent,
+        incident=incident.id, needs_action=True, reasons=["offers information"])])
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "! INBOX: 1 need action, 1 OVERDUE (i)" in screen_text(app)

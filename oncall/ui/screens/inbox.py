@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,7 +22,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.forwarding import ForwardRefused, Mail, for_login, forwards, recipients
 from oncall.inbox import Inbox, InboxItem, ItemState
-from oncall.inboxrecords import AckState, awaiting_ack, overdue, undecided
+from oncall.inboxrecords import (
+    ACK_TARGET,
+    AckState,
+    ack_target,
+    awaiting_ack,
+    overdue,
+    undecided,
+)
 from oncall.store import Conflict
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, fmt_time, utcnow
@@ -77,7 +84,7 @@ def minutes(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
 
 
-def state_label(item: InboxItem, now: datetime) -> str:
+def state_label(item: InboxItem, now: datetime, target: timedelta = ACK_TARGET) -> str:
     """The row's state column (8 characters): where its handling stands, in words."""
     if item.state == ItemState.CLOSED.value:
         return "closed"
@@ -87,7 +94,7 @@ def state_label(item: InboxItem, now: datetime) -> str:
         return "sending"
     if item.ack_state == AckState.FAILED.value:
         return "ACK FAIL"
-    if overdue(item, now):
+    if overdue(item, now, target):
         return "OVERDUE"
     if any(f.mail == Mail.PENDING.value and f.problem for f in forwards(item)):
         return "MAIL ?"          # forwarded, but the mail has not gone yet
@@ -163,6 +170,8 @@ class InboxScreen(Screen[None]):
         title = printable(self.incident.title, single_line=True) if self.incident else ""
         self.sub_title = f"Inbox: {title}" if title else "Inbox: every site"
         self.query_one("#inbox-banner").display = False
+        # The toast that sent the officer here would cover the message it is about.
+        self.app.clear_notifications()
         table = self.query_one(DataTable)
         table.add_column("", width=2)
         table.add_column("When", width=9)
@@ -204,7 +213,7 @@ class InboxScreen(Screen[None]):
                 Text(printable(item.site, single_line=True), no_wrap=True, overflow="ellipsis"),
                 Text(printable(item.author_name or item.author, single_line=True),
                      no_wrap=True, overflow="ellipsis"),
-                Text(state_label(item, now)),
+                Text(state_label(item, now, ack_target(self.app.session))),
                 Text(printable(item.text, single_line=True),
                                        no_wrap=True, overflow="ellipsis"),
                 key=item.id)
@@ -354,8 +363,7 @@ class InboxScreen(Screen[None]):
             return
         spec, rest = blanks[0], blanks[1:]
         self.app.push_screen(
-            ReasonDialog(f"{template.title}: {spec.label}", spec.help or spec.label,
-                         placeholder=spec.help),
+            ReasonDialog(f"{template.title}: {spec.label}", spec.help or spec.label),
             then(lambda value: self._fill(acks, item, template, rest,
                                           {**values, spec.name: str(value)})))
 
@@ -370,11 +378,12 @@ class InboxScreen(Screen[None]):
         except SendRefused as exc:
             self.app.call_from_thread(self._said, exc.message)
             return
-        body = (f"As a {plan.how} on {plan.site.name} to {item.author}:\n\n{plan.text}\n\n"
+        where = f"{plan.site.name} ({plan.site.platform_label})"
+        body = (f"As a {plan.how} on {where} to {item.author}:\n\n{plan.text}\n\n"
                 f"({plan.template.title})")
         self.app.call_from_thread(
             self.app.push_screen,
-            ConfirmDialog(f"Answer on {plan.site.name}?", body, yes="Send it"),
+            ConfirmDialog(f"Answer on {where}?", body, yes="Send it"),
             then(lambda _: self._acknowledge(acks, item, plan.template.id, values)))
 
     @work(exclusive=True, group="inbox-ack")

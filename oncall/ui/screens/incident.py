@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.cadence import UpdateSlots
+from oncall.inboxrecords import Waiting, incident_waiting
 from oncall.incidents import PROTECTIONS, IncidentError, StepState
 from oncall.model import Draft, Incident, LogEntry, Person, Playbook, PostRecord, Role
 from oncall.postview import drafts_of
@@ -83,6 +84,7 @@ class IncidentScreen(Screen[None]):
         self._schedule: UpdateSlots | None = None
         self._step_history: dict[str, list[LogEntry]] = {}
         self._update: UpdateState | None = None
+        self._inbox = Waiting()  # this incident's messages still to answer
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -119,11 +121,13 @@ class IncidentScreen(Screen[None]):
         states = incidents.checklist(incident, playbook) if playbook else []
         timeline = incidents.timeline(incident)
         update = updates_for(self.app.session, [incident], utcnow()).get(incident.id)
-        self.app.call_from_thread(self._got_update, update)
+        inbox = incident_waiting(self.app.session, incident.id, utcnow())
+        self.app.call_from_thread(self._got_update, update, inbox)
         self.app.call_from_thread(self.show, incident, playbook, states, timeline)
 
-    def _got_update(self, update: UpdateState | None) -> None:
+    def _got_update(self, update: UpdateState | None, inbox: Waiting) -> None:
         self._update = update
+        self._inbox = inbox
 
     def show(self, incident: Incident, playbook: Playbook | None, states: list[StepState],
              timeline: list[LogEntry]) -> None:
@@ -147,6 +151,13 @@ class IncidentScreen(Screen[None]):
             facts.append(printable(incident.location, single_line=True))
         facts.append(f"opened {fmt_datetime(incident.opened_at, now)}")
         summary.append("\n" + " · ".join(facts), style="dim")
+        inbox = self._inbox
+        parts = [f"{inbox.emergencies} EMERGENCY"] if inbox.emergencies else []
+        parts += [f"{inbox.todo} need action"] if inbox.todo else []
+        parts += [f"{inbox.overdue} OVERDUE"] if inbox.overdue else []
+        if parts:  # the messages about this incident still waiting for an answer
+            mark = "!!" if inbox.emergencies else "!"
+            summary.append(f"\n{mark} INBOX: {', '.join(parts)} (i)", style="bold")
         if playbook is None:
             summary.append(f"\nPlaybook {incident.playbook!r} is missing or broken: "
                            "see the dashboard's problems.", style="bold")
