@@ -189,6 +189,24 @@ def since_time(messages: list[RemoteMessage], since: str | None, *,
     return InboxPage(kept, newer_cursor(since, time_cursor(newest) if newest else None))
 
 
+PageReader = Callable[[str | None], Awaitable[tuple[list[RemoteMessage], str | None]]]
+
+
+async def read_back(since: str | None, page: PageReader) -> InboxPage:
+    """For networks listed newest first with a next-page token and no "since" of their
+    own (Bluesky, YouTube): `page(token)` gives one page's messages and the next token;
+    pages are read back to the cursor's time, at most INBOX_PAGES of them (stopping
+    there keeps the old cursor, so the rest is read next time)."""
+    messages: list[RemoteMessage] = []
+    token: str | None = None
+    for _ in range(INBOX_PAGES):
+        found, token = await page(token)
+        messages.extend(found)
+        if not token or reached(found, since):
+            return since_time(messages, since)
+    return since_time(messages, since, complete=False)
+
+
 def reached(messages: list[RemoteMessage], since: str | None) -> bool:
     """Whether a newest-first page went back as far as the cursor's time: nothing older
     is new, so no further page is needed."""

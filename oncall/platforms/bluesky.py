@@ -46,7 +46,6 @@ from oncall.model import Site
 from oncall.platforms import media
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
-    INBOX_PAGES,
     Failure,
     InboxPage,
     PublishError,
@@ -63,12 +62,11 @@ from oncall.platforms.base import (
     parse_time,
     rate_limited,
     raw_of,
-    reached,
+    read_back,
     redact,
     retry_after_header,
     send,
     server_error,
-    since_time,
     site_label,
 )
 from oncall.textlength import ROOT_ZONE, find_urls
@@ -315,21 +313,17 @@ class BlueskyAdapter(HttpAdapter):
         """Replies, mentions and quotes since `since` (a time):
         GET app.bsky.notification.listNotifications, newest first, page after page
         (its `cursor`) back to `since`."""
-        messages: list[RemoteMessage] = []
-        params = {"limit": "100"}
-        for _ in range(INBOX_PAGES):
+        async def page(cursor: str | None) -> tuple[list[RemoteMessage], str | None]:
+            params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
             _, response = await self._call(
                 "GET", "app.bsky.notification.listNotifications", params=params)
             if not response.is_success:
                 raise self._error(response, raw_of(response, *self._secrets()),
                                   "list the notifications")
             body = as_dict(json_or_none(response))
-            page = self._notifications(body)
-            messages.extend(page)
-            if not body.get("cursor") or reached(page, since):
-                return since_time(messages, since)
-            params["cursor"] = str(body["cursor"])
-        return since_time(messages, since, complete=False)
+            return self._notifications(body), str(body.get("cursor") or "") or None
+
+        return await read_back(since, page)
 
     def _notifications(self, body: dict[str, Any]) -> list[RemoteMessage]:
         """One page's replies, mentions and quotes as messages (likes and follows are

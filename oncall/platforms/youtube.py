@@ -32,7 +32,6 @@ import httpx
 
 from oncall.platforms.adapter import HttpAdapter
 from oncall.platforms.base import (
-    INBOX_PAGES,
     Failure,
     InboxPage,
     PublishError,
@@ -48,12 +47,11 @@ from oncall.platforms.base import (
     parse_time,
     rate_limited,
     raw_of,
-    reached,
+    read_back,
     redact,
     retry_after_header,
     send,
     server_error,
-    since_time,
     site_label,
 )
 
@@ -191,17 +189,14 @@ class YouTubeAdapter(HttpAdapter):
         if not isinstance(channel, str) or not channel:
             raise PublishError(Failure.SERVER, f"{site_label(self.site)}: YouTube did not say "
                                "which channel the token is for; the comments were not read.")
-        params = {"part": "snippet", "allThreadsRelatedToChannelId": channel,
-                  "order": "time", "maxResults": "100", "textFormat": "plainText"}
-        messages: list[RemoteMessage] = []
-        for _ in range(INBOX_PAGES):  # newest first, page after page back to `since`
+        async def page(after: str | None) -> tuple[list[RemoteMessage], str | None]:
+            params = {"part": "snippet", "allThreadsRelatedToChannelId": channel,
+                      "order": "time", "maxResults": "100", "textFormat": "plainText",
+                      **({"pageToken": after} if after else {})}
             threads = await self._get("commentThreads", params, headers, token)
-            page = self._threads(threads)
-            messages.extend(page)
-            if not threads.get("nextPageToken") or reached(page, since):
-                return since_time(messages, since)
-            params["pageToken"] = str(threads["nextPageToken"])
-        return since_time(messages, since, complete=False)
+            return self._threads(threads), str(threads.get("nextPageToken") or "") or None
+
+        return await read_back(since, page)
 
     @staticmethod
     def _threads(threads: dict[str, Any]) -> list[RemoteMessage]:

@@ -107,8 +107,10 @@ async def test_a_backlog_beyond_the_page_limit_is_never_passed_over(
 
     from oncall.timeutil import utcnow
 
-    module = importlib.import_module(f"oncall.platforms.{platform}")
-    monkeypatch.setattr(module, "INBOX_PAGES", 1)
+    for name in (f"oncall.platforms.{platform}", "oncall.platforms.base"):
+        module = importlib.import_module(name)
+        if hasattr(module, "INBOX_PAGES"):
+            monkeypatch.setattr(module, "INBOX_PAGES", 1)
     site = site_on(demo_session, sandbox, platform)
     start = utcnow() - timedelta(hours=1)
     for n in range(130):
