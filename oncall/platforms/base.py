@@ -213,10 +213,30 @@ def reached(messages: list[RemoteMessage], since: str | None) -> bool:
     return bool(since) and any(m.sent_at <= parse_time(since) for m in messages)
 
 
+def cursor_parts(cursor: str | None, count: int) -> list[str | None]:
+    """The parts of a cursor over `count` lists read in one fetch (X's mentions and its
+    direct messages), written "a|b". A cursor kept before a list was added is its first
+    part; the others start empty."""
+    pieces = (cursor or "").split("|")
+    return [p or None for p in (pieces + [""] * count)[:count]]
+
+
+def joined_cursor(*parts: str | None) -> str | None:
+    """One cursor of several lists' (None for a list not read to the end: it keeps its
+    old part)."""
+    return "|".join(p or "" for p in parts) if any(parts) else None
+
+
 def newer_cursor(a: str | None, b: str | None) -> str | None:
-    """The newer of two cursors of one network (see InboxPage)."""
+    """The newer of two cursors of one network (see InboxPage); of cursors of several
+    lists, the newer of each part."""
     if not a or not b:
         return a or b
+    if "|" in a or "|" in b:
+        count = max(a.count("|"), b.count("|")) + 1
+        return joined_cursor(*(newer_cursor(x, y) for x, y in
+                               zip(cursor_parts(a, count), cursor_parts(b, count),
+                                   strict=True)))
     return max(a, b, key=lambda c: (len(c), c))
 
 

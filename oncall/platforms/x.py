@@ -39,15 +39,19 @@ from oncall.platforms.base import (
     RemoteMessage,
     RemotePost,
     Rendition,
+    ReplyTo,
     as_dict,
     as_list,
+    cursor_parts,
     epoch_seconds_until,
+    joined_cursor,
     json_or_none,
     no_id,
     one_line,
     parse_time,
     rate_limited,
     raw_of,
+    read_back,
     redact,
     retry_after_header,
     send,
@@ -56,6 +60,7 @@ from oncall.platforms.base import (
 )
 
 POST_URL = "https://x.com/{handle}/status/{id}"
+DM_URL = "https://x.com/messages/{conversation}"
 _LIMIT_HEADERS = ("x-user-limit-24hour", "x-app-limit-24hour", "x-rate-limit")
 # tweet_image takes these types up to 5 MB; alt text is at most 1,000 characters.
 # (An animated GIF is another media category with its own limits: not a photo.)
@@ -95,6 +100,8 @@ class XAdapter(HttpAdapter):
         photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         token = (await self.tokens.token_for(self.site)).reveal()
         headers = {"Authorization": f"Bearer {token}"}
+        if rendition.reply_to is not None and rendition.reply_to.kind == "dm":
+            return await self._direct(rendition, rendition.reply_to, token)
         body: dict[str, object] = {"text": rendition.text}
         if rendition.reply_to is not None:
             body["reply"] = {"in_reply_to_tweet_id": rendition.reply_to.remote_id}
@@ -112,6 +119,28 @@ class XAdapter(HttpAdapter):
         if not isinstance(post_id, str) or not post_id:
             raise no_id(self.site, response, raw)
         return RemotePost(post_id, POST_URL.format(handle=self.handle, id=post_id))
+
+    async def _direct(self, rendition: Rendition, to: ReplyTo, token: str) -> RemotePost:
+        """A direct message answered directly: POST /2/dm_conversations/with/{their user
+        id}/messages {"text"} -> 201 {"data": {"dm_conversation_id", "dm_event_id"}}."""
+        participant = to.ref.get("participant", "")
+        if not participant:
+            raise PublishError(Failure.REJECTED, f"{site_label(self.site)}: the message does "
+                               "not say who sent it; answer it on X itself.")
+        response = await send(self.site, lambda: self.client.post(
+            f"{self.base}/2/dm_conversations/with/{quote(participant, safe='')}/messages",
+            json={"text": rendition.text}, headers={"Authorization": f"Bearer {token}"}),
+            token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the direct message")
+        data = as_dict(as_dict(json_or_none(response)).get("data"))
+        event = data.get("dm_event_id")
+        if not isinstance(event, str) or not event:
+            raise no_id(self.site, response, raw)
+        conversation = str(data.get("dm_conversation_id") or "")
+        return RemotePost(event, DM_URL.format(conversation=conversation)
+                          if conversation else "")
 
     async def _upload(self, photo: media.Photo, token: str, headers: dict[str, str]) -> str:
         """Upload one photo (and its alt text); the media id to attach to the post."""
@@ -162,8 +191,9 @@ class XAdapter(HttpAdapter):
                                status=response.status_code, raw=raw)
 
     async def fetch_inbox(self, since: str | None) -> InboxPage:
-        """Mentions of the account and replies to it, newer than `since` (a post id):
-        GET /2/users/{id}/mentions, the user id from GET /2/users/me."""
+        """Mentions of the account and replies to it (GET /2/users/{id}/mentions, newer
+        than a post id) and direct messages to it (GET /2/dm_events, newer than a time):
+        the cursor is "<post id>|<time>". The user id is from GET /2/users/me."""
         token = (await self.tokens.token_for(self.site)).reveal()
         headers = {"Authorization": f"Bearer {token}"}
         me = await self._get(f"{self.base}/2/users/me", {}, headers, token)
@@ -171,6 +201,47 @@ class XAdapter(HttpAdapter):
         if not isinstance(user_id, str) or not user_id:
             raise PublishError(Failure.SERVER, f"{site_label(self.site)}: X did not say "
                                "which account the token is for; the inbox was not read.")
+        mentions_since, dms_since = cursor_parts(since, 2)
+        mentions = await self._read_mentions(user_id, mentions_since, headers, token)
+        dms = await self._read_dms(user_id, dms_since, headers, token)
+        return InboxPage(mentions.messages + dms.messages,
+                         joined_cursor(mentions.cursor, dms.cursor))
+
+    async def _read_dms(self, user_id: str, since: str | None, headers: dict[str, str],
+                        token: str) -> InboxPage:
+        """Direct messages received (not those the account sent), newest first."""
+        async def page(after: str | None) -> tuple[list[RemoteMessage], str | None]:
+            params = {"max_results": "100", "event_types": "MessageCreate",
+                      "dm_event.fields": "id,text,event_type,created_at,sender_id,"
+                                         "dm_conversation_id,attachments",
+                      "expansions": "sender_id", "user.fields": "username,name",
+                      **({"pagination_token": after} if after else {})}
+            body = await self._get(f"{self.base}/2/dm_events", params, headers, token)
+            users = {u.get("id"): u for u in
+                     as_list(as_dict(body.get("includes")).get("users")) if isinstance(u, dict)}
+            found = []
+            for event in as_list(body.get("data")):
+                event = as_dict(event)
+                sender = str(event.get("sender_id") or "")
+                if not event.get("id") or not sender or sender == user_id:
+                    continue
+                author = as_dict(users.get(sender))
+                handle = str(author.get("username") or sender)
+                conversation = str(event.get("dm_conversation_id") or "")
+                found.append(RemoteMessage(
+                    id=str(event["id"]), kind="dm", author=f"@{handle}",
+                    author_name=str(author.get("name") or handle),
+                    text=str(event.get("text") or ""),
+                    sent_at=parse_time(event.get("created_at")),
+                    url=DM_URL.format(conversation=conversation) if conversation else "",
+                    has_media=bool(event.get("attachments")), ref={"participant": sender}))
+            return found, str(as_dict(body.get("meta")).get("next_token") or "") or None
+
+        return await read_back(since, page)
+
+    async def _read_mentions(self, user_id: str, since: str | None,
+                             headers: dict[str, str], token: str) -> InboxPage:
+        """Mentions newer than `since`, newest first, page by page back to it."""
         params = {"max_results": "100", "expansions": "author_id",
                   "tweet.fields": "created_at,conversation_id,referenced_tweets,attachments"}
         if since:

@@ -16,6 +16,12 @@ GET /2/users/me -> {"data": {"id", "name", "username"}}; the user id is the acco
 GET /2/users/{id}/mentions[?since_id=&max_results=&pagination_token=] -> {"data": [...],
   "includes": {"users"}, "meta": {"newest_id", "oldest_id", "next_token"?}}: newest first,
   max_results 10 by default and 100 at most, next_token for the page after
+GET /2/dm_events[?max_results=&pagination_token=] -> {"data": [{"id", "event_type":
+  "MessageCreate", "text", "created_at", "sender_id", "dm_conversation_id"}], "includes":
+  {"users"}, "meta"}: the account's direct messages, received (inbox messages added with
+  "kind": "dm", which are not mentions) and sent, newest first
+POST /2/dm_conversations/with/{participant_id}/messages {"text"} -> 201 {"data":
+  {"dm_conversation_id", "dm_event_id"}}: only to someone who has messaged the account
 GET /{handle}/status/{id} -> a bare public page for the post
 
 Errors are problem+json: {"title", "detail", "type", "status"}. X's own rules are
@@ -46,6 +52,7 @@ from oncall.sandbox.wire import (
 
 PLATFORM = "x"
 _ID_BASE = 1_790_000_000_000_000_000
+DM_LIMIT = 10_000
 _MEDIA_ID_BASE = 1_880_000_000_000_000_000
 PHOTO_LIMIT = 5 * 1024 * 1024
 PHOTOS_PER_POST = 4
@@ -109,6 +116,12 @@ def handle(req: Request, state: State) -> Reply:
         return guarded(state, account, "read", ERRORS, lambda: _lookup(state, tweet.group(1)))
     if path == "/2/users/me" and method == "GET":
         return json_reply(200, {"data": _user(account)})
+    if path == "/2/dm_events" and method == "GET":
+        return guarded(state, account, "read", ERRORS, lambda: _dm_events(req, state, account))
+    conversation = re.fullmatch(r"/2/dm_conversations/with/([^/]+)/messages", path)
+    if conversation and method == "POST":
+        return guarded(state, account, "post", ERRORS,
+                       lambda: _send_dm(req, state, account, conversation.group(1)))
     mentions = re.fullmatch(r"/2/users/([^/]+)/mentions", path)
     if mentions and method == "GET":
         return guarded(state, account, "read", ERRORS,
@@ -144,6 +157,7 @@ def _create(req: Request, state: State, account: str) -> Reply:
         # X refuses the same text twice from one account; the same acknowledgement to two
         # different people is two different replies.
         if text.strip() and any(p.text == text and p.extra.get("in_reply_to", "") == parent
+                                and "dm_to" not in p.extra
                                 for p in state.live_posts(PLATFORM, account)):
             return ERRORS.duplicate()
         tweet_id = str(_ID_BASE + state.next_number())
@@ -250,16 +264,75 @@ def _lookup(state: State, tweet_id: str) -> Reply:
                                      "edit_history_tweet_ids": [post.id]}})
 
 
+def _user_id(author: str) -> str:
+    """A member of the public's user id, stable for their handle."""
+    return str(zlib.crc32(author.encode()))
+
+
+def _dm_events(req: Request, state: State, account: str) -> Reply:
+    """The account's direct messages, received and sent, newest first."""
+    events = [{"id": m["id"], "event_type": "MessageCreate", "text": m["text"],
+               "created_at": iso_z(m["created_at"]), "sender_id": _user_id(m["author"]),
+               "dm_conversation_id": f"{_user_id(m['author'])}-{account}",
+               "_when": m["created_at"], "_author": m}
+              for m in state.inbox_raw(account) if m["kind"] == "dm"]
+    events += [{"id": p.id, "event_type": "MessageCreate", "text": p.text,
+                "created_at": iso_z(p.created), "sender_id": account,
+                "dm_conversation_id": f"{p.extra['dm_to']}-{account}", "_when": p.created,
+                "_author": None}
+               for p in state.live_posts(PLATFORM, account) if "dm_to" in p.extra]
+    events.sort(key=lambda e: e["_when"], reverse=True)
+    page, next_token = paged(events, req, limit="max_results", token="pagination_token",
+                             default=100, maximum=100)
+    users = {}
+    for event in page:
+        author = event.pop("_author")
+        event.pop("_when")
+        if author is not None:
+            users[event["sender_id"]] = {"id": event["sender_id"],
+                                         "name": author["author_name"],
+                                         "username": author["author"].lstrip("@")}
+        else:
+            users[account] = _user(account)
+    meta: dict[str, Any] = {"result_count": len(page)}
+    if next_token:
+        meta["next_token"] = next_token
+    out: dict[str, Any] = {"meta": meta}
+    if page:
+        out["data"] = page
+        out["includes"] = {"users": list(users.values())}
+    return json_reply(200, out)
+
+
+def _send_dm(req: Request, state: State, account: str, participant: str) -> Reply:
+    body = req.json()
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return _invalid("DM text must not be empty.", text or "")
+    if len(text) > DM_LIMIT:
+        return _invalid(f"DM text must be at most {DM_LIMIT} characters.", text)
+    with state.lock:
+        if not any(m["kind"] == "dm" and _user_id(m["author"]) == participant
+                   for m in state.inbox_raw(account)):
+            return problem(403, "Forbidden", "You cannot send messages to this user.")
+        event_id = str(_ID_BASE + state.next_number())
+        state.add_post(Post(PLATFORM, account, event_id, text, now(),
+                            extra={"dm_to": participant}))
+    return json_reply(201, {"data": {"dm_conversation_id": f"{participant}-{account}",
+                                     "dm_event_id": event_id}})
+
+
 def _mentions(req: Request, state: State, user_id: str) -> Reply:
     since = req.arg("since_id")
     newer = [m for m in reversed(state.inbox_raw(user_id))  # newest first, as X lists them
-             if not (since.isdigit() and m["id"].isdigit() and int(m["id"]) <= int(since))]
+             if m["kind"] != "dm"  # direct messages are read as DM events
+             and not (since.isdigit() and m["id"].isdigit() and int(m["id"]) <= int(since))]
     page, next_token = paged(newer, req, limit="max_results", token="pagination_token",
                              default=10, maximum=100)
     data, users = [], {}
     for m in page:
         tweet_id = m["id"]
-        author_id = str(zlib.crc32(m["author"].encode()))
+        author_id = _user_id(m["author"])
         users[author_id] = {"id": author_id, "name": m["author_name"],
                             "username": m["author"].lstrip("@")}
         tweet = {"id": tweet_id, "text": m["text"], "author_id": author_id,

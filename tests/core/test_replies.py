@@ -96,21 +96,26 @@ async def test_each_network_gets_the_acknowledgement_once_in_the_thread(
     assert done.ack_text not in str(entry.details)  # the log says what, not the words
 
 
-async def test_a_direct_message_is_answered_directly_and_addressed(
-        demo_session: Session, sandbox: Sandbox, sites: dict[str, Site]) -> None:
-    site = sites["corp-masto"]
+@pytest.mark.parametrize("site_id", ["corp-masto", "corp-x"])
+async def test_a_direct_message_is_answered_directly(
+        demo_session: Session, sandbox: Sandbox, sites: dict[str, Site], site_id: str) -> None:
+    site = sites[site_id]
     item = await arrive(demo_session, sandbox, site, text="he's here now, he has a knife",
                         kind="dm", author="scared")
-    assert item.kind == "dm"
+    assert item.kind == "dm" and item.emergency
     async with acknowledger(demo_session) as acks:
         plan = await asyncio.to_thread(acks.plan, item)
         done = await acks.acknowledge(item)
     assert plan.direct and plan.how == "direct message"
     assert plan.template.id == "common-ack"  # no incident: the wording without a number
     (reply,) = replies(sandbox, site.id)
-    assert reply["extra"]["visibility"] == "direct"
-    assert reply["text"].startswith("@scared ") and "999" in reply["text"]
-    assert done.ack_text == reply["text"]
+    assert "999" in reply["text"] and done.ack_text == reply["text"]
+    if site_id == "corp-masto":  # a direct status, addressed to them
+        assert reply["extra"]["visibility"] == "direct"
+        assert reply["text"].startswith("@scared ")
+    else:  # a direct message in their conversation with the account
+        assert reply["extra"]["dm_to"] == item.ref["participant"]
+        assert done.ack_id == reply["id"]
 
 
 async def test_two_officers_pressing_together_send_one_reply(

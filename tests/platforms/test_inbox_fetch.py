@@ -132,3 +132,26 @@ async def test_a_backlog_beyond_the_page_limit_is_never_passed_over(
         # Read newest first: the newest page each time, and the cursor kept back, so
         # nothing older is passed over for good.
         assert cursor is None and len(seen) >= 100
+
+
+async def test_x_direct_messages_are_read_apart_from_mentions_each_with_its_cursor(
+        demo_session: Session, sandbox: Sandbox) -> None:
+    site = site_on(demo_session, sandbox, "x")
+    sandbox.state.add_inbox(site.id, {"text": "road open?", "author": "driver"})
+    sandbox.state.add_inbox(site.id, {"text": "private: I know who did it",
+                                      "author": "knows", "kind": "dm"})
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        adapter = adapter_for(site, client, StaticTokens(default=sandbox_token))
+        first = await adapter.fetch_inbox(None)
+        kinds = {m.text: m.kind for m in first.messages}
+        assert kinds == {"road open?": "mention", "private: I know who did it": "dm"}
+        mentions, dms = first.cursor.split("|")
+        assert mentions and dms
+        sandbox.state.add_inbox(site.id, {"text": "another DM", "author": "knows",
+                                          "kind": "dm"})
+        later = await adapter.fetch_inbox(first.cursor)
+        assert "another DM" in {m.text for m in later.messages}
+        assert "road open?" not in {m.text for m in later.messages}
+        # an old cursor of mentions alone (kept before DMs were read) still works
+        old = await adapter.fetch_inbox(mentions)
+        assert "road open?" not in {m.text for m in old.messages}
