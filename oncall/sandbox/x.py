@@ -294,14 +294,7 @@ def _dm_events(req: Request, state: State, account: str) -> Reply:
                                          "username": author["author"].lstrip("@")}
         else:
             users[account] = _user(account)
-    meta: dict[str, Any] = {"result_count": len(page)}
-    if next_token:
-        meta["next_token"] = next_token
-    out: dict[str, Any] = {"meta": meta}
-    if page:
-        out["data"] = page
-        out["includes"] = {"users": list(users.values())}
-    return json_reply(200, out)
+    return _listing(page, users, next_token, {})
 
 
 def _send_dm(req: Request, state: State, account: str, participant: str) -> Reply:
@@ -343,12 +336,15 @@ def _mentions(req: Request, state: State, user_id: str) -> Reply:
             tweet["in_reply_to_user_id"] = user_id
             tweet["referenced_tweets"] = [{"type": "replied_to", "id": m["in_reply_to"]}]
         data.append(tweet)
-    meta: dict[str, Any] = {"result_count": len(data)}
-    if data:
-        meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
-    if next_token:
-        meta["next_token"] = next_token
-    out: dict[str, Any] = {"meta": meta}
+    ends = {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]} if data else {}
+    return _listing(data, users, next_token, ends)
+
+
+def _listing(data: list[dict[str, Any]], users: dict[str, Any], next_token: str,
+             meta: dict[str, Any]) -> Reply:
+    """A page of a list as X answers it: data, the users it names, and its meta."""
+    out: dict[str, Any] = {"meta": {"result_count": len(data), **meta,
+                                    **({"next_token": next_token} if next_token else {})}}
     if data:
         out["data"] = data
         out["includes"] = {"users": list(users.values())}
