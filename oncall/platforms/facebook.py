@@ -20,6 +20,7 @@ demo registry's handles are page usernames, which the sandbox accepts.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +41,8 @@ from oncall.platforms.base import (
     ReplyTo,
     as_dict,
     as_list,
+    cursor_parts,
+    joined_cursor,
     json_or_none,
     newer_cursor,
     no_id,
@@ -51,6 +54,7 @@ from oncall.platforms.base import (
     retry_after_header,
     send,
     server_error,
+    since_time,
     site_label,
 )
 
@@ -59,10 +63,14 @@ POST_URL = "https://www.facebook.com/{id}"
 # Feed items and comments asked per page (Graph's most), and a comment's fields.
 PAGE = 100
 COMMENT_FIELDS = "id,message,created_time,from,attachment"
+MESSAGE_FIELDS = "id,message,created_time,from,attachments"
+INBOX_URL = "https://www.facebook.com/{page}/inbox"
 # 4 app, 17 user, 32 page, 613 "calls exceed the rate"; 80000-80014 are the
 # Business Use Case limits that Page tokens meet.
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80000, 80015))
 TOKEN_CODES = frozenset({102, 190})
+# The Send API's refusal of a message outside the 24-hour window after the person's last.
+OUTSIDE_WINDOW = 2018278
 PERMISSION_CODES = frozenset({10}) | frozenset(range(200, 300))
 TRANSIENT_CODES = frozenset({1, 2})
 # Facebook takes JPEG, BMP, PNG, GIF and TIFF photos of up to 10 MB (it suggests
@@ -87,6 +95,8 @@ class FacebookAdapter(HttpAdapter):
         photos = await media.load_photos(self.site, rendition.images, PHOTO_LIMITS)
         token = (await self.tokens.token_for(self.site)).reveal()
         page = self.site.handle.lstrip("@")
+        if rendition.reply_to is not None and rendition.reply_to.kind == "dm":
+            return await self._send_message(rendition, rendition.reply_to, token, page)
         if rendition.reply_to is not None:
             return await self._comment(rendition, rendition.reply_to, token)
         if len(photos) == 1:
@@ -108,6 +118,30 @@ class FacebookAdapter(HttpAdapter):
         if not isinstance(post_id, str) or not post_id:
             raise no_id(self.site, response, raw)
         return RemotePost(post_id, POST_URL.format(id=post_id))
+
+    async def _send_message(self, rendition: Rendition, to: ReplyTo, token: str,
+                            page: str) -> RemotePost:
+        """A Messenger message answered in its conversation: POST /{page-id}/messages
+        {"recipient": {"id": <their page-scoped id>}, "messaging_type": "RESPONSE",
+        "message": {"text"}} -> {"recipient_id", "message_id"}. Facebook takes it only
+        within 24 hours of their last message."""
+        psid = to.ref.get("psid", "")
+        if not psid:
+            raise PublishError(Failure.REJECTED, f"{site_label(self.site)}: the message does "
+                               "not say who sent it; answer it in the page's inbox.")
+        body = {"recipient": {"id": psid}, "messaging_type": "RESPONSE",
+                "message": {"text": rendition.text}}
+        url = self._url(page, "messages")
+        response = await send(self.site, lambda: self.client.post(
+            url, params={"access_token": token}, json=body), token)
+        raw = raw_of(response, token)
+        if not response.is_success:
+            raise self._error(response, raw, token, "take the message")
+        data = json_or_none(response)
+        message_id = data.get("message_id") if isinstance(data, dict) else None
+        if not isinstance(message_id, str) or not message_id:
+            raise no_id(self.site, response, raw)
+        return RemotePost(message_id, INBOX_URL.format(page=page))
 
     async def _comment(self, rendition: Rendition, to: ReplyTo, token: str) -> RemotePost:
         """A reply under a visitor's post or a comment: POST /{object-id}/comments
@@ -199,12 +233,72 @@ class FacebookAdapter(HttpAdapter):
         return float(longest) * 60 if longest > 0 else None
 
     async def fetch_inbox(self, since: str | None) -> InboxPage:
+        """Comments and visitors' posts on the page (the feed), and Messenger messages to
+        it (its conversations): the cursor is "<feed>|<conversations>"."""
+        token = (await self.tokens.token_for(self.site)).reveal()
+        page = self.site.handle.lstrip("@")
+        feed_since, messages_since = cursor_parts(since, 2)
+        feed = await self._read_feed(page, feed_since, token)
+        chats = await self._read_conversations(page, messages_since, token)
+        return InboxPage(feed.messages + chats.messages,
+                         joined_cursor(feed.cursor, chats.cursor))
+
+    async def _read_conversations(self, page: str, since: str | None,
+                                  token: str) -> InboxPage:
+        """Messenger conversations with the page, the most recently active first (GET
+        /{page-id}/conversations?platform=messenger), back to `since` (a time); in each,
+        the people's messages newer than it, page after page."""
+        params = {"platform": "messenger", "limit": str(PAGE), "access_token": token,
+                  "fields": f"id,updated_time,messages.limit({PAGE}){{{MESSAGE_FIELDS}}}"}
+        floor = parse_time(since) if since else None
+        messages: list[RemoteMessage] = []
+        for _ in range(INBOX_PAGES):
+            listing = await self._read(self._url(page, "conversations"), params, token)
+            quiet = False
+            for item in as_list(listing.get("data")):
+                chat = as_dict(item)
+                if floor is not None and parse_time(chat.get("updated_time")) < floor:
+                    quiet = True  # and every one after it: nothing new there
+                    break
+                messages.extend(await self._chat(chat, page, floor, token))
+            after = _after(listing)
+            if quiet or after is None:
+                return since_time(messages, since)
+            params["after"] = after
+        return since_time(messages, since, complete=False)
+
+    async def _chat(self, chat: dict[str, Any], page: str, floor: datetime | None,
+                    token: str) -> list[RemoteMessage]:
+        """One conversation's messages from the person (not the page's own), newest first,
+        back to `floor`."""
+        listing = as_dict(chat.get("messages"))
+        params = {"fields": MESSAGE_FIELDS, "limit": str(PAGE), "access_token": token}
+        out: list[RemoteMessage] = []
+        for _ in range(INBOX_PAGES):
+            older = False
+            for item in as_list(listing.get("data")):
+                message = as_dict(item)
+                sender = str(as_dict(message.get("from")).get("id") or "")
+                if not message.get("id") or not sender:
+                    continue
+                if floor is not None and parse_time(message.get("created_time")) < floor:
+                    older = True
+                elif sender != page:
+                    out.append(replace(self._message(message, "dm", ""),
+                                       url=INBOX_URL.format(page=page),
+                                       ref={"psid": sender}))
+            after = _after(listing)
+            if older or after is None or not chat.get("id"):
+                break
+            params["after"] = after
+            listing = await self._read(self._url(str(chat["id"]), "messages"), params, token)
+        return out
+
+    async def _read_feed(self, page: str, since: str | None, token: str) -> InboxPage:
         """Comments on the page's posts and visitors' posts on the page, newer than
         `since` (Unix seconds): GET /{page-id}/feed with the comments of each post. The
         second of the cursor is asked for again (Facebook's `since` is whole seconds and
         two messages can share one); the inbox keeps each message once by its id."""
-        token = (await self.tokens.token_for(self.site)).reveal()
-        page = self.site.handle.lstrip("@")
         params = {"fields": f"id,message,created_time,from,permalink_url,attachments,"
                             f"comments.limit({PAGE}){{{COMMENT_FIELDS}}}",
                   "limit": str(PAGE), "access_token": token}
@@ -283,6 +377,11 @@ class FacebookAdapter(HttpAdapter):
             return PublishError(Failure.REJECTED, f"{label}: Facebook did not accept the "
                                 "page's access token (expired or revoked); ask Web "
                                 "Communications to renew it.", status=status, raw=raw)
+        if error.get("error_subcode") == OUTSIDE_WINDOW:
+            return PublishError(Failure.REJECTED, f"{label}: Facebook lets a page answer a "
+                                "Messenger message only within 24 hours of the person's last "
+                                "message; nothing was sent. Answer them another way.",
+                                status=status, raw=raw)
         if code in PERMISSION_CODES:
             return PublishError(Failure.REJECTED, f"{label}: the page's token is not allowed "
                                 f"to {action.removeprefix('take the ')} here (Facebook "

@@ -22,6 +22,14 @@ GET /v21.0/{page_id}/feed[?since=<unix time>&limit=&after=] -> {"data": [...],
   there is more.
 GET /v21.0/{post_id}/comments[?since=&limit=&after=] -> {"data": [...], "paging"?}: the
   public's comments on one of the page's posts, oldest first
+GET /v21.0/{page_id}/conversations[?platform=messenger&fields=...messages.limit(N)...
+  &limit=&after=] -> {"data": [{"id": "t_<psid>", "updated_time", "messages": {"data",
+  "paging"?}}], "paging"?}: one conversation per person who wrote (inbox messages added
+  with "kind": "dm", their author the page-scoped id), most recently active first,
+  messages newest first; GET /v21.0/t_<psid>/messages[?after=] their further pages
+POST /v21.0/{page_id}/messages (JSON or form: recipient {"id"}, messaging_type,
+  message {"text"}) -> {"recipient_id", "message_id"}: only to someone who wrote, and
+  within 24 hours of their last message ((#10) subcode 2018278 after)
 POST /v21.0/{object_id}/comments (form: message) -> 200 {"id": "<object_id>_<n>"}: the
   page's reply under a visitor's post or a comment (an inbox message), or under one of
   its own posts; kept as a post with extra "parent", never listed in the feed.
@@ -36,6 +44,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import math
 import re
@@ -126,10 +135,11 @@ def handle(req: Request, state: State) -> Reply:
         published = str(form.get("published", "true")).lower() not in ("false", "0")
         return guarded(state, account, "post" if published else "upload", ERRORS,
                        lambda: _photo(req, state, account, photos.group(1), form, published))
-    listing = re.fullmatch(r"/([^/]+)/comments", path)
-    if listing and method == "GET":
-        return guarded(state, account, "read", ERRORS,
-                       lambda: _comments_page(req, state, account, listing.group(1)))
+    for verb, pattern, op, action in _ROUTES:
+        found = re.fullmatch(pattern, path)
+        if found and method == verb:
+            return guarded(state, account, op, ERRORS,
+                           functools.partial(action, req, state, account, found.group(1)))
     feed = re.fullmatch(r"/([^/]+)/feed", path)
     if feed and method == "POST":
         return guarded(state, account, "post", ERRORS,
@@ -302,8 +312,9 @@ def _feed(req: Request, state: State, account: str, page_id: str) -> Reply:
     def newer(moment: datetime) -> bool:
         return since is None or moment.timestamp() > since
 
-    messages = state.inbox_raw(account)
-    own = {p.id: p for p in state.live_posts(PLATFORM, account) if "parent" not in p.extra}
+    messages = [m for m in state.inbox_raw(account) if m["kind"] != "dm"]  # Messenger's
+    own = {p.id: p for p in state.live_posts(PLATFORM, account)
+           if "parent" not in p.extra and "dm_to" not in p.extra}
     asked = re.search(r"comments\.limit\((\d+)\)", req.arg("fields"))
     per_post = min(int(asked.group(1)), 100) if asked else 25
     items: list[tuple[datetime, dict[str, Any]]] = []
@@ -324,26 +335,97 @@ def _feed(req: Request, state: State, account: str, page_id: str) -> Reply:
             "from": {"name": m["author_name"], "id": m["author"]},
             "comments": {"data": []}}))
     items.sort(key=lambda item: item[0], reverse=True)
-    page, after = paged([item for _, item in items], req, limit="limit", token="after",
-                        default=25, maximum=100)
-    body: dict[str, Any] = {"data": page}
-    if after:
-        body["paging"] = _paging(req, f"{page_id}/feed", after)
-    return json_reply(200, body)
+    return _listed(req, [item for _, item in items], f"{page_id}/feed")
 
 
 def _comments_page(req: Request, state: State, account: str, post_id: str) -> Reply:
     """GET /{post-id}/comments: the public's comments on one of the page's posts, oldest
     first as Graph lists them, a page at a time."""
     since = _since(req)
-    comments = _comment_list(state.inbox_raw(account), post_id,
+    comments = _comment_list([m for m in state.inbox_raw(account) if m["kind"] != "dm"],
+                             post_id,
                              lambda moment: since is None or moment.timestamp() > since)
-    page, after = paged(comments, req, limit="limit", token="after", default=25,
-                        maximum=100)
-    body: dict[str, Any] = {"data": page}
-    if after:
-        body["paging"] = _paging(req, f"{post_id}/comments", after)
-    return json_reply(200, body)
+    return _listed(req, comments, f"{post_id}/comments")
+
+
+def _chat_messages(state: State, account: str, psid: str) -> list[dict[str, Any]]:
+    """One person's Messenger conversation with the page, newest first: their messages
+    (inbox messages added with "kind": "dm", the author their page-scoped id) and the
+    page's answers."""
+    theirs = [(m["created_at"], {"id": f"m_{m['id']}", "message": m["text"],
+                                 "created_time": _time(m["created_at"]),
+                                 "from": {"name": m["author_name"], "id": m["author"]}})
+              for m in state.inbox_raw(account) if m["kind"] == "dm" and m["author"] == psid]
+    ours = [(p.created, {"id": p.id, "message": p.text, "created_time": _time(p.created),
+                         "from": {"name": account, "id": p.extra.get("page_id", account)}})
+            for p in state.live_posts(PLATFORM, account) if p.extra.get("dm_to") == psid]
+    return [m for _, m in sorted(theirs + ours, key=lambda pair: pair[0], reverse=True)]
+
+
+def _conversations(req: Request, state: State, account: str, page_id: str) -> Reply:
+    """GET /{page-id}/conversations: one per person who wrote, most recently active first,
+    each with its newest messages (as many as fields= asks, messages.limit(N), else 25)."""
+    people = dict.fromkeys(m["author"] for m in state.inbox_raw(account)
+                           if m["kind"] == "dm")
+    asked = re.search(r"messages\.limit\((\d+)\)", req.arg("fields"))
+    per_chat = min(int(asked.group(1)), 100) if asked else 25
+    chats = []
+    for psid in people:
+        messages = _chat_messages(state, account, psid)
+        listing: dict[str, Any] = {"data": messages[:per_chat]}
+        if len(messages) > per_chat:
+            listing["paging"] = _paging(req, f"t_{psid}/messages", _cursor(per_chat))
+        chats.append({"id": f"t_{psid}", "updated_time": messages[0]["created_time"],
+                      "messages": listing})
+    chats.sort(key=lambda c: c["updated_time"], reverse=True)
+    return _listed(req, chats, f"{page_id}/conversations")
+
+
+def _chat_page(req: Request, state: State, account: str, chat_id: str) -> Reply:
+    """GET /t_{psid}/messages: further pages of one conversation, newest first."""
+    messages = _chat_messages(state, account, chat_id.removeprefix("t_"))
+    return _listed(req, messages, f"{chat_id}/messages")
+
+
+def _send_message(req: Request, state: State, account: str, page_id: str) -> Reply:
+    """POST /{page-id}/messages (the Send API): an answer to someone who wrote to the
+    page, within 24 hours of their last message, as Facebook allows."""
+    body = req.form()
+    recipient, message = body.get("recipient"), body.get("message")
+    for name, value in (("recipient", recipient), ("message", message)):
+        if isinstance(value, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        if name == "recipient":
+            recipient = value
+        else:
+            message = value
+    psid = recipient.get("id") if isinstance(recipient, dict) else None
+    text = message.get("text") if isinstance(message, dict) else None
+    if not isinstance(psid, str) or not isinstance(text, str) or not text.strip():
+        return error(400, "(#100) The parameter recipient and message[text] are required",
+                     100)
+    with state.lock:
+        last = max((m["created_at"] for m in state.inbox_raw(account)
+                    if m["kind"] == "dm" and m["author"] == psid), default=None)
+        if last is None:
+            return error(400, "(#100) No matching user found", 100, subcode=2018001)
+        if (now() - last).total_seconds() > 24 * 3600:
+            return error(400, "(#10) This message is sent outside of allowed window.", 10,
+                         kind="OAuthException", subcode=2018278)
+        message_id = f"m_page{state.next_number()}"
+        state.add_post(Post(PLATFORM, account, message_id, text, now(),
+                            extra={"dm_to": psid}))
+    return json_reply(200, {"recipient_id": psid, "message_id": message_id})
+
+
+# Lists and the Send API: (method, path, the kind of request faults see, handler).
+_ROUTES: tuple[tuple[str, str, str, Callable[[Request, State, str, str], Reply]], ...] = (
+    ("GET", r"/([^/]+)/conversations", "read", _conversations),
+    ("GET", r"/(t_[^/]+)/messages", "read", _chat_page),
+    ("POST", r"/([^/]+)/messages", "post", _send_message),
+    ("GET", r"/([^/]+)/comments", "read", _comments_page),
+)
 
 
 def _comment_list(messages: list[dict[str, Any]], post_id: str,
@@ -356,6 +438,16 @@ def _comment_list(messages: list[dict[str, Any]], post_id: str,
 
 def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"@{offset}".encode()).decode()
+
+
+def _listed(req: Request, items: list[dict[str, Any]], path: str) -> Reply:
+    """A page of a Graph list (25 by default, 100 at most), with its paging when more
+    follows."""
+    page, after = paged(items, req, limit="limit", token="after", default=25, maximum=100)
+    body: dict[str, Any] = {"data": page}
+    if after:
+        body["paging"] = _paging(req, path, after)
+    return json_reply(200, body)
 
 
 def _paging(req: Request, path: str, after: str) -> dict[str, Any]:

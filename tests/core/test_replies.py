@@ -96,7 +96,7 @@ async def test_each_network_gets_the_acknowledgement_once_in_the_thread(
     assert done.ack_text not in str(entry.details)  # the log says what, not the words
 
 
-@pytest.mark.parametrize("site_id", ["corp-masto", "corp-x"])
+@pytest.mark.parametrize("site_id", ["corp-masto", "corp-x", "corp-fb"])
 async def test_a_direct_message_is_answered_directly(
         demo_session: Session, sandbox: Sandbox, sites: dict[str, Site], site_id: str) -> None:
     site = sites[site_id]
@@ -113,9 +113,27 @@ async def test_a_direct_message_is_answered_directly(
     if site_id == "corp-masto":  # a direct status, addressed to them
         assert reply["extra"]["visibility"] == "direct"
         assert reply["text"].startswith("@scared ")
-    else:  # a direct message in their conversation with the account
+    elif site_id == "corp-x":  # a direct message in their conversation with the account
         assert reply["extra"]["dm_to"] == item.ref["participant"]
         assert done.ack_id == reply["id"]
+    else:  # Messenger: sent to their page-scoped id
+        assert reply["extra"]["dm_to"] == item.ref["psid"] == "scared"
+        assert done.ack_id == reply["id"]
+
+
+async def test_messenger_refuses_an_answer_after_24_hours_and_it_is_kept_failed(
+        demo_session: Session, sandbox: Sandbox, sites: dict[str, Site]) -> None:
+    from datetime import timedelta
+
+    from oncall.timeutil import utcnow
+
+    site = sites["corp-fb"]
+    item = await arrive(demo_session, sandbox, site, text="are you there?", kind="dm",
+                        author="late", created_at=(utcnow() - timedelta(hours=25)).isoformat())
+    async with acknowledger(demo_session) as acks:
+        failed = await acks.acknowledge(item)
+    assert failed.ack_state == "failed" and "within 24 hours" in failed.ack_problem
+    assert replies(sandbox, site.id) == []
 
 
 async def test_two_officers_pressing_together_send_one_reply(

@@ -155,3 +155,34 @@ async def test_x_direct_messages_are_read_apart_from_mentions_each_with_its_curs
         # an old cursor of mentions alone (kept before DMs were read) still works
         old = await adapter.fetch_inbox(mentions)
         assert "road open?" not in {m.text for m in old.messages}
+
+
+async def test_facebook_messenger_conversations_are_read_page_by_page(
+        demo_session: Session, sandbox: Sandbox) -> None:
+    """Messages to the page (Messenger) beside the feed: 130 in one conversation, more
+    than a page of its messages, and a second person; then only what is new."""
+    from datetime import timedelta
+
+    from oncall.timeutil import utcnow
+
+    site = site_on(demo_session, sandbox, "facebook")
+    start = utcnow() - timedelta(hours=1)
+    for n in range(130):
+        sandbox.state.add_inbox(site.id, {"text": f"dm {n}", "author": "4001", "kind": "dm",
+                                          "created_at": (start + timedelta(seconds=n))
+                                          .isoformat()})
+    sandbox.state.add_inbox(site.id, {"text": "other person", "author": "4002",
+                                      "kind": "dm"})
+    sandbox.state.add_inbox(site.id, {"text": "on the wall", "author": "4003"})
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        adapter = adapter_for(site, client, StaticTokens(default=sandbox_token))
+        first = await adapter.fetch_inbox(None)
+        dms = sorted(m.text for m in first.messages if m.kind == "dm")
+        assert dms == sorted([f"dm {n}" for n in range(130)] + ["other person"])
+        assert [m.text for m in first.messages if m.kind != "dm"] == ["on the wall"]
+        assert all(m.ref.get("psid") for m in first.messages if m.kind == "dm")
+        sandbox.state.add_inbox(site.id, {"text": "one more", "author": "4001",
+                                          "kind": "dm"})
+        later = await adapter.fetch_inbox(first.cursor)
+        assert "one more" in {m.text for m in later.messages}
+        assert len(later.messages) < 10  # not the whole conversation again
