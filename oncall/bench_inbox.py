@@ -58,10 +58,11 @@ def bench_inbox(total: int = 10_000) -> InboxFigures:
         start = utcnow() - timedelta(hours=2)
         for n in range(total):
             site = sites[n % len(sites)]
-            _, _, author, name, kind, text = DEMO_MESSAGES[n % len(DEMO_MESSAGES)]
+            _, _, author, name, kind, text, image = DEMO_MESSAGES[n % len(DEMO_MESSAGES)]
+            direct = kind == "dm" and site.platform in ("mastodon", "x", "facebook")
             sandbox.state.add_inbox(site.id, {
                 "text": f"{text} ({n})", "author": f"{author}{n}", "author_name": name,
-                "kind": "dm" if kind == "dm" and site.platform == "mastodon" else "mention",
+                "kind": "dm" if direct else "mention", "image": image,
                 "created_at": (start + timedelta(seconds=n * 0.5)).isoformat()})
         prepare_adapters({s.platform for s in sites})
         before = _rss_mib()

@@ -378,6 +378,10 @@ def _notifications(req: Request, state: State, session: dict[str, Any]) -> Reply
         author_did = f"did:plc:{author.replace('.', '-')}"
         record: dict[str, Any] = {"$type": COLLECTION, "text": m["text"],
                                   "createdAt": iso_z(m["created_at"])}
+        if m["image"]:
+            record["embed"] = {"$type": IMAGES_EMBED, "images": [{
+                "alt": m["image"], "image": {"$type": "blob", "ref": {"$link": _cid(m["id"])},
+                                             "mimeType": "image/jpeg", "size": 1}}]}
         reason = "mention"
         if m["in_reply_to"]:
             reason = "reply"

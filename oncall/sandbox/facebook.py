@@ -333,6 +333,7 @@ def _feed(req: Request, state: State, account: str, page_id: str) -> Reply:
             "id": f"{page_id}_{m['id']}", "message": m["text"],
             "created_time": _time(m["created_at"]),
             "from": {"name": m["author_name"], "id": m["author"]},
+            **({"attachments": {"data": [_photo_of(m)]}} if m["image"] else {}),
             "comments": {"data": []}}))
     items.sort(key=lambda item: item[0], reverse=True)
     return _listed(req, [item for _, item in items], f"{page_id}/feed")
@@ -354,7 +355,9 @@ def _chat_messages(state: State, account: str, psid: str) -> list[dict[str, Any]
     page's answers."""
     theirs = [(m["created_at"], {"id": f"m_{m['id']}", "message": m["text"],
                                  "created_time": _time(m["created_at"]),
-                                 "from": {"name": m["author_name"], "id": m["author"]}})
+                                 "from": {"name": m["author_name"], "id": m["author"]},
+                                 **({"attachments": {"data": [_photo_of(m)]}}
+                                    if m["image"] else {})})
               for m in state.inbox_raw(account) if m["kind"] == "dm" and m["author"] == psid]
     ours = [(p.created, {"id": p.id, "message": p.text, "created_time": _time(p.created),
                          "from": {"name": account, "id": p.extra.get("page_id", account)}})
@@ -432,8 +435,15 @@ def _comment_list(messages: list[dict[str, Any]], post_id: str,
                   newer: Callable[[datetime], bool]) -> list[dict[str, Any]]:
     return [{"id": f"{post_id}_{m['id']}", "message": m["text"],
              "created_time": _time(m["created_at"]),
-             "from": {"name": m["author_name"], "id": m["author"]}}
+             "from": {"name": m["author_name"], "id": m["author"]},
+             **({"attachment": _photo_of(m)} if m["image"] else {})}
             for m in messages if m["in_reply_to"] == post_id and newer(m["created_at"])]
+
+
+def _photo_of(m: dict[str, Any]) -> dict[str, Any]:
+    """A photo the person sent, as Graph describes an attachment."""
+    return {"type": "photo", "description": m["image"],
+            "media": {"image": {"src": f"https://scontent.example/{m['id']}.jpg"}}}
 
 
 def _cursor(offset: int) -> str:

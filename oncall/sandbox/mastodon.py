@@ -277,6 +277,9 @@ def _notifications(req: Request, state: State, account: str) -> Reply:
                   # A message added with "kind": "dm" comes as a direct mention.
                   "visibility": "direct" if m["kind"] == "dm" else "public",
                   "content": _html(m["text"]),
+                  "media_attachments": [{"id": f"{m['id']}1", "type": "image",
+                                         "url": f"{req.base}/system/{m['id']}.jpg",
+                                         "description": m["image"]}] if m["image"] else [],
                   "url": f"{req.base}/@{author['acct']}/{m['id']}", "account": author,
                   "mentions": [{"id": _account(req, account)["id"], "username": account,
                                 "acct": account, "url": f"{req.base}/@{account}"}]}

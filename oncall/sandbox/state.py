@@ -278,7 +278,7 @@ class State:
         if not isinstance(message, dict) or not isinstance(message.get("text"), str):
             raise ValueError("an inbox message is a dict with at least a 'text' string")
         unknown = sorted(set(message) - {"id", "text", "author", "author_name", "created_at",
-                                         "in_reply_to", "kind"})
+                                         "in_reply_to", "kind", "image"})
         if unknown:
             raise ValueError(f"unknown inbox message field(s): {', '.join(unknown)}")
         number = self.next_number()
@@ -293,6 +293,9 @@ class State:
             "created_at": parse_time(message.get("created_at") or now()),
             "in_reply_to": reply_to,
             "kind": str(message.get("kind") or ("reply" if reply_to else "mention")),
+            # A photo sent with it: its description ("" for none), shown by each network
+            # as an attachment of its own shape.
+            "image": str(message.get("image") or ""),
         }
         with self.lock:
             self._inbox.setdefault(account, []).append(stored)

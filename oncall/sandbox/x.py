@@ -274,6 +274,7 @@ def _dm_events(req: Request, state: State, account: str) -> Reply:
     events = [{"id": m["id"], "event_type": "MessageCreate", "text": m["text"],
                "created_at": iso_z(m["created_at"]), "sender_id": _user_id(m["author"]),
                "dm_conversation_id": f"{_user_id(m['author'])}-{account}",
+               **({"attachments": {"media_keys": [f"3_{m['id']}"]}} if m["image"] else {}),
                "_when": m["created_at"], "_author": m}
               for m in state.inbox_raw(account) if m["kind"] == "dm"]
     events += [{"id": p.id, "event_type": "MessageCreate", "text": p.text,
@@ -331,6 +332,8 @@ def _mentions(req: Request, state: State, user_id: str) -> Reply:
         tweet = {"id": tweet_id, "text": m["text"], "author_id": author_id,
                  "created_at": iso_z(m["created_at"]), "conversation_id": tweet_id,
                  "edit_history_tweet_ids": [tweet_id]}
+        if m["image"]:
+            tweet["attachments"] = {"media_keys": [f"3_{tweet_id}"]}
         if m["in_reply_to"]:
             tweet["conversation_id"] = m["in_reply_to"]
             tweet["in_reply_to_user_id"] = user_id

@@ -186,3 +186,20 @@ async def test_facebook_messenger_conversations_are_read_page_by_page(
         later = await adapter.fetch_inbox(first.cursor)
         assert "one more" in {m.text for m in later.messages}
         assert len(later.messages) < 10  # not the whole conversation again
+
+
+# Bluesky's notifications carry no direct messages; YouTube's comments no photos.
+@pytest.mark.parametrize(("platform", "kind"), [
+    ("x", "mention"), ("x", "dm"), ("mastodon", "mention"), ("mastodon", "dm"),
+    ("facebook", "mention"), ("facebook", "dm"), ("bluesky", "mention")])
+async def test_a_message_with_a_photo_says_so(demo_session: Session, sandbox: Sandbox,
+                                              platform: str, kind: str) -> None:
+    site = site_on(demo_session, sandbox, platform)
+    sandbox.state.add_inbox(site.id, {"text": "this is him", "author": "9001", "kind": kind,
+                                      "image": "a man in a red coat"})
+    sandbox.state.add_inbox(site.id, {"text": "no photo", "author": "9002", "kind": kind})
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        adapter = adapter_for(site, client, StaticTokens(default=sandbox_token))
+        page = await adapter.fetch_inbox(None)
+    media = {m.text: m.has_media for m in page.messages}
+    assert media == {"this is him": True, "no photo": False}
