@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from oncall import mailer
 from oncall.config import MailSettings
-from oncall.inboxrecords import InboxItem, InboxRepository, ItemState
+from oncall.inboxrecords import InboxItem, InboxRepository, ItemState, forwarded_to
 from oncall.model import Person, Role
 from oncall.owners import is_live, new_owner, release
 from oncall.store import Conflict
@@ -98,8 +98,8 @@ def forwards(item: InboxItem) -> list[Forward]:
 
 
 def for_login(item: InboxItem, login: str) -> bool:
-    """Whether `item` was forwarded to `login` (themselves, or a role they hold then)."""
-    return any(login in f.logins for f in forwards(item))
+    """Whether `item` was forwarded to `login` (themselves, or a role they held then)."""
+    return forwarded_to(item, login)
 
 
 def mail_pending(item: InboxItem) -> list[Forward]:

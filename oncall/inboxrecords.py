@@ -112,6 +112,11 @@ def undecided(item: InboxItem) -> bool:
         item.ack_state == AckState.SENDING.value and not is_live(item.ack_owner))
 
 
+def forwarded_to(item: InboxItem, login: str) -> bool:
+    """Whether `item` was forwarded to `login` (themselves, or a role they held then)."""
+    return any(login in f.get("logins", "").split(",") for f in item.forwards)
+
+
 def awaiting_ack(item: InboxItem) -> bool:
     """`item` needs action and nobody has acknowledged it yet (forwarding it is not
     acknowledging it: the procedure asks for both), nor closed it."""
@@ -131,26 +136,31 @@ class Waiting:
     todo: int = 0         # need action, not acknowledged yet
     emergencies: int = 0  # read as an emergency, not closed
     overdue: int = 0      # of `todo`, past the acknowledgement target
+    for_me: int = 0       # forwarded to the officer asking, not closed
 
 
 def waiting(store: Store, sites: Iterable[str], now: datetime,
-            target: timedelta = ACK_TARGET, incident: str | None = None) -> Waiting:
-    """The counts across `sites` (of one incident's messages, if given); each site's
-    file re-read only when it changed (see cached_all)."""
+            target: timedelta = ACK_TARGET, incident: str | None = None,
+            login: str = "") -> Waiting:
+    """The counts across `sites` (of one incident's messages, if given; forwarded to
+    `login`, if given); each site's file re-read only when it changed (see cached_all)."""
     repo = InboxRepository(store)
-    todo = emergencies = late = 0
+    todo = emergencies = late = mine = 0
     for site in sites:
         for item in cached_all(repo, site):
             if incident is not None and item.incident != incident:
                 continue
+            if login and item.state != ItemState.CLOSED.value and forwarded_to(item, login):
+                mine += 1
             if item.emergency and item.state != ItemState.CLOSED.value:
                 emergencies += 1
             elif awaiting_ack(item):
                 todo += 1
                 late += overdue(item, now, target)
-    return Waiting(todo, emergencies, late)
+    return Waiting(todo, emergencies, late, mine)
 
 
 __all__ = ["ACK_TARGET", "AckState", "InboxItem", "InboxRepository", "ItemState", "Waiting",
-           "ack_target", "awaiting_ack", "incident_waiting", "overdue", "undecided",
+           "ack_target", "awaiting_ack", "forwarded_to", "incident_waiting", "overdue",
+           "undecided",
            "waiting"]

@@ -67,7 +67,8 @@ def build_overview(session: Session, *, tail: int | None = None,
         sites = session.sites.all()
         for site in sites:
             tiers[site.tier] += 1
-        inbox = waiting(session.store, [s.id for s in sites], now, ack_target(session))
+        inbox = waiting(session.store, [s.id for s in sites], now, ack_target(session),
+                        login=session.user.login)
     except StoreError as exc:
         problems.append(str(exc))
     entries: list[LogEntry] = []

@@ -220,3 +220,31 @@ async def test_the_incident_says_what_waits_in_its_inbox(session: Session) -> No
         await pilot.press("enter")
         await settle(pilot)
         assert "! INBOX: 1 need action, 1 OVERDUE (i)" in screen_text(app)
+
+
+async def test_one_sites_messages_only(session: Session) -> None:
+    app = make_app(session, tokens=StaticTokens(default=sandbox_token))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inbox(pilot)
+        assert {r.site for r in screen.rows} == {"corp-x", "corp-bsky", "corp-fb",
+                                                 "corp-masto"}
+        await pilot.press("ctrl+f")
+        await wait_for_screen(pilot, ChooseDialog)
+        text = screen_text(app)
+        assert "Every site" in text and "corp-bsky" in text and "corp-yt" not in text
+        options = app.screen.query_one("#choose-list")
+        for _ in range(10):
+            if options.highlighted_option.id == "corp-bsky":  # type: ignore[attr-defined]
+                break
+            await pilot.press("down")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, InboxScreen)
+        await settle(pilot)
+        assert {r.site for r in screen.rows} == {"corp-bsky"}
+        assert "corp-bsky only" in screen_text(app)
+        await pilot.press("ctrl+f")
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("enter")  # Every site, highlighted first
+        await wait_for_screen(pilot, InboxScreen)
+        await settle(pilot)
+        assert len({r.site for r in screen.rows}) == 4

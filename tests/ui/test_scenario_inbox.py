@@ -136,6 +136,8 @@ async def test_scenario_2_at_1910(collision: Session, sandbox: Sandbox) -> None:
     officer = open_session(collision.paths.home, "hmarsh")
     app = make_app(officer, tokens=StaticTokens(default=sandbox_token))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "1 forwarded to you (i)" in screen_text(app)  # the dashboard says so
         screen = await open_inbox(pilot)
         await pilot.press("m", "m")
         await settle(pilot)

@@ -352,6 +352,7 @@ class DashboardScreen(Screen[None]):
         parts = [f"{inbox.emergencies} EMERGENCY"] if inbox.emergencies else []
         parts += [f"{inbox.todo} need action"] if inbox.todo else []
         parts += [f"{inbox.overdue} OVERDUE"] if inbox.overdue else []
+        parts += [f"{inbox.for_me} forwarded to you"] if inbox.for_me else []
         if parts:
             mark = "!!" if inbox.emergencies else "!"
             text.append(f"{mark} INBOX: {', '.join(parts)} (i)  ", style="bold")

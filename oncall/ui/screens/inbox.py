@@ -30,6 +30,7 @@ from oncall.inboxrecords import (
     overdue,
     undecided,
 )
+from oncall.postview import sites_in_order
 from oncall.store import Conflict
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, fmt_time, utcnow
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 EMERGENCY_BANNER = ("!! EMERGENCY? Tell them to call 999 now, and ring the control room "
                     "with what they said.")
 HANDLED = {ItemState.CLOSED.value}
+EVERY_SITE = "*"  # the site filter's "every site" (no site id is "*")
 # What `m` steps through, and how the status line names each.
 VIEWS = {"todo": "to do (m: all)", "all": "all, handled too (m: forwarded to you)",
          "mine": "forwarded to you (m: to do)"}
@@ -142,6 +144,8 @@ class InboxScreen(Screen[None]):
                 tooltip="Say which incident the highlighted message is about"),
         Binding("w", "copy_link", "Web link", id="inbox.copy_link",
                 tooltip="Copy the message's address on its network, to open it there"),
+        Binding("ctrl+f", "find_site", "Find site", id="inbox.find_site", key_display="^F",
+                tooltip="Show one site's messages only, or every site's again"),
         Binding("m", "next_view", "View", id="inbox.view",
                 tooltip="To do; all, handled too; forwarded to you"),
         # Esc is Back on every screen: the footer keeps its room for this screen's keys.
@@ -156,6 +160,8 @@ class InboxScreen(Screen[None]):
         self.incident = incident
         self.rows: list[InboxItem] = []
         self.view = "todo"
+        self.site = ""          # one site's messages only ("": every site's)
+        self.sites: list[tuple[str, str]] = []  # (id, label) of the sites with messages
         self.outcome = ""       # how the last acknowledgement went, one line
 
     def compose(self) -> ComposeResult:
@@ -193,16 +199,24 @@ class InboxScreen(Screen[None]):
         items = inbox.all()
         if self.incident is not None:
             items = [i for i in items if i.incident == self.incident.id]
+        having = {i.site for i in items}
+        sites = [(s.id, f"{s.id}  {s.name} ({s.platform_label})")
+                 for s in sites_in_order(self.app.session) if s.id in having]
+        self.app.call_from_thread(self._got_sites, sites)
         self.app.call_from_thread(self.show, items, inbox.problems())
+
+    def _got_sites(self, sites: list[tuple[str, str]]) -> None:
+        self.sites = sites
 
     def show(self, items: list[InboxItem], problems: Sequence[str]) -> None:
         """Put the messages on screen, keeping the highlighted one highlighted."""
         table = self.query_one(DataTable)
         current = self._current()
         login = self.app.session.user.login
-        shown = order([i for i in items if self.view == "all"
+        shown = order([i for i in items if (not self.site or i.site == self.site) and (
+                       self.view == "all"
                        or (self.view == "todo" and i.state not in HANDLED)
-                       or (self.view == "mine" and for_login(i, login))])
+                       or (self.view == "mine" and for_login(i, login)))])
         self.rows = shown
         table.clear()
         now = utcnow()
@@ -228,7 +242,7 @@ class InboxScreen(Screen[None]):
                                f"{printable(first.text, single_line=True)}",
                                no_wrap=True, overflow="ellipsis"))
         todo = sum(1 for i in items if awaiting_ack(i))
-        view = VIEWS[self.view]
+        view = VIEWS[self.view] + (f" · {self.site} only (^F)" if self.site else "")
         status = Text(f"{len(shown)} shown, {todo} need action · {view}")
         if self.outcome:  # on the status line, not a toast over the list it is about
             status.append("\n" + printable(self.outcome, single_line=True), style="bold")
@@ -269,6 +283,17 @@ class InboxScreen(Screen[None]):
         for line in handling(item):
             text.append("\n" + printable(line, single_line=True), style="bold")
         panel.update(text)
+
+    def action_find_site(self) -> None:
+        options = [(EVERY_SITE, "Every site"), *self.sites]
+        self.app.push_screen(ChooseDialog("Show which site's messages?", options),
+                             self._site_chosen)
+
+    def _site_chosen(self, site: str | None) -> None:
+        if site is None:  # cancelled: as it was
+            return
+        self.site = "" if site == EVERY_SITE else site
+        self.load()
 
     def action_next_view(self) -> None:
         names = list(VIEWS)
