@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 # long a failing one waits at most.
 POLL_SECONDS = 60
 MAX_BACKOFF = timedelta(hours=1)
+# Replies are tied to the posts of incidents open, or closed this recently.
+LINK_WINDOW = timedelta(days=7)
 
 
 @dataclass
@@ -162,13 +164,18 @@ class Inbox:
         return [r for r in done if isinstance(r, InboxItem)]
 
     def _link(self, site: Site, items: list[InboxItem]) -> None:
-        """Tie replies to the post they answer, and so to its incident."""
+        """Tie replies to the post they answer, and so to its incident: the posts of
+        incidents open or closed within LINK_WINDOW (an answer to an older one is linked
+        by the officer), so the cost follows the live work, not a year of history."""
         wanted = {i.in_reply_to for i in items if i.in_reply_to}
         if not wanted:
             return
         deliveries = DeliveryRepository(self.session.store)
         found: dict[str, tuple[str, str]] = {}
+        since = self.clock() - LINK_WINDOW
         for incident in self.session.incidents.all():
+            if incident.closed_at is not None and incident.closed_at < since:
+                continue
             for d in deliveries.all(incident.id):
                 if d.site == site.id and d.remote_id in wanted:
                     found[d.remote_id] = (d.incident, d.post)

@@ -188,3 +188,24 @@ async def test_the_homes_inbox_settings_are_used(demo_session: Session, sandbox:
     assert incident_waiting(session, incident, late).todo == 0
     Inbox(session).link(item, incident)
     assert incident_waiting(session, incident, late).overdue == 1
+
+
+@pytest.mark.parametrize(("closed_days_ago", "linked"), [(None, True), (1, True),
+                                                          (30, False)])
+async def test_replies_are_tied_to_posts_of_incidents_open_or_recently_closed(
+        demo_session: Session, sandbox: Sandbox, site: Site, closed_days_ago: int | None,
+        linked: bool) -> None:
+    from oncall.incidents import Incidents
+
+    incident = open_demo_incident(demo_session)
+    DeliveryRepository(demo_session.store).put_many([Delivery(
+        id="P1.corp-masto", post="P1", incident=incident, site=site.id,
+        platform="mastodon", text="Road closed", key="k", state="sent",
+        remote_id="109901")])
+    if closed_days_ago is not None:
+        Incidents(demo_session).close(incident, now=T0 - timedelta(days=closed_days_ago))
+    sandbox.state.add_inbox(site.id, {"text": "still shut?", "author": "d",
+                                      "in_reply_to": "109901"})
+    fetched, _ = await fetch(demo_session, site)
+    (item,) = fetched.new
+    assert (item.incident == incident) is linked
