@@ -144,8 +144,9 @@ class InboxScreen(Screen[None]):
                 tooltip="Say which incident the highlighted message is about"),
         Binding("w", "copy_link", "Web link", id="inbox.copy_link",
                 tooltip="Copy the message's address on its network, to open it there"),
+        # Off the footer (80 columns hold the others); in F1 help and the palette.
         Binding("ctrl+f", "find_site", "Find site", id="inbox.find_site", key_display="^F",
-                tooltip="Show one site's messages only, or every site's again"),
+                show=False, tooltip="Show one site's messages only, or every site's again"),
         Binding("m", "next_view", "View", id="inbox.view",
                 tooltip="To do; all, handled too; forwarded to you"),
         # Esc is Back on every screen: the footer keeps its room for this screen's keys.
