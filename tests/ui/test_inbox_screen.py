@@ -90,8 +90,7 @@ async def test_closing_and_linking_go_through_the_core(session: Session) -> None
         await pilot.press("x")
         await settle(pilot)
         assert "Gaz" not in screen_text(app)  # closed: off the to-do view
-        await pilot.press("m")
-        await settle(pilot)
+        await choose_view(pilot, "all")
         assert "Gaz" in screen_text(app) and "closed" in screen_text(app)
         await pilot.press("home")
         await pilot.press("l")
@@ -137,6 +136,20 @@ async def test_a_site_that_cannot_be_read_says_so_and_why(session: Session,
         assert "Mercia Vale Police (YouTube): YouTube had a fault" in line
 
 
+async def choose_view(pilot, view: str) -> None:  # type: ignore[no-untyped-def]
+    """m, then the view's line in the list, then Enter."""
+    await pilot.press("m")
+    await wait_for_screen(pilot, ChooseDialog)
+    options = pilot.app.screen.query_one("#choose-list")
+    for _ in range(10):
+        if options.highlighted_option.id == view:
+            break
+        await pilot.press("down")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, InboxScreen)
+    await settle(pilot)
+
+
 def highlight(screen: InboxScreen, author_name: str) -> None:
     row = next(i for i, item in enumerate(screen.rows) if item.author_name == author_name)
     screen.query_one("#inbox-table").move_cursor(row=row)  # type: ignore[attr-defined]
@@ -173,6 +186,11 @@ async def test_acknowledging_shows_what_goes_where_then_sends_it_once(
         await pilot.press("a")  # again: the core says it is done, nothing is sent
         await settle(pilot)
         assert "Already acknowledged by sokafor" in screen_text(app)
+        await choose_view(pilot, "acknowledged")
+        assert [r.author_name for r in screen.rows] == ["Gaz"]
+        assert "acknowledged (m)" in screen_text(app)
+        await choose_view(pilot, "unanswered")
+        assert "Gaz" not in {r.author_name for r in screen.rows} and screen.rows
     (reply,) = sandbox.state.posts("corp-x")
     kept = {i.site: i for i in Inbox(session).all()}["corp-x"]
     assert reply["extra"]["in_reply_to"] == kept.remote_id

@@ -31,7 +31,7 @@ from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.screens.inbox import EMERGENCY_BANNER, InboxScreen
 from tests.conftest import point_at_sandbox
 from tests.ui.conftest import SIZE, screen_text, settle
-from tests.ui.test_inbox_screen import highlight, open_inbox
+from tests.ui.test_inbox_screen import choose_view, highlight, open_inbox
 from tests.ui.test_incident import wait_for_screen
 
 AT = datetime(2026, 12, 4, 19, 12, tzinfo=UTC)   # GMT in December: 19:12 local
@@ -139,8 +139,7 @@ async def test_scenario_2_at_1910(collision: Session, sandbox: Sandbox) -> None:
         await settle(pilot)
         assert "1 forwarded to you (i)" in screen_text(app)  # the dashboard says so
         screen = await open_inbox(pilot)
-        await pilot.press("m", "m")
-        await settle(pilot)
+        await choose_view(pilot, "mine")
         text = screen_text(app)
         assert "forwarded to you" in text and "Priya W" in text
         assert "Kel" not in text and "Gaz" not in text

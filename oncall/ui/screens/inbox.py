@@ -3,13 +3,13 @@ says what to do, then what needs action (the longest waiting first), then the re
 Every message is shown as literal text, whatever it holds. `a` acknowledges the
 highlighted message with pre-approved wording, after showing exactly what goes where;
 the core decides whether it may (oncall.replies). `d` forwards it to a member of staff
-or a role with a note (oncall.forwarding); `m` steps through the views: to do, all,
-and what was forwarded to you."""
+or a role with a note (oncall.forwarding); `m` chooses which messages to show (by
+state, or those forwarded to you) and ^F which site's."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
@@ -49,9 +49,16 @@ EMERGENCY_BANNER = ("!! EMERGENCY? Tell them to call 999 now, and ring the contr
                     "with what they said.")
 HANDLED = {ItemState.CLOSED.value}
 EVERY_SITE = "*"  # the site filter's "every site" (no site id is "*")
-# What `m` steps through, and how the status line names each.
-VIEWS = {"todo": "to do (m: all)", "all": "all, handled too (m: forwarded to you)",
-         "mine": "forwarded to you (m: to do)"}
+# What `m` offers: each view's name, and which messages it shows.
+VIEWS: dict[str, tuple[str, Callable[[InboxItem, str], bool]]] = {
+    "todo": ("to do: not closed", lambda i, _: i.state not in HANDLED),
+    "unanswered": ("not acknowledged yet", lambda i, _: awaiting_ack(i)),
+    "acknowledged": ("acknowledged", lambda i, _: i.ack_state == AckState.SENT.value),
+    "forwarded": ("forwarded", lambda i, _: bool(i.forwards)),
+    "closed": ("closed", lambda i, _: i.state == ItemState.CLOSED.value),
+    "all": ("all", lambda i, _: True),
+    "mine": ("forwarded to you", lambda i, login: for_login(i, login)),
+}
 
 
 def order(items: list[InboxItem]) -> list[InboxItem]:
@@ -148,7 +155,8 @@ class InboxScreen(Screen[None]):
         Binding("ctrl+f", "find_site", "Find site", id="inbox.find_site", key_display="^F",
                 show=False, tooltip="Show one site's messages only, or every site's again"),
         Binding("m", "next_view", "View", id="inbox.view",
-                tooltip="To do; all, handled too; forwarded to you"),
+                tooltip="Which messages: to do, not acknowledged, acknowledged, forwarded, "
+                        "closed, all, or forwarded to you"),
         # Esc is Back on every screen: the footer keeps its room for this screen's keys.
         Binding("escape", "back", "Back", id="inbox.back", show=False),
     ]
@@ -214,10 +222,9 @@ class InboxScreen(Screen[None]):
         table = self.query_one(DataTable)
         current = self._current()
         login = self.app.session.user.login
-        shown = order([i for i in items if (not self.site or i.site == self.site) and (
-                       self.view == "all"
-                       or (self.view == "todo" and i.state not in HANDLED)
-                       or (self.view == "mine" and for_login(i, login)))])
+        wanted = VIEWS[self.view][1]
+        shown = order([i for i in items if (not self.site or i.site == self.site)
+                       and wanted(i, login)])
         self.rows = shown
         table.clear()
         now = utcnow()
@@ -243,7 +250,8 @@ class InboxScreen(Screen[None]):
                                f"{printable(first.text, single_line=True)}",
                                no_wrap=True, overflow="ellipsis"))
         todo = sum(1 for i in items if awaiting_ack(i))
-        view = VIEWS[self.view] + (f" · {self.site} only (^F)" if self.site else "")
+        view = VIEWS[self.view][0] + " (m)" + (f" · {self.site} only (^F)" if self.site
+                                                else "")
         status = Text(f"{len(shown)} shown, {todo} need action · {view}")
         if self.outcome:  # on the status line, not a toast over the list it is about
             status.append("\n" + printable(self.outcome, single_line=True), style="bold")
@@ -268,8 +276,8 @@ class InboxScreen(Screen[None]):
         item = self._current()
         panel = self.query_one("#inbox-text", Static)
         if item is None:
-            panel.update(Text({"todo": "Nothing to do.", "all": "No messages.",
-                               "mine": "Nothing was forwarded to you."}[self.view]))
+            panel.update(Text("Nothing to do." if self.view == "todo" else
+                              f"No messages: {VIEWS[self.view][0]}."))
             return
         text = Text(printable(item.text))
         about = [f"{item.kind} on {item.site} from {item.author_name} ({item.author})"]
@@ -297,8 +305,14 @@ class InboxScreen(Screen[None]):
         self.load()
 
     def action_next_view(self) -> None:
-        names = list(VIEWS)
-        self.view = names[(names.index(self.view) + 1) % len(names)]
+        # The view shown now first, so Enter keeps it and Esc changes nothing.
+        options = sorted(((key, name) for key, (name, _) in VIEWS.items()),
+                         key=lambda option: option[0] != self.view)
+        self.app.push_screen(ChooseDialog("Show which messages?", options),
+                             then(self._view_chosen))
+
+    def _view_chosen(self, view: object) -> None:
+        self.view = str(view)
         self.load()
 
     def action_close_item(self) -> None:
