@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 
 from oncall import mailer
 from oncall.config import MailSettings
+from oncall.faults import describe
 from oncall.inboxrecords import InboxItem, InboxRepository, ItemState, forwarded_to
 from oncall.model import Person, Role
 from oncall.owners import is_live, new_owner, release
-from oncall.store import Conflict
+from oncall.store import Conflict, StoreError
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, parse_iso, utcnow
 
@@ -168,6 +169,9 @@ class Forwarder:
         except Conflict as exc:
             current = exc.current if isinstance(exc.current, InboxItem) else None
             raise ForwardRefused(_changed(current), current) from None
+        except (StoreError, OSError) as exc:
+            raise ForwardRefused(f"The forward could not be recorded ({describe(exc)}), so "
+                                 "it was not made.") from None
         self.session.record("inbox.forwarded", incident=done.incident or None,
                             subject=done.id, details={"to": chosen.key, "forward": entry.id,
                                                       "mail": entry.mail})

@@ -25,6 +25,8 @@ from datetime import datetime
 
 from oncall.access import may_post
 from oncall.cadence import parse_duration
+from oncall.crosspost import StorageFault
+from oncall.faults import describe
 from oncall.inboxrecords import AckState, InboxItem, InboxRepository, ItemState, undecided
 from oncall.model import Incident, IncidentStatus, Site, Template, TemplateField
 from oncall.owners import is_live, new_owner, release
@@ -224,9 +226,18 @@ class Acknowledger:
             try:
                 remote = await adapter.publish(rendition)
             except PublishError as exc:
-                return await asyncio.to_thread(self._failed, claimed, owner, exc,
-                                               adapter.idempotent)
-            return await asyncio.to_thread(self._sent, claimed, owner, remote.id, remote.url)
+                outcome = asyncio.to_thread(self._failed, claimed, owner, exc,
+                                            adapter.idempotent)
+            else:
+                outcome = asyncio.to_thread(self._sent, claimed, owner, remote.id, remote.url)
+            try:
+                return await outcome
+            except (StoreError, OSError, Conflict) as exc:
+                # The network has answered; only the record of it failed. Released, the
+                # claim reads as undecided (ACK ?), so nobody sends it blind again.
+                raise StorageFault(f"{plan.site.name}: the acknowledgement's outcome could "
+                                   f"not be recorded ({describe(exc)}); it shows as ACK ?: "
+                                   "look on the site, then say whether it is there.") from None
         finally:
             release(owner)
 

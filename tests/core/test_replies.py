@@ -280,3 +280,29 @@ async def test_an_acknowledgements_wording_cannot_be_changed_by_values(
         plan = await asyncio.to_thread(acks.plan, item, "common-ack-incident",
                                        {"incident_number": "made up"})
     assert REFERENCE in plan.text and "made up" not in plan.text
+
+
+async def test_a_full_disk_after_the_reply_went_leaves_it_to_be_checked_never_resent(
+        demo_session: Session, sandbox: Sandbox, sites: dict[str, Site],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from oncall.crosspost import StorageFault
+    from oncall.inboxrecords import undecided
+
+    site = sites["corp-x"]
+    item = await arrive(demo_session, sandbox, site, text="is the road shut?")
+
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    async with acknowledger(demo_session) as acks:
+        with monkeypatch.context() as patched:
+            patched.setattr(Acknowledger, "_sent", disk_full)
+            with pytest.raises(StorageFault, match="look on the site"):
+                await acks.acknowledge(item)
+        kept = Inbox(demo_session).items.get(item.id, item.site)
+        assert kept is not None and undecided(kept)
+        with pytest.raises(AlreadyHandled, match="may have reached"):
+            await acks.acknowledge(kept)
+    assert len(replies(sandbox, site.id)) == 1
