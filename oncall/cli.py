@@ -382,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     from oncall.cli_log import register as register_log
 
     register_log(sub, with_session)
+    from oncall.cli_export import register as register_export
+
+    register_export(sub, with_session)
 
     sites = sub.add_parser("sites", help="the site registry")
     sites_sub = sites.add_subparsers(title="sites commands", metavar="ACTION", required=True)

@@ -1,0 +1,59 @@
+"""`oncall export INCIDENT`: an incident's record for a debrief or a disclosure, as
+Markdown, a self-contained HTML page or JSON; written whole or not at all. Logged."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from oncall.cli_common import UsageError
+from oncall.textsafe import printable
+
+FORMATS = ("md", "html", "json")  # as oncall.export.FORMATS (a test checks they agree)
+
+
+def cmd_export(args: argparse.Namespace, session: Any) -> int:
+    """Write the record of one incident to standard output or a file."""
+    from oncall.export import export
+    from oncall.fsio import atomic_write
+    from oncall.record import UnknownIncident, build_record
+    from oncall.timeutil import utcnow
+
+    try:
+        record = build_record(session, args.incident)
+    except UnknownIncident as exc:
+        raise UsageError(f"{exc} See the dashboard or `oncall log tail`.") from None
+    text = export(record, args.format, made_at=utcnow(), made_by=session.user.name)
+    if args.output and args.output != "-":
+        path = Path(args.output)
+        atomic_write(path, text.encode("utf-8"), mode=0o640)
+        where = str(path)
+    else:
+        sys.stdout.write(text)
+        where = "standard output"
+    # Who took the record out of the console, and in what form: a disclosure is logged.
+    session.record("record.exported", incident=record.incident.id,
+                   details={"format": args.format, "entries": len(record.entries),
+                            "to": "file" if where != "standard output" else "stdout"})
+    if where != "standard output":
+        print(printable(f"exported {len(record.entries)} entries of {record.incident.id} "
+                        f"to {where}"), file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction,
+             with_session: Callable[[Callable[[argparse.Namespace, Any], int]],
+                                    Callable[[argparse.Namespace], int]]) -> None:
+    """Add `export` to the CLI's subcommands."""
+    export = sub.add_parser("export", help="an incident's record (md, html or json) for a "
+                            "debrief or a disclosure")
+    export.add_argument("incident", help="incident id, e.g. 20261204-01")
+    export.add_argument("--format", choices=FORMATS, default="md",
+                        help="md (default), html (one page, prints cleanly) or json (with "
+                        "the log's sequence numbers and hashes)")
+    export.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE (whole or not at all); default standard output")
+    export.set_defaults(handler=with_session(cmd_export))
