@@ -200,6 +200,17 @@ def _screens(home: Path) -> None:
     print(f"incident timeline, {len(timeline):,} entries: {_ms(refresh)} a refresh "
           f"(the index brought up to date, then read); building the index from nothing "
           f"over the whole log, once: {_ms(first)}")
+    from oncall.export import export
+    from oncall.record import build_record
+
+    opened = min(_timed(3, lambda _: build_record(session, BIG)))
+    record = build_record(session, BIG)
+    page = min(_timed(3, lambda _: export(record, "html", made_at=record.entries[-1].at,
+                                         made_by="bench")))
+    print(f"incident record of the incident holding the most posts ({len(record.posts):,} "
+          f"posts, {sum(map(len, record.deliveries.values())):,} deliveries, "
+          f"{len(record.entries):,} entries): built in {_ms(opened)}; as HTML in "
+          f"{_ms(page)}")
     subprocess.run([sys.executable, "-m", "oncall", "log", "verify"], env={
         **os.environ, "ONCALL_HOME": str(home)}, capture_output=True, check=False)
     env = {**_environment(home), "ONCALL_USER": "sokafor"}
