@@ -17,8 +17,7 @@ FORMATS = ("md", "html", "json")  # as oncall.export.FORMATS (a test checks they
 
 def cmd_export(args: argparse.Namespace, session: Any) -> int:
     """Write the record of one incident to standard output or a file."""
-    from oncall.export import export
-    from oncall.fsio import atomic_write
+    from oncall.export import export, logged, write_export
     from oncall.record import UnknownIncident, build_record
     from oncall.timeutil import utcnow
 
@@ -26,21 +25,14 @@ def cmd_export(args: argparse.Namespace, session: Any) -> int:
         record = build_record(session, args.incident)
     except UnknownIncident as exc:
         raise UsageError(f"{exc} See the dashboard or `oncall log tail`.") from None
-    text = export(record, args.format, made_at=utcnow(), made_by=session.user.name)
     if args.output and args.output != "-":
-        path = Path(args.output)
-        atomic_write(path, text.encode("utf-8"), mode=0o640)
-        where = str(path)
-    else:
-        sys.stdout.write(text)
-        where = "standard output"
-    # Who took the record out of the console, and in what form: a disclosure is logged.
-    session.record("record.exported", incident=record.incident.id,
-                   details={"format": args.format, "entries": len(record.entries),
-                            "to": "file" if where != "standard output" else "stdout"})
-    if where != "standard output":
+        path = write_export(session, record, args.format, Path(args.output))  # and logged
         print(printable(f"exported {len(record.entries)} entries of {record.incident.id} "
-                        f"to {where}"), file=sys.stderr)
+                        f"to {path}"), file=sys.stderr)
+        return 0
+    sys.stdout.write(export(record, args.format, made_at=utcnow(),
+                            made_by=session.user.name))
+    logged(session, record, args.format, "stdout")
     return 0
 
 

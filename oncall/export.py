@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from oncall.fsio import atomic_write
 from oncall.record import Entry, IncidentRecord
 from oncall.textsafe import printable
-from oncall.timeutil import local
+from oncall.timeutil import local, utcnow
+
+if TYPE_CHECKING:
+    from oncall.session import Session
 
 FORMATS = ("md", "html", "json")
 
@@ -167,4 +173,32 @@ def to_html(record: IncidentRecord, *, made_at: datetime, made_by: str) -> str:
         f"<h2>Timeline</h2><ol class=\"timeline\">{''.join(items)}</ol></body></html>\n")
 
 
-__all__ = ["FORMATS", "export", "to_html", "to_json", "to_markdown", "when"]
+# --- writing it out --------------------------------------------------------------------
+
+def exports_dir() -> Path:
+    """Where the console writes exports: the officer's own data directory (a record
+    holds personal data; the shared home is not the place for copies of it)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "oncall" / "exports"
+
+
+def logged(session: Session, record: IncidentRecord, fmt: str, to: str) -> None:
+    """Who took the record out, in what form and where to: a disclosure is logged."""
+    session.record("record.exported", incident=record.incident.id,
+                   details={"format": fmt, "entries": len(record.entries), "to": to})
+
+
+def write_export(session: Session, record: IncidentRecord, fmt: str,
+                 path: Path | None = None) -> Path:
+    """Write the record in `fmt` to `path` (default: a new file in exports_dir), whole
+    or not at all and readable by its owner only; logged. Raises OSError."""
+    now = utcnow()
+    text = export(record, fmt, made_at=now, made_by=session.user.name)
+    path = path or exports_dir() / f"{record.incident.id}-{local(now):%Y%m%d-%H%M%S}.{fmt}"
+    atomic_write(path, text.encode("utf-8"), mode=0o600)
+    logged(session, record, fmt, "file")
+    return path
+
+
+__all__ = ["FORMATS", "export", "exports_dir", "logged", "to_html", "to_json", "to_markdown",
+           "when", "write_export"]

@@ -25,11 +25,13 @@ def _screens() -> list[tuple[str, type]]:
     from oncall.ui.screens.inbox import InboxScreen
     from oncall.ui.screens.incident import IncidentScreen
     from oncall.ui.screens.outbox import OutboxScreen
+    from oncall.ui.screens.record import RecordScreen
     from oncall.ui.screens.vault import VaultScreen
 
     return [("everywhere", OncallApp), ("dashboard", DashboardScreen),
             ("incident", IncidentScreen), ("fill", FillScreen), ("compose", ComposeScreen),
-            ("inbox", InboxScreen), ("outbox", OutboxScreen), ("vault", VaultScreen),
+            ("inbox", InboxScreen), ("outbox", OutboxScreen), ("record", RecordScreen),
+            ("vault", VaultScreen),
             ("new incident", NewIncidentDialog), ("attach", AttachDialog),
             ("confirm", ConfirmDialog), ("choose", ChooseDialog), ("reason", ReasonDialog),
             ("help", HelpDialog)]

@@ -56,8 +56,14 @@ class IncidentScreen(Screen[None]):
                 tooltip="Fill the selected step's template"),
         Binding("c", "compose", "Compose", id="incident.compose",
                 tooltip="Write and send a post: from a saved draft or free text"),
+        # What a night needs most comes first: the footer shows as many as 80 columns
+        # hold; every one is in F1 help and the palette.
+        Binding("i", "inbox", "Inbox", id="incident.inbox",
+                tooltip="Messages from the public about this incident"),
         Binding("h", "posts", "Posts", id="incident.posts",
                 tooltip="Open an earlier post: its sites' results, retry, retract"),
+        Binding("j", "record", "Record", id="incident.record",
+                tooltip="Everything that happened in this incident, in order; export it"),
         Binding("e", "edit", "Edit", id="incident.edit",
                 tooltip="Correct the incident's title, place or reference"),
         Binding("p", "proceedings", "Proceedings", id="incident.proceedings",
@@ -65,8 +71,6 @@ class IncidentScreen(Screen[None]):
         Binding("b", "protect", "Protect name", id="incident.protect",
                 tooltip="Record a name never to publish: a sexual-offence victim or a child "
                         "in proceedings"),
-        Binding("i", "inbox", "Inbox", id="incident.inbox",
-                tooltip="Messages from the public about this incident"),
         Binding("x", "close_incident", "Close", id="incident.close",
                 tooltip="Close (stand down) the incident"),
         Binding("r", "refresh", "Refresh", id="incident.refresh", show=False),
@@ -381,6 +385,11 @@ class IncidentScreen(Screen[None]):
             self.app.push_screen(ComposeScreen(incident, by_id.get(key)))
 
         self.app.push_screen(ChooseDialog("Compose from", options), then(chosen))
+
+    def action_record(self) -> None:
+        from oncall.ui.screens.record import RecordScreen
+
+        self.app.push_screen(RecordScreen(self.incident_id))
 
     def action_posts(self) -> None:
         if self.incident is not None:

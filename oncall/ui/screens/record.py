@@ -1,0 +1,137 @@
+"""An incident's record: every action in order, one line each, the highlighted one in
+full below; ^E writes it out (Markdown, HTML or JSON) for a debrief or a disclosure.
+What it shows is the core's (oncall.record); every text is shown literally."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from oncall.textsafe import printable
+from oncall.timeutil import fmt_datetime, utcnow
+from oncall.ui.callbacks import then
+from oncall.ui.dialogs.choose import ChooseDialog
+
+if TYPE_CHECKING:
+    from oncall.record import Entry, IncidentRecord
+    from oncall.ui.app import OncallApp
+
+EXPORTS = [("html", "HTML: one page, for reading and printing"),
+           ("md", "Markdown"),
+           ("json", "JSON, with the log's numbers and hashes")]
+
+
+class RecordScreen(Screen[None]):
+    """The record of one incident."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+e", "export", "Export", id="record.export", key_display="^E",
+                tooltip="Write the record to a file: HTML, Markdown or JSON"),
+        Binding("escape", "back", "Back", id="record.back"),
+    ]
+
+    app: OncallApp
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.record: IncidentRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Reading the record…", id="record-status")
+        yield DataTable[Text](id="record-table", cursor_type="row")
+        yield Static("", id="record-detail", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Record: {self.incident_id}"
+        table = self.query_one(DataTable)
+        table.add_column("When", width=16)
+        table.add_column("Who", width=14)
+        table.add_column("What", width=42)
+        self.load()
+
+    @work(thread=True, exclusive=True, group="record-load")
+    def load(self) -> None:
+        from oncall.record import UnknownIncident, build_record
+
+        try:
+            record = build_record(self.app.session, self.incident_id)
+        except UnknownIncident as exc:
+            self.app.call_from_thread(self._status, str(exc))
+            return
+        self.app.call_from_thread(self.show, record)
+
+    def _status(self, line: str) -> None:
+        self.query_one("#record-status", Static).update(Text(printable(line,
+                                                                       single_line=True)))
+
+    def show(self, record: IncidentRecord) -> None:
+        self.record = record
+        inc = record.incident
+        self.sub_title = f"Record: {printable(inc.title, single_line=True)}"
+        self._status(f"{inc.id} · {inc.status_label} · {len(record.entries)} entries, "
+                     f"{len(record.posts)} posts, {len(record.messages)} messages · "
+                     "^E export")
+        table = self.query_one(DataTable)
+        table.clear()
+        now = utcnow()
+        for n, entry in enumerate(record.entries):
+            table.add_row(Text(fmt_datetime(entry.at, now), no_wrap=True, overflow="ellipsis"),
+                          Text(printable(entry.who, single_line=True), no_wrap=True,
+                               overflow="ellipsis"),
+                          Text(printable(entry.summary, single_line=True), no_wrap=True,
+                               overflow="ellipsis"), key=str(n))
+        self._show_detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _current(self) -> Entry | None:
+        table = self.query_one(DataTable)
+        if self.record is None or not self.record.entries or table.cursor_row is None:
+            return None
+        return self.record.entries[min(table.cursor_row, len(self.record.entries) - 1)]
+
+    def _show_detail(self) -> None:
+        entry = self._current()
+        panel = self.query_one("#record-detail", Static)
+        if entry is None:
+            panel.update(Text("Nothing recorded."))
+            return
+        text = Text(printable(entry.summary), style="bold")
+        seq = f" · log #{entry.seq}" if entry.seq is not None else ""
+        text.append(f"\n{fmt_datetime(entry.at, utcnow())} · {printable(entry.who)}{seq}",
+                    style="dim")
+        if entry.detail.strip():
+            text.append("\n" + printable(entry.detail))
+        panel.update(text)
+
+    def action_export(self) -> None:
+        if self.record is None:
+            return
+        self.app.push_screen(ChooseDialog("Export the record as?", EXPORTS),
+                             then(lambda fmt: self._export(str(fmt))))
+
+    @work(thread=True, exclusive=True, group="record-export")
+    def _export(self, fmt: str) -> None:
+        """Write it through the core (written whole or not at all, and logged)."""
+        from oncall.export import write_export
+
+        assert self.record is not None
+        try:
+            path = write_export(self.app.session, self.record, fmt)
+        except OSError as exc:
+            self.app.call_from_thread(self._status, f"! NOT EXPORTED: {exc.strerror or exc}")
+            return
+        self.app.call_from_thread(self._status, f"Exported to {path}")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
