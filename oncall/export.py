@@ -94,7 +94,9 @@ def to_json(record: IncidentRecord, *, made_at: datetime, made_by: str) -> str:
                       "acknowledged_by": m.ack_by or None, "forwards": m.forwards}
                      for m in record.messages],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # ASCII, escaped: whatever a message held (C1 controls, bidi overrides) cannot act on
+    # a terminal the JSON is printed to; a reader decodes it exactly.
+    return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
 
 
 # --- Markdown ---------------------------------------------------------------------------

@@ -158,8 +158,11 @@ class Forwarder:
                         "not mailed: no e-mail address in the staff directory")
 
         def update(current: InboxItem | None) -> InboxItem:
+            # Expected state in: the forwards the officer saw (a mail going out since
+            # changes a forward's mail state, not who has it).
             if current is None or current.state == ItemState.CLOSED.value \
-                    or current.forwards != item.forwards:
+                    or [f.get("id") for f in current.forwards] != \
+                    [f.get("id") for f in item.forwards]:
                 raise Conflict("changed", current)
             return replace(current, forwards=[*current.forwards, entry.as_record()],
                            state=ItemState.FORWARDED.value)
@@ -186,14 +189,17 @@ class Forwarder:
             claimed = self._set_mail(item, forward_id, owner, claim=True)
             current = self.items.get(item.id, item.site) or item
             try:
-                mailer.send(self.mail, self._letter(current, claimed), self._password_for())
+                refused = mailer.send(self.mail, self._letter(current, claimed),
+                                      self._password_for())
             except mailer.MailError as exc:
                 result = self._set_mail(item, forward_id, owner, problem=str(exc))
                 self.session.record("inbox.forward_not_mailed", incident=item.incident or None,
                                     subject=item.id, details={"forward": forward_id,
                                                              "reason": str(exc)})
                 return result
-            result = self._set_mail(item, forward_id, owner)
+            # Taken for some: sent, never again (they would get it twice); the rest named.
+            result = self._set_mail(item, forward_id, owner, sent_but=(
+                f"the relay refused {', '.join(refused)}" if refused else ""))
             self.session.record("inbox.forward_mailed", incident=item.incident or None,
                                 subject=item.id, details={"forward": forward_id,
                                                          "to": claimed.to})
@@ -214,10 +220,19 @@ class Forwarder:
         return out
 
     def _password_for(self) -> Secret | None:
-        return self._password() if self.mail.username else None
+        if not self.mail.username:
+            return None
+        try:
+            return self._password()
+        except mailer.MailError:
+            raise
+        except Exception as exc:  # the vault's: locked, unavailable, too slow to answer
+            raise mailer.MailError(f"the mail relay's password could not be read from the "
+                                   f"vault ({printable(str(exc), single_line=True)[:120]})"
+                                   ) from None
 
     def _set_mail(self, item: InboxItem, forward_id: str, owner: str, *, claim: bool = False,
-                  problem: str | None = None) -> Forward:
+                  problem: str | None = None, sent_but: str = "") -> Forward:
         """pending -> sending (claim), or sending (ours) -> sent / pending with a problem."""
         found: list[Forward] = []
 
@@ -235,7 +250,8 @@ class Forwarder:
                     else:
                         if entry.mail_owner != owner:
                             raise Conflict("not ours", current)
-                        entry = replace(entry, mail_owner="", problem=problem or "",
+                        entry = replace(entry, mail_owner="",
+                                        problem=problem if problem is not None else sent_but,
                                         mail=Mail.PENDING.value if problem is not None
                                         else Mail.SENT.value)
                     found.append(entry)

@@ -104,10 +104,10 @@ class Inbox:
             return Fetched(site.id, problem=exc.reason)
         items = [self._item(site, m, now) for m in page.messages]
         new = await asyncio.to_thread(self._keep, site, items)
-        await asyncio.to_thread(self._advance, site.id, page.cursor, now)
+        await asyncio.to_thread(self._advance, site.id, page.cursor, now, page.problem)
         if new:
             await asyncio.to_thread(self._log, site, new)
-        return Fetched(site.id, tuple(new))
+        return Fetched(site.id, tuple(new), problem=page.problem)
 
     def close(self, item: InboxItem, reason: str = "") -> InboxItem:
         """Mark `item` handled with nothing more to do (spam, abuse, thanks). Raises
@@ -183,10 +183,12 @@ class Inbox:
             if item.in_reply_to in found:
                 item.incident, item.post = found[item.in_reply_to]
 
-    def _advance(self, site: str, cursor: str | None, now: datetime) -> None:
+    def _advance(self, site: str, cursor: str | None, now: datetime,
+                 problem: str = "") -> None:
         def update(current: InboxCursor | None) -> InboxCursor:
             old = current.cursor if current else ""
-            return InboxCursor(site, newer_cursor(old or None, cursor) or "", now)
+            return InboxCursor(site, newer_cursor(old or None, cursor) or "", now,
+                               problem=problem)
         self.cursors.swap(site, update)
 
     def _failed(self, site: str, exc: PublishError, now: datetime) -> None:

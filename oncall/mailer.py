@@ -60,8 +60,10 @@ def build(settings: MailSettings, letter: Letter) -> EmailMessage:
     return mail
 
 
-def send(settings: MailSettings, letter: Letter, password: Secret | None) -> None:
-    """Hand `letter` to the relay; raises MailError. Blocking: call from a worker thread."""
+def send(settings: MailSettings, letter: Letter, password: Secret | None) -> list[str]:
+    """Hand `letter` to the relay; the addresses it refused while taking the mail for the
+    others (sent: not to be sent again). Raises MailError when nobody got it. Blocking:
+    call from a worker thread."""
     if not configured(settings):
         raise MailError("no mail relay is configured ([mail] host and sender in config)")
     message = build(settings, letter)
@@ -105,8 +107,13 @@ def send(settings: MailSettings, letter: Letter, password: Secret | None) -> Non
     except (smtplib.SMTPException, OSError) as exc:
         said = printable(str(exc) or type(exc).__name__, single_line=True)[:160]
         raise MailError(f"{label}: {said}") from None
-    if refused:
-        raise MailError(f"{label} refused {', '.join(sorted(refused))}")
+    except (UnicodeError, ValueError):
+        # smtplib sends the login in ASCII: never let its error (or the crash report's
+        # view of its variables) show the password.
+        raise MailError(f"{label}: the login or an address holds characters the relay "
+                        "cannot take; ask Web Communications to check [mail] and the "
+                        "relay's password") from None
+    return sorted(refused)
 
 
 def addresses(people: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

@@ -12,7 +12,8 @@ and the other is told who did; nothing goes twice.
 A network that refuses it leaves it failed, to send again (same key). A request that
 may have reached the network (a timeout, a dropped connection) leaves it unknown: the
 officer looks at the site and says whether it went (`decide`); it is never sent blind
-a second time, except to a network that recognises the key (Mastodon, Bluesky).
+a second time, not even to a network that recognises the key (Mastodon forgets it after
+an hour).
 """
 
 from __future__ import annotations
@@ -220,14 +221,13 @@ class Acknowledger:
         adapter = self.path.poster.adapter(plan.site)
         owner = new_owner()
         try:
-            claimed = await asyncio.to_thread(self._claim, plan, owner, adapter.idempotent)
+            claimed = await asyncio.to_thread(self._claim, plan, owner)
             rendition = Rendition(plan.site, plan.text, claimed.ack_key,
                                   reply_to=reply_to(claimed))
             try:
                 remote = await adapter.publish(rendition)
             except PublishError as exc:
-                outcome = asyncio.to_thread(self._failed, claimed, owner, exc,
-                                            adapter.idempotent)
+                outcome = asyncio.to_thread(self._failed, claimed, owner, exc)
             else:
                 outcome = asyncio.to_thread(self._sent, claimed, owner, remote.id, remote.url)
             try:
@@ -241,15 +241,14 @@ class Acknowledger:
         finally:
             release(owner)
 
-    def _claim(self, plan: AckPlan, owner: str, idempotent: bool) -> InboxItem:
+    def _claim(self, plan: AckPlan, owner: str) -> InboxItem:
         login = self.session.user.login
 
         def claim(current: InboxItem | None) -> InboxItem:
             if current is None:
                 raise Conflict("gone", current)
             self._claimable(current)
-            if current.ack_state in (AckState.UNKNOWN.value, AckState.SENDING.value) \
-                    and not idempotent:
+            if current.ack_state in (AckState.UNKNOWN.value, AckState.SENDING.value):
                 # A try whose outcome nobody knows (or whose process died mid-request) may
                 # have gone: the officer looks first.
                 raise Conflict("unknown", current)
@@ -295,9 +294,8 @@ class Acknowledger:
                                 "seconds": round(waited.total_seconds()) if waited else 0})
         return done
 
-    def _failed(self, item: InboxItem, owner: str, exc: PublishError,
-                idempotent: bool) -> InboxItem:
-        unknown = exc.kind == Failure.UNKNOWN and not idempotent
+    def _failed(self, item: InboxItem, owner: str, exc: PublishError) -> InboxItem:
+        unknown = exc.kind == Failure.UNKNOWN
         state = AckState.UNKNOWN if unknown else AckState.FAILED
         done = self._finish(item, owner, ack_state=state.value, ack_problem=exc.reason)
         self.session.record(f"inbox.ack_{state.value}", incident=done.incident or None,

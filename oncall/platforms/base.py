@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -136,6 +136,9 @@ class InboxPage:
 
     messages: tuple[RemoteMessage, ...]
     cursor: str | None
+    # One of the network's lists could not be read (the token may not read direct
+    # messages): the others' messages are kept, and this says which and why.
+    problem: str = ""
 
 
 def addressed(platform: str, to: ReplyTo, text: str) -> str:
@@ -189,28 +192,33 @@ def since_time(messages: list[RemoteMessage], since: str | None, *,
     return InboxPage(kept, newer_cursor(since, time_cursor(newest) if newest else None))
 
 
-PageReader = Callable[[str | None], Awaitable[tuple[list[RemoteMessage], str | None]]]
+# One page: its messages, the next page's token, and the oldest time on the page among
+# everything listed (likes and the account's own messages too, which are not messages).
+PageReader = Callable[[str | None],
+                      Awaitable[tuple[list[RemoteMessage], str | None, datetime | None]]]
 
 
 async def read_back(since: str | None, page: PageReader) -> InboxPage:
     """For networks listed newest first with a next-page token and no "since" of their
-    own (Bluesky, YouTube): `page(token)` gives one page's messages and the next token;
-    pages are read back to the cursor's time, at most INBOX_PAGES of them (stopping
-    there keeps the old cursor, so the rest is read next time)."""
+    own (Bluesky, YouTube, X's direct messages, Messenger): pages are read back until
+    one goes as far as the cursor's time, at most INBOX_PAGES of them. Stopping there
+    with a cursor keeps it, so the rest is read next time; the very first read takes
+    what those pages hold and starts from their newest (older history is not the
+    inbox's)."""
     messages: list[RemoteMessage] = []
     token: str | None = None
+    floor = parse_time(since) if since else None
     for _ in range(INBOX_PAGES):
-        found, token = await page(token)
+        found, token, oldest = await page(token)
         messages.extend(found)
-        if not token or reached(found, since):
+        if not token or (floor is not None and oldest is not None and oldest <= floor):
             return since_time(messages, since)
-    return since_time(messages, since, complete=False)
+    return since_time(messages, since, complete=since is None)
 
 
-def reached(messages: list[RemoteMessage], since: str | None) -> bool:
-    """Whether a newest-first page went back as far as the cursor's time: nothing older
-    is new, so no further page is needed."""
-    return bool(since) and any(m.sent_at <= parse_time(since) for m in messages)
+def oldest(times: Iterable[object]) -> datetime | None:
+    """The earliest of a page's listed times (missing ones left out)."""
+    return min((parse_time(v) for v in times if isinstance(v, str) and v), default=None)
 
 
 def cursor_parts(cursor: str | None, count: int) -> list[str | None]:

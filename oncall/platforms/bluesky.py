@@ -58,6 +58,7 @@ from oncall.platforms.base import (
     as_list,
     epoch_seconds_until,
     json_or_none,
+    oldest,
     one_line,
     parse_time,
     rate_limited,
@@ -313,7 +314,8 @@ class BlueskyAdapter(HttpAdapter):
         """Replies, mentions and quotes since `since` (a time):
         GET app.bsky.notification.listNotifications, newest first, page after page
         (its `cursor`) back to `since`."""
-        async def page(cursor: str | None) -> tuple[list[RemoteMessage], str | None]:
+        async def page(cursor: str | None) -> tuple[list[RemoteMessage], str | None,
+                                                    datetime | None]:
             params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
             _, response = await self._call(
                 "GET", "app.bsky.notification.listNotifications", params=params)
@@ -321,7 +323,9 @@ class BlueskyAdapter(HttpAdapter):
                 raise self._error(response, raw_of(response, *self._secrets()),
                                   "list the notifications")
             body = as_dict(json_or_none(response))
-            return self._notifications(body), str(body.get("cursor") or "") or None
+            listed = [as_dict(n).get("indexedAt") for n in as_list(body.get("notifications"))]
+            return (self._notifications(body), str(body.get("cursor") or "") or None,
+                    oldest(listed))
 
         return await read_back(since, page)
 

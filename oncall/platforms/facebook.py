@@ -239,7 +239,10 @@ class FacebookAdapter(HttpAdapter):
         page = self.site.handle.lstrip("@")
         feed_since, messages_since = cursor_parts(since, 2)
         feed = await self._read_feed(page, feed_since, token)
-        chats = await self._read_conversations(page, messages_since, token)
+        try:
+            chats = await self._read_conversations(page, messages_since, token)
+        except PublishError as exc:  # the feed read is kept; Messenger waits
+            return InboxPage(feed.messages, joined_cursor(feed.cursor, None), exc.reason)
         return InboxPage(feed.messages + chats.messages,
                          joined_cursor(feed.cursor, chats.cursor))
 
@@ -265,7 +268,7 @@ class FacebookAdapter(HttpAdapter):
             if quiet or after is None:
                 return since_time(messages, since)
             params["after"] = after
-        return since_time(messages, since, complete=False)
+        return since_time(messages, since, complete=since is None)
 
     async def _chat(self, chat: dict[str, Any], page: str, floor: datetime | None,
                     token: str) -> list[RemoteMessage]:
@@ -319,7 +322,8 @@ class FacebookAdapter(HttpAdapter):
                 break
             params["after"] = after
         else:
-            return InboxPage(tuple(messages), None)  # read the rest next time
+            if since is not None:  # read the rest next time; a first read starts here
+                return InboxPage(tuple(messages), None)
         newest = max((m.sent_at for m in messages), default=None)
         cursor = str(int(newest.timestamp())) if newest is not None else None
         return InboxPage(tuple(messages), newer_cursor(since, cursor))

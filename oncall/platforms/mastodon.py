@@ -210,8 +210,10 @@ class MastodonAdapter(HttpAdapter):
         for _ in range(INBOX_PAGES):
             # The first time, from the beginning ("0"): without min_id the server would
             # give the newest page and the older ones would never be asked for.
+            # include_filtered: Mastodon 4.3 holds back, by default, private mentions
+            # from accounts the site does not follow: a member of the public's DM.
             params: dict[str, str] = {"types[]": "mention", "limit": str(PAGE),
-                                      "min_id": newest or "0"}
+                                      "min_id": newest or "0", "include_filtered": "true"}
             page, last, full = await self._notifications(params, token)
             messages.extend(page)
             newest = newer_cursor(newest, last)

@@ -47,6 +47,7 @@ from oncall.platforms.base import (
     joined_cursor,
     json_or_none,
     no_id,
+    oldest,
     one_line,
     parse_time,
     rate_limited,
@@ -203,20 +204,26 @@ class XAdapter(HttpAdapter):
                                "which account the token is for; the inbox was not read.")
         mentions_since, dms_since = cursor_parts(since, 2)
         mentions = await self._read_mentions(user_id, mentions_since, headers, token)
-        dms = await self._read_dms(user_id, dms_since, headers, token)
+        try:
+            dms = await self._read_dms(user_id, dms_since, headers, token)
+        except PublishError as exc:  # the mentions read are kept; the DMs wait
+            return InboxPage(mentions.messages, joined_cursor(mentions.cursor, None),
+                             exc.reason)
         return InboxPage(mentions.messages + dms.messages,
                          joined_cursor(mentions.cursor, dms.cursor))
 
     async def _read_dms(self, user_id: str, since: str | None, headers: dict[str, str],
                         token: str) -> InboxPage:
         """Direct messages received (not those the account sent), newest first."""
-        async def page(after: str | None) -> tuple[list[RemoteMessage], str | None]:
+        async def page(after: str | None) -> tuple[list[RemoteMessage], str | None,
+                                                   datetime | None]:
             params = {"max_results": "100", "event_types": "MessageCreate",
                       "dm_event.fields": "id,text,event_type,created_at,sender_id,"
                                          "dm_conversation_id,attachments",
                       "expansions": "sender_id", "user.fields": "username,name",
                       **({"pagination_token": after} if after else {})}
-            body = await self._get(f"{self.base}/2/dm_events", params, headers, token)
+            body = await self._get(f"{self.base}/2/dm_events", params, headers, token,
+                                   "read the direct messages")
             users = {u.get("id"): u for u in
                      as_list(as_dict(body.get("includes")).get("users")) if isinstance(u, dict)}
             found = []
@@ -235,7 +242,9 @@ class XAdapter(HttpAdapter):
                     sent_at=parse_time(event.get("created_at")),
                     url=DM_URL.format(conversation=conversation) if conversation else "",
                     has_media=bool(event.get("attachments")), ref={"participant": sender}))
-            return found, str(as_dict(body.get("meta")).get("next_token") or "") or None
+            listed = [as_dict(e).get("created_at") for e in as_list(body.get("data"))]
+            return (found, str(as_dict(body.get("meta")).get("next_token") or "") or None,
+                    oldest(listed))
 
         return await read_back(since, page)
 
@@ -260,7 +269,8 @@ class XAdapter(HttpAdapter):
             if not meta.get("next_token"):
                 return InboxPage(tuple(messages), newest)
             params["pagination_token"] = str(meta["next_token"])
-        return InboxPage(tuple(messages), None)
+        # The first read starts from the newest it saw (older history is not the inbox's).
+        return InboxPage(tuple(messages), newest if since is None else None)
 
     def _mentions(self, body: dict[str, Any]) -> list[RemoteMessage]:
         """One page of mentions as messages (the authors from its `includes`)."""
@@ -286,11 +296,11 @@ class XAdapter(HttpAdapter):
         return messages
 
     async def _get(self, url: str, params: dict[str, str], headers: dict[str, str],
-                   token: str) -> dict[str, Any]:
+                   token: str, action: str = "read the mentions") -> dict[str, Any]:
         response = await send(self.site, lambda: self.client.get(
             url, params=params, headers=headers), token)
         if not response.is_success:
-            raise self._error(response, raw_of(response, token), token, "read the mentions")
+            raise self._error(response, raw_of(response, token), token, action)
         body = json_or_none(response)
         return body if isinstance(body, dict) else {}
 

@@ -189,12 +189,15 @@ class YouTubeAdapter(HttpAdapter):
         if not isinstance(channel, str) or not channel:
             raise PublishError(Failure.SERVER, f"{site_label(self.site)}: YouTube did not say "
                                "which channel the token is for; the comments were not read.")
-        async def page(after: str | None) -> tuple[list[RemoteMessage], str | None]:
+        async def page(after: str | None) -> tuple[list[RemoteMessage], str | None,
+                                                   datetime | None]:
             params = {"part": "snippet", "allThreadsRelatedToChannelId": channel,
                       "order": "time", "maxResults": "100", "textFormat": "plainText",
                       **({"pageToken": after} if after else {})}
             threads = await self._get("commentThreads", params, headers, token)
-            return self._threads(threads), str(threads.get("nextPageToken") or "") or None
+            found = self._threads(threads)
+            return (found, str(threads.get("nextPageToken") or "") or None,
+                    min((m.sent_at for m in found), default=None))
 
         return await read_back(since, page)
 

@@ -72,6 +72,14 @@ class Inbox:
     mails: list[EmailMessage] = field(default_factory=list)
     envelopes: list[Any] = field(default_factory=list)
     encrypted: list[bool] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.envelopes.append(envelope)
@@ -236,3 +244,43 @@ def test_nothing_is_recorded_for_a_closed_message_an_empty_note_or_nobody(
         sender.forward(closed, "person:hmarsh", "x")
     kept = InboxRepository(demo_session.store).get(message.id, message.site)
     assert kept is not None and kept.forwards == []
+
+
+def test_a_locked_vault_or_an_odd_password_keeps_the_mail_pending_saying_why(
+        demo_session: Session, relay: Relay, message: InboxItem) -> None:
+    class Locked(Exception):
+        pass
+
+    def locked() -> Secret:
+        raise Locked("the vault is locked: unlock it with its passphrase first")
+
+    sender = Forwarder(demo_session, clock=lambda: T0, password=locked,
+                       mail=relay.settings())
+    item, entry = sender.forward(message, "person:hmarsh", "Dashcam")
+    done = sender.deliver(item, entry.id)
+    assert done.mail == "pending" and "vault is locked" in done.problem
+    odd = Forwarder(demo_session, clock=lambda: T0, password=lambda: Secret("pw£-SECRET"),
+                    mail=relay.settings())
+    again = odd.deliver(item, entry.id)
+    assert again.mail == "pending" and "characters the relay cannot take" in again.problem
+    assert "SECRET" not in again.problem and relay.inbox.mails == []
+
+
+def test_a_mail_taken_for_some_recipients_is_sent_not_sent_again(
+        demo_session: Session, relay: Relay) -> None:
+    from oncall.mailer import Letter, send
+
+    relay.inbox.refuse = {"gone@force.example"}
+    letter = Letter((("Helen", "helen.marsh@merciavale.police.example"),
+                     ("Gone", "gone@force.example")), "s", "b", "m.txt", "m", "<x@oncall>")
+    refused = send(relay.settings(), letter, Secret(PASSWORD))
+    assert refused == ["gone@force.example"] and len(relay.inbox.mails) == 1
+
+
+def test_a_colleagues_mail_going_out_does_not_refuse_a_new_forward(
+        demo_session: Session, relay: Relay, message: InboxItem) -> None:
+    sender = forwarder(demo_session, relay)
+    item, entry = sender.forward(message, "person:hmarsh", "Dashcam")
+    sender.deliver(item, entry.id)  # the mail state changes; who has it does not
+    again, second = sender.forward(item, "person:treid", "And the family")
+    assert [f["id"] for f in again.forwards] == [entry.id, second.id]

@@ -101,7 +101,9 @@ async def test_a_backlog_beyond_the_page_limit_is_never_passed_over(
         demo_session: Session, sandbox: Sandbox, platform: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """With one page per fetch, nothing is skipped: the cursor moves only as far as was
-    read (or not at all, on a network listed newest first), so the next fetch goes on."""
+    read (or not at all, on a network listed newest first), so the next fetch goes on.
+    The very first read starts from the newest it saw: older history is not the
+    inbox's, and a cursor that never moved would read the same pages for ever."""
     import importlib
     from datetime import timedelta
 
@@ -113,25 +115,69 @@ async def test_a_backlog_beyond_the_page_limit_is_never_passed_over(
             monkeypatch.setattr(module, "INBOX_PAGES", 1)
     site = site_on(demo_session, sandbox, platform)
     start = utcnow() - timedelta(hours=1)
-    for n in range(130):
-        sandbox.state.add_inbox(site.id, {
-            "text": f"message {n}", "author": f"a{n}",
-            "created_at": (start + timedelta(seconds=n)).isoformat()})
-    seen: set[str] = set()
-    cursor = None
+    sandbox.state.add_inbox(site.id, {"text": "before", "author": "b",
+                                      "created_at": (start - timedelta(hours=1)).isoformat()})
     async with httpx.AsyncClient(timeout=5.0) as client:
         adapter = adapter_for(site, client, StaticTokens(default=sandbox_token))
+        first = await adapter.fetch_inbox(None)
+        assert [m.text for m in first.messages] == ["before"] and first.cursor
+        for n in range(130):
+            sandbox.state.add_inbox(site.id, {
+                "text": f"message {n}", "author": f"a{n}",
+                "created_at": (start + timedelta(seconds=n)).isoformat()})
+        seen: set[str] = set()
+        cursor = first.cursor
         for _ in range(3):
             page = await adapter.fetch_inbox(cursor)
             seen |= {m.text for m in page.messages}
             cursor = page.cursor or cursor
     if platform in ("mastodon",):
         # Read forward: all of it within the three fetches.
-        assert seen == {f"message {n}" for n in range(130)}
+        assert seen >= {f"message {n}" for n in range(130)}
     else:
         # Read newest first: the newest page each time, and the cursor kept back, so
         # nothing older is passed over for good.
-        assert cursor is None and len(seen) >= 100
+        assert cursor == first.cursor and len(seen) >= 100
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky", "youtube", "facebook"])
+async def test_a_first_read_longer_than_the_page_limit_starts_from_its_newest(
+        demo_session: Session, sandbox: Sandbox, platform: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    for name in (f"oncall.platforms.{platform}", "oncall.platforms.base"):
+        module = importlib.import_module(name)
+        if hasattr(module, "INBOX_PAGES"):
+            monkeypatch.setattr(module, "INBOX_PAGES", 1)
+    site = site_on(demo_session, sandbox, platform)
+    for n in range(130):
+        sandbox.state.add_inbox(site.id, {"text": f"old {n}", "author": f"a{n}"})
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        adapter = adapter_for(site, client, StaticTokens(default=sandbox_token))
+        first = await adapter.fetch_inbox(None)
+        assert first.cursor and len(first.messages) >= 100
+        sandbox.state.add_inbox(site.id, {"text": "new one", "author": "z"})
+        later = await adapter.fetch_inbox(first.cursor)
+    assert "new one" in {m.text for m in later.messages}
+
+
+async def test_bluesky_likes_older_than_the_cursor_stop_the_paging(
+        demo_session: Session, sandbox: Sandbox) -> None:
+    """A page of notifications that are not messages (likes) still shows how far back
+    the list has gone."""
+    from datetime import UTC, datetime
+
+    from oncall.platforms.base import read_back, time_cursor
+
+    calls = []
+
+    async def page(token: str | None):  # type: ignore[no-untyped-def]
+        calls.append(token)
+        return [], f"t{len(calls)}", datetime(2026, 1, 1, tzinfo=UTC)  # likes, old
+
+    found = await read_back(time_cursor(datetime(2026, 6, 1, tzinfo=UTC)), page)
+    assert calls == [None] and found.messages == ()
 
 
 async def test_x_direct_messages_are_read_apart_from_mentions_each_with_its_cursor(
@@ -203,3 +249,32 @@ async def test_a_message_with_a_photo_says_so(demo_session: Session, sandbox: Sa
         page = await adapter.fetch_inbox(None)
     media = {m.text: m.has_media for m in page.messages}
     assert media == {"this is him": True, "no photo": False}
+
+
+@pytest.mark.parametrize(("platform", "second"), [("x", "_read_dms"),
+                                                  ("facebook", "_read_conversations")])
+async def test_a_list_the_token_may_not_read_loses_nothing_of_the_others(
+        demo_session: Session, sandbox: Sandbox, platform: str, second: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token without the right to read direct messages: the mentions (the feed) are
+    still read and kept, the cursor moves for them only, and the reason is said."""
+    from oncall.inbox import Inbox
+    from oncall.platforms.base import Failure, PublishError
+
+    site = site_on(demo_session, sandbox, platform)
+    sandbox.state.add_inbox(site.id, {"text": "public one", "author": "5001"})
+
+    async def refused(*args: object) -> None:
+        raise PublishError(Failure.REJECTED, f"{site.name}: would not read the direct "
+                           "messages (HTTP 403)", status=403)
+
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        adapter = adapter_for(site, client, StaticTokens(default=sandbox_token))
+        monkeypatch.setattr(adapter, second, refused)
+        fetched = await Inbox(demo_session).fetch(site, adapter)
+    assert [i.text for i in fetched.new] == ["public one"]
+    assert "direct messages" in fetched.problem
+    (problem,) = Inbox(demo_session).problems()
+    assert "direct messages" in problem
+    cursor = Inbox(demo_session).cursors.get(site.id)
+    assert cursor is not None and cursor.cursor.split("|")[0] and cursor.failures == 0

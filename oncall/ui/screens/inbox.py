@@ -426,7 +426,9 @@ class InboxScreen(Screen[None]):
             ConfirmDialog(f"Answer on {where}?", body, yes="Send it"),
             then(lambda _: self._acknowledge(acks, item, plan.template.id, values)))
 
-    @work(exclusive=True, group="inbox-ack")
+    # Not exclusive: a press of `a` on another message must never cancel a reply that is
+    # on its way (the core keeps each message's claim; the network's answer is recorded).
+    @work(group="inbox-send")
     async def _acknowledge(self, acks: Acknowledger, item: InboxItem,
                            template: str, values: dict[str, str]) -> None:
         from oncall.sending import SendRefused
@@ -444,7 +446,7 @@ class InboxScreen(Screen[None]):
         else:
             self._said(f"! NOT ACKNOWLEDGED: {done.ack_problem}")
 
-    @work(exclusive=True, group="inbox-ack")
+    @work(group="inbox-send")
     async def _decide(self, item: InboxItem, went: bool) -> None:
         from oncall.replies import Acknowledger
         from oncall.sending import SendRefused
