@@ -143,8 +143,10 @@ def message(demo_session: Session) -> InboxItem:
     return item
 
 
-def forwarder(session: Session, relay: Relay | None = None, **mail: Any) -> Forwarder:
-    return Forwarder(session, clock=lambda: T0, password=lambda: Secret(PASSWORD),
+def forwarder(session: Session, relay: Relay | None = None, password: Any = None,
+              **mail: Any) -> Forwarder:
+    return Forwarder(session, clock=lambda: T0,
+                     password=password or (lambda: Secret(PASSWORD)),
                      mail=relay.settings(**mail) if relay else MailSettings())
 
 
@@ -205,9 +207,7 @@ def test_a_relay_without_starttls_or_with_a_wrong_password_is_not_used(
     assert plain.mail == "pending" and "STARTTLS" in plain.problem
     relay.stop()
     relay.start()
-    wrong = Forwarder(demo_session, clock=lambda: T0, password=lambda: Secret("nope"),
-                      mail=relay.settings())
-    refused = wrong.deliver(item, entry.id)
+    refused = forwarder(demo_session, relay, lambda: Secret("nope")).deliver(item, entry.id)
     assert refused.mail == "pending" and "refused the login" in refused.problem
     assert "nope" not in refused.problem and relay.inbox.mails == []
 
@@ -254,14 +254,12 @@ def test_a_locked_vault_or_an_odd_password_keeps_the_mail_pending_saying_why(
     def locked() -> Secret:
         raise Locked("the vault is locked: unlock it with its passphrase first")
 
-    sender = Forwarder(demo_session, clock=lambda: T0, password=locked,
-                       mail=relay.settings())
+    sender = forwarder(demo_session, relay, locked)
     item, entry = sender.forward(message, "person:hmarsh", "Dashcam")
     done = sender.deliver(item, entry.id)
     assert done.mail == "pending" and "vault is locked" in done.problem
-    odd = Forwarder(demo_session, clock=lambda: T0, password=lambda: Secret("pw£-SECRET"),
-                    mail=relay.settings())
-    again = odd.deliver(item, entry.id)
+    again = forwarder(demo_session, relay, lambda: Secret("pw£-SECRET")).deliver(item,
+                                                                                 entry.id)
     assert again.mail == "pending" and "characters the relay cannot take" in again.problem
     assert "SECRET" not in again.problem and relay.inbox.mails == []
 
