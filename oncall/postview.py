@@ -65,6 +65,11 @@ def drafts_of(session: Session, incident_id: str) -> list[Draft]:
     return [d for d in DraftRepository(session.store).all(incident_id) if d.status == "draft"]
 
 
+def all_incidents(session: Session) -> list[Incident]:
+    """Every incident, open and closed, newest first (the history)."""
+    return sorted(session.incidents.all(), key=lambda i: (i.opened_at, i.id), reverse=True)
+
+
 def open_incidents(session: Session) -> list[Incident]:
     """The incidents not yet closed, newest first."""
     return session.incidents.open_incidents()

@@ -44,6 +44,8 @@ class DashboardScreen(Screen[None]):
                 tooltip="Site credentials, under the access rules; every use logged"),
         Binding("i", "inbox", "Inbox", id="dashboard.inbox",
                 tooltip="What the public has sent the sites; emergencies first"),
+        Binding("H", "history", "History", id="dashboard.history",
+                tooltip="Every incident, closed ones too: find one, open its record"),
         Binding("o", "outbox", "Outbox", id="dashboard.outbox",
                 tooltip="Decide on deliveries a crash or an unclear reply left behind"),
         # Off the footer (it refreshes by itself; F1 and the palette list it), so that
@@ -126,6 +128,11 @@ class DashboardScreen(Screen[None]):
         from oncall.ui.screens.inbox import InboxScreen
 
         self.app.push_screen(InboxScreen())
+
+    def action_history(self) -> None:
+        from oncall.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
 
     def action_outbox(self) -> None:
         from oncall.ui.screens.outbox import OutboxScreen

@@ -17,6 +17,7 @@ from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.widgets.tables import with_columns
 
 if TYPE_CHECKING:
     from oncall.record import Entry, IncidentRecord
@@ -52,10 +53,7 @@ class RecordScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"Record: {self.incident_id}"
-        table = self.query_one(DataTable)
-        table.add_column("When", width=16)
-        table.add_column("Who", width=14)
-        table.add_column("What", width=42)
+        with_columns(self.query_one(DataTable), [("When", 16), ("Who", 14), ("What", 42)])
         self.load()
 
     @work(thread=True, exclusive=True, group="record-load")
