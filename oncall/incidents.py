@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from oncall.cadence import Cadence, UpdateSlots, parse_duration
-from oncall.model import Draft, Incident, IncidentStatus, LogEntry, Playbook, Step, StepTick
+from oncall.model import (
+    Draft,
+    Incident,
+    IncidentStatus,
+    LogEntry,
+    Playbook,
+    Role,
+    Step,
+    StepTick,
+)
 from oncall.session import Session
 from oncall.store import Conflict, Repository
 from oncall.timeutil import fmt_time, local, utcnow
@@ -238,6 +247,27 @@ class Incidents:
         from oncall.anchors import anchor_quietly  # the witness keeps the closed record
 
         self.anchor_problem = anchor_quietly(self.session, now)
+        return incident
+
+    def reopen(self, incident_id: str, reason: str) -> Incident:
+        """Open a closed incident again (it was closed in error, or it has flared up),
+        with the reason; logged. Its checklist, posts and record carry on. Professional
+        Standards monitor read-only and may not."""
+        if not reason.strip():
+            raise IncidentError("say why it is reopened (e.g. 'closed in error', 'a second "
+                                "sighting')")
+        if self.session.user.has(Role.PROFESSIONAL_STANDARDS):
+            raise IncidentError("Professional Standards monitor incidents read-only: ask "
+                                "the press office to reopen it")
+
+        def apply(inc: Incident) -> None:
+            if inc.is_open:
+                raise IncidentError("the incident is open already")
+            inc.status, inc.closed_at, inc.closed_by = IncidentStatus.OPEN.value, None, ""
+
+        incident = self._change(incident_id, apply)
+        self.session.record("incident.reopened", incident=incident_id,
+                            details={"reason": reason.strip()})
         return incident
 
     def checklist(self, incident: Incident, playbook: Playbook) -> list[StepState]:

@@ -79,6 +79,7 @@ _WORDS: dict[str, str] = {
     "incident.opened": "Opened the incident",
     "incident.updated": "Changed the incident's details",
     "incident.closed": "Closed the incident",
+    "incident.reopened": "Reopened the incident",
     "incident.proceedings_active": "Marked proceedings active",
     "incident.protected_name_added": "Protected a name",
     "incident.protect_refused": "Was refused protecting a name",

@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
+from oncall.ui.callbacks import then
+from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.widgets.safeinput import SafeInput
 from oncall.ui.widgets.tables import with_columns
 
@@ -36,6 +38,8 @@ class HistoryScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_record", "Record", id="history.open", show=False,
                 priority=True, tooltip="Open the highlighted incident's record"),
+        Binding("ctrl+n", "reopen", "Reopen", id="history.reopen", key_display="^N",
+                tooltip="Open the highlighted closed incident again, saying why"),
         Binding("escape", "back", "Back", id="history.back"),
         # The search field keeps the focus: the arrows move through the list meanwhile.
         Binding("down", "cursor(1)", "", show=False, priority=True),
@@ -48,6 +52,7 @@ class HistoryScreen(Screen[None]):
         super().__init__()
         self.incidents: list[Incident] = []
         self.rows: list[Incident] = []
+        self.said = ""  # how the last action went, under the counts
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,9 +97,11 @@ class HistoryScreen(Screen[None]):
                                          single_line=True), no_wrap=True,
                                overflow="ellipsis"), key=incident.id)
         closed = sum(1 for i in self.incidents if not i.is_open)
-        self.query_one("#history-status", Static).update(Text(
-            f"{len(self.rows)} of {len(self.incidents)} incidents ({closed} closed) · "
-            "Enter: its record"))
+        status = Text(f"{len(self.rows)} of {len(self.incidents)} incidents ({closed} "
+                      "closed) · Enter: its record")
+        if self.said:
+            status.append("\n" + printable(self.said, single_line=True), style="bold")
+        self.query_one("#history-status", Static).update(status)
 
     def action_cursor(self, step: int) -> None:
         table = self.query_one(DataTable)
@@ -103,13 +110,49 @@ class HistoryScreen(Screen[None]):
                                              (table.cursor_row or 0) + step)))
 
     def action_open_record(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row is None:
-            return
         from oncall.ui.screens.record import RecordScreen
 
-        self.app.push_screen(RecordScreen(self.rows[min(table.cursor_row,
-                                                        len(self.rows) - 1)].id))
+        incident = self._highlighted()
+        if incident is not None:
+            self.app.push_screen(RecordScreen(incident.id))
+
+    def action_reopen(self) -> None:
+        incident = self._highlighted()
+        if incident is None:
+            return
+        if incident.is_open:
+            self._say(f"{incident.id} is open already: it is on the dashboard.")
+            return
+        self.app.push_screen(
+            ReasonDialog(f"Reopen {printable(incident.title, single_line=True)}?",
+                         "Why is it reopened? (It goes in the action log.)",
+                         placeholder="e.g. closed in error / a second sighting"),
+            then(lambda reason: self._reopen(incident.id, str(reason))))
+
+    @work(thread=True, group="history-reopen")
+    def _reopen(self, incident_id: str, reason: str) -> None:
+        """The core decides (a reason, and not Professional Standards); IncidentError
+        is shown as one line."""
+        from oncall.incidents import IncidentError, Incidents
+
+        try:
+            Incidents(self.app.session).reopen(incident_id, reason)
+        except IncidentError as exc:
+            self.app.call_from_thread(self._say, f"Not reopened: {exc}")
+            return
+        self.app.call_from_thread(self._say, f"Reopened {incident_id}: it is on the "
+                                  "dashboard again.")
+        self.load()
+
+    def _highlighted(self) -> Incident | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+
+    def _say(self, line: str) -> None:
+        self.said = line
+        self.show()
 
     def action_back(self) -> None:
         self.app.pop_screen()
