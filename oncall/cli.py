@@ -383,8 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_log(sub, with_session)
     from oncall.cli_export import register as register_export
+    from oncall.cli_export import register_freshness
 
     register_export(sub, with_session)
+    register_freshness(sub, with_session)
 
     sites = sub.add_parser("sites", help="the site registry")
     sites_sub = sites.add_subparsers(title="sites commands", metavar="ACTION", required=True)

@@ -49,3 +49,30 @@ def register(sub: argparse._SubParsersAction,
     export.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE (whole or not at all); default standard output")
     export.set_defaults(handler=with_session(cmd_export))
+
+
+def cmd_freshness(args: argparse.Namespace, session: Any) -> int:
+    """List what is out of date on the sites; exit 1 if anything is."""
+    from oncall.freshness import freshness
+    from oncall.playbooks import load_library
+    from oncall.timeutil import fmt_datetime, utcnow
+
+    now = utcnow()
+    library = load_library(session.settings.playbooks_dir())
+    found = freshness(session, library.templates, now)
+    for stale in found:
+        what = (stale.post and f"post {stale.post} of {stale.incident}") or stale.site
+        since = f" (since {fmt_datetime(stale.since, now)})" if stale.since else ""
+        print(printable(f"{stale.kind:<8} {what}: {stale.why}{since}", single_line=True))
+    print(f"{len(found)} out of date", file=sys.stderr)
+    return 1 if found else 0
+
+
+def register_freshness(sub: argparse._SubParsersAction,
+                       with_session: Callable[[Callable[[argparse.Namespace, Any], int]],
+                                              Callable[[argparse.Namespace], int]]) -> None:
+    """Add `freshness` to the CLI's subcommands."""
+    fresh = sub.add_parser("freshness", help="what is out of date on the sites: posts past "
+                           "their review time, appeals for resolved incidents, quiet sites; "
+                           "exit 1 if any")
+    fresh.set_defaults(handler=with_session(cmd_freshness))

@@ -73,8 +73,9 @@ def quiet_sites(sites: Iterable[Site], last_post: Mapping[str, datetime], now: d
     for site in sites:
         last = last_post.get(site.id)
         if last is None or now - last > after:
-            when = "never posted to" if last is None else \
-                f"no post for {(now - last).days} days"
+            # oncall knows its own posts only: one made on the network itself is not seen.
+            when = "no post through oncall yet" if last is None else \
+                f"no post through oncall for {(now - last).days} days"
             out.append(Stale("quiet", f"{site.name} ({site.platform_label}): {when}.",
                              site=site.id, since=last))
     return out

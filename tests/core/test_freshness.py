@@ -8,6 +8,8 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from oncall.freshness import freshness, quiet_sites, stale_posts
 from oncall.incidents import Incidents
 from oncall.model import Incident, PostRecord
@@ -58,7 +60,8 @@ def test_quiet_sites(demo_session: Session) -> None:
     last = {sites[0].id: T0 - timedelta(days=2), sites[1].id: T0 - timedelta(days=40)}
     quiet = quiet_sites(sites, last, T0)
     assert [q.site for q in quiet] == [sites[1].id, sites[2].id]
-    assert "no post for 40 days" in quiet[0].why and "never posted to" in quiet[1].why
+    assert "no post through oncall for 40 days" in quiet[0].why
+    assert "no post through oncall yet" in quiet[1].why
 
 
 def test_an_appeal_sent_then_proceedings_active_is_flagged_until_retracted(
@@ -90,3 +93,24 @@ def test_an_appeal_sent_then_proceedings_active_is_flagged_until_retracted(
     asyncio.run(sender.retract_everywhere(opened.id, result.post, "charged"))
     assert not [s for s in freshness(session, LIBRARY.templates, now)
                 if s.kind in ("resolved", "review")]
+
+
+def test_oncall_freshness_lists_them_and_exits_1(
+        demo_session: Session, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from oncall.cli import main
+    from oncall.model import Delivery
+    from oncall.postrecords import DeliveryRepository, PostRepository
+
+    opened = Incidents(demo_session).open(LIBRARY.playbooks["missing-high-risk"], "Amy")
+    PostRepository(demo_session.store).put_many([replace(
+        post("mp-update", T0), id="P9", incident=opened.id)])
+    DeliveryRepository(demo_session.store).put_many([Delivery(
+        id="P9.corp-x", post="P9", incident=opened.id, site="corp-x", platform="x",
+        text="t", key="k", state="sent", remote_id="1", updated_at=T0)])
+    monkeypatch.setenv("ONCALL_USER", "sokafor")
+    code = main(["--home", str(demo_session.paths.home), "freshness"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"review   post P9 of {opened.id}: Past its review time" in out
+    assert "corp-masto: " in out and "no post through oncall yet" in out
