@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from oncall import mailer
 from oncall.config import MailSettings
 from oncall.faults import describe
-from oncall.inboxrecords import InboxItem, InboxRepository, ItemState, forwarded_to
+from oncall.inboxrecords import InboxItem, InboxRepository, ItemState
 from oncall.model import Person, Role
 from oncall.owners import is_live, new_owner, release
 from oncall.store import Conflict, StoreError
@@ -96,11 +96,6 @@ class Forward:
 def forwards(item: InboxItem) -> list[Forward]:
     """`item`'s forwards, oldest first."""
     return [Forward.of(f) for f in item.forwards]
-
-
-def for_login(item: InboxItem, login: str) -> bool:
-    """Whether `item` was forwarded to `login` (themselves, or a role they held then)."""
-    return forwarded_to(item, login)
 
 
 def mail_pending(item: InboxItem) -> list[Forward]:
@@ -312,4 +307,4 @@ def _changed(current: InboxItem | None) -> str:
 
 
 __all__ = ["ROLES", "Forward", "ForwardRefused", "Forwarder", "Mail", "Recipient",
-           "for_login", "forwards", "mail_pending", "recipients"]
+           "forwards", "mail_pending", "recipients"]

@@ -31,9 +31,8 @@ from oncall.triage import CONFIGURED, Rule, rules_with, triage
 if TYPE_CHECKING:
     from oncall.session import Session
 
-# How often a site's inbox is asked unless [inbox] poll_seconds says otherwise, and how
-# long a failing one waits at most.
-POLL_SECONDS = 60
+# How long a failing site waits at most (how often a site is asked is [inbox]
+# poll_seconds, oncall.config.InboxSettings).
 MAX_BACKOFF = timedelta(hours=1)
 # Replies are tied to the posts of incidents open, or closed this recently.
 LINK_WINDOW = timedelta(days=7)
@@ -210,4 +209,4 @@ class Inbox:
                      "emergency": item.emergency}) for item in new])
 
 
-__all__ = ["POLL_SECONDS", "Fetched", "Inbox", "InboxCursor", "InboxItem", "ItemState"]
+__all__ = ["Fetched", "Inbox", "InboxCursor", "InboxItem", "ItemState"]

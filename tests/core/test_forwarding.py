@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from oncall.config import MailSettings
-from oncall.forwarding import Forwarder, ForwardRefused, for_login, forwards, mail_pending
-from oncall.inboxrecords import InboxItem, InboxRepository
+from oncall.forwarding import Forwarder, ForwardRefused, forwards, mail_pending
+from oncall.inboxrecords import InboxItem, InboxRepository, forwarded_to
 from oncall.secret import Secret
 from oncall.session import Session, open_session
 
@@ -156,7 +156,7 @@ def test_a_forward_to_a_role_is_recorded_and_mailed_with_the_message_attached(
     item, entry = sender.forward(message, "role:investigating_officer",
                                  "Witness with dashcam footage of the A34 collision")
     assert item.state == "forwarded" and entry.logins == ("hmarsh",)
-    assert entry.mail == "pending" and for_login(item, "hmarsh")
+    assert entry.mail == "pending" and forwarded_to(item, "hmarsh")
     done = sender.deliver(item, entry.id)
     assert done.mail == "sent" and done.problem == ""
     (mail,) = relay.inbox.mails
@@ -227,7 +227,7 @@ def test_without_a_relay_the_forward_is_recorded_for_the_recipient_not_mailed(
     item, entry = forwarder(demo_session).forward(message, "role:family_liaison_lead",
                                                   "For the family")
     assert entry.mail == "off" and mail_pending(item) == []
-    assert for_login(item, "treid") and not for_login(item, "hmarsh")
+    assert forwarded_to(item, "treid") and not forwarded_to(item, "hmarsh")
 
 
 def test_nothing_is_recorded_for_a_closed_message_an_empty_note_or_nobody(

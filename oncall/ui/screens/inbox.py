@@ -20,13 +20,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from oncall.forwarding import ForwardRefused, Mail, for_login, forwards, recipients
+from oncall.forwarding import ForwardRefused, Mail, forwards, recipients
 from oncall.inbox import Inbox, InboxItem, ItemState
 from oncall.inboxrecords import (
     ACK_TARGET,
     AckState,
     ack_target,
     awaiting_ack,
+    forwarded_to,
     overdue,
     undecided,
 )
@@ -57,7 +58,7 @@ VIEWS: dict[str, tuple[str, Callable[[InboxItem, str], bool]]] = {
     "forwarded": ("forwarded", lambda i, _: bool(i.forwards)),
     "closed": ("closed", lambda i, _: i.state == ItemState.CLOSED.value),
     "all": ("all", lambda i, _: True),
-    "mine": ("forwarded to you", lambda i, login: for_login(i, login)),
+    "mine": ("forwarded to you", forwarded_to),
 }
 
 
