@@ -468,6 +468,19 @@ def server_error(site: Site, response: httpx.Response, raw: str, detail: str = "
                         f"(HTTP {status}{said}); try again shortly.", status=status, raw=raw)
 
 
+def made_id(site: Site, response: httpx.Response, raw: str, *path: str,
+            body: object = None) -> str:
+    """The id the network gave what it made, at `path` in its JSON reply ("id", or
+    "data", "id"; `body`: the reply already parsed); without one, no_id's error (it
+    probably went out: check first)."""
+    value: object = json_or_none(response) if body is None else body
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, str) or not value:
+        raise no_id(site, response, raw)
+    return value
+
+
 def no_id(site: Site, response: httpx.Response, raw: str) -> PublishError:
     """A success status whose body names no post: it probably went out, but where?"""
     network = network_name(site)

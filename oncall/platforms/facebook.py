@@ -44,8 +44,8 @@ from oncall.platforms.base import (
     cursor_parts,
     joined_cursor,
     json_or_none,
+    made_id,
     newer_cursor,
-    no_id,
     one_line,
     parse_time,
     rate_limited,
@@ -113,10 +113,7 @@ class FacebookAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the post")
-        data = json_or_none(response)
-        post_id = data.get("id") if isinstance(data, dict) else None
-        if not isinstance(post_id, str) or not post_id:
-            raise no_id(self.site, response, raw)
+        post_id = made_id(self.site, response, raw, "id")
         return RemotePost(post_id, POST_URL.format(id=post_id))
 
     async def _send_message(self, rendition: Rendition, to: ReplyTo, token: str,
@@ -137,11 +134,8 @@ class FacebookAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the message")
-        data = json_or_none(response)
-        message_id = data.get("message_id") if isinstance(data, dict) else None
-        if not isinstance(message_id, str) or not message_id:
-            raise no_id(self.site, response, raw)
-        return RemotePost(message_id, INBOX_URL.format(page=page))
+        return RemotePost(made_id(self.site, response, raw, "message_id"),
+                          INBOX_URL.format(page=page))
 
     async def _comment(self, rendition: Rendition, to: ReplyTo, token: str) -> RemotePost:
         """A reply under a visitor's post or a comment: POST /{object-id}/comments
@@ -152,10 +146,7 @@ class FacebookAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the reply")
-        data = json_or_none(response)
-        comment_id = data.get("id") if isinstance(data, dict) else None
-        if not isinstance(comment_id, str) or not comment_id:
-            raise no_id(self.site, response, raw)
+        comment_id = made_id(self.site, response, raw, "id")
         return RemotePost(comment_id, POST_URL.format(id=comment_id))
 
     async def _photo_post(self, rendition: Rendition, photo: media.Photo, token: str,
@@ -172,10 +163,7 @@ class FacebookAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the post")
-        data = json_or_none(response)
-        post_id = data.get("post_id") if isinstance(data, dict) else None
-        if not isinstance(post_id, str) or not post_id:
-            raise no_id(self.site, response, raw)
+        post_id = made_id(self.site, response, raw, "post_id")
         return RemotePost(post_id, POST_URL.format(id=post_id))
 
     async def _unpublished_photo(self, photo: media.Photo, token: str, page: str) -> str:

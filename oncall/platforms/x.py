@@ -46,7 +46,7 @@ from oncall.platforms.base import (
     epoch_seconds_until,
     joined_cursor,
     json_or_none,
-    no_id,
+    made_id,
     oldest,
     one_line,
     parse_time,
@@ -114,11 +114,7 @@ class XAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the post")
-        reply = json_or_none(response)
-        data = reply.get("data") if isinstance(reply, dict) else None
-        post_id = data.get("id") if isinstance(data, dict) else None
-        if not isinstance(post_id, str) or not post_id:
-            raise no_id(self.site, response, raw)
+        post_id = made_id(self.site, response, raw, "data", "id")
         return RemotePost(post_id, POST_URL.format(handle=self.handle, id=post_id))
 
     async def _direct(self, rendition: Rendition, to: ReplyTo, token: str) -> RemotePost:
@@ -135,11 +131,9 @@ class XAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the direct message")
-        data = as_dict(as_dict(json_or_none(response)).get("data"))
-        event = data.get("dm_event_id")
-        if not isinstance(event, str) or not event:
-            raise no_id(self.site, response, raw)
-        conversation = str(data.get("dm_conversation_id") or "")
+        body = json_or_none(response)
+        event = made_id(self.site, response, raw, "data", "dm_event_id", body=body)
+        conversation = str(as_dict(as_dict(body).get("data")).get("dm_conversation_id") or "")
         return RemotePost(event, DM_URL.format(conversation=conversation)
                           if conversation else "")
 

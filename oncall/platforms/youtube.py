@@ -42,7 +42,7 @@ from oncall.platforms.base import (
     as_dict,
     as_list,
     json_or_none,
-    no_id,
+    made_id,
     one_line,
     parse_time,
     rate_limited,
@@ -162,10 +162,7 @@ class YouTubeAdapter(HttpAdapter):
                                status=308, raw=raw)
         if not response.is_success:
             raise self._error(response, raw, token, "take the video")
-        data = json_or_none(response)
-        video_id = data.get("id") if isinstance(data, dict) else None
-        if not isinstance(video_id, str) or not video_id:
-            raise no_id(self.site, response, raw)
+        video_id = made_id(self.site, response, raw, "id")
         return RemotePost(video_id, VIDEO_URL.format(id=video_id))
 
     async def retract(self, remote_id: str) -> None:
@@ -232,10 +229,7 @@ class YouTubeAdapter(HttpAdapter):
         raw = raw_of(response, token)
         if not response.is_success:
             raise self._error(response, raw, token, "take the reply")
-        data = json_or_none(response)
-        comment_id = data.get("id") if isinstance(data, dict) else None
-        if not isinstance(comment_id, str) or not comment_id:
-            raise no_id(self.site, response, raw)
+        comment_id = made_id(self.site, response, raw, "id")
         video = to.ref.get("video", "")
         return RemotePost(comment_id,
                           f"{VIDEO_URL.format(id=video)}&lc={comment_id}" if video else "")
