@@ -150,6 +150,17 @@ async def choose_view(pilot, view: str) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def acknowledge_highlighted(pilot) -> None:  # type: ignore[no-untyped-def]
+    """a, Enter on the highlighted wording (the acknowledgement), y to send it."""
+    await pilot.press("a")
+    await wait_for_screen(pilot, ChooseDialog)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, ConfirmDialog)
+    await pilot.press("y")
+    await wait_for_screen(pilot, InboxScreen)
+    await settle(pilot)
+
+
 def highlight(screen: InboxScreen, author_name: str) -> None:
     row = next(i for i, item in enumerate(screen.rows) if item.author_name == author_name)
     screen.query_one("#inbox-table").move_cursor(row=row)  # type: ignore[attr-defined]
@@ -171,13 +182,7 @@ async def test_acknowledging_shows_what_goes_where_then_sends_it_once(
         await pilot.press("enter")  # Enter cancels: nothing goes
         await wait_for_screen(pilot, InboxScreen)
         assert sandbox.state.posts("corp-x") == []
-        await pilot.press("a")
-        await wait_for_screen(pilot, ChooseDialog)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, ConfirmDialog)
-        await pilot.press("y")
-        await wait_for_screen(pilot, InboxScreen)
-        await settle(pilot)
+        await acknowledge_highlighted(pilot)
         text = screen_text(app)
         assert "Acknowledged on corp-x." in text
         gaz = next(line for line in text.splitlines() if "Gaz" in line)
@@ -206,19 +211,12 @@ async def test_a_failed_acknowledgement_says_why_and_a_retry_sends_it(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_inbox(pilot)
         highlight(screen, "Jo")
-        for _ in range(2):
-            await pilot.press("a")
-            await wait_for_screen(pilot, ChooseDialog)
-            await pilot.press("enter")
-            await wait_for_screen(pilot, ConfirmDialog)
-            await pilot.press("y")
-            await wait_for_screen(pilot, InboxScreen)
-            await settle(pilot)
-            if _ == 0:
-                text = screen_text(app)
-                assert "! NOT ACKNOWLEDGED:" in text
-                jo = next(line for line in text.splitlines() if " Jo " in line)
-                assert "ACK FAIL" in jo
+        await acknowledge_highlighted(pilot)
+        text = screen_text(app)
+        assert "! NOT ACKNOWLEDGED:" in text
+        jo = next(line for line in text.splitlines() if " Jo " in line)
+        assert "ACK FAIL" in jo
+        await acknowledge_highlighted(pilot)
         assert "Acknowledged on corp-bsky." in screen_text(app)
     assert len(sandbox.state.posts("corp-bsky")) == 1
 
