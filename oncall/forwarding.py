@@ -26,7 +26,7 @@ from oncall.faults import describe
 from oncall.inboxrecords import InboxItem, InboxRepository, ItemState
 from oncall.model import Person, Role
 from oncall.owners import is_live, new_owner, release
-from oncall.store import Conflict, StoreError
+from oncall.store import Conflict, StoreError, cached_all
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, parse_iso, utcnow
 
@@ -102,6 +102,14 @@ def mail_pending(item: InboxItem) -> list[Forward]:
     """Forwards still to be mailed (a claim whose console stopped counts again)."""
     return [f for f in forwards(item) if f.mail == Mail.PENDING.value or (
         f.mail == Mail.SENDING.value and not is_live(f.mail_owner))]
+
+
+def with_mail_pending(session: Session) -> list[InboxItem]:
+    """The messages with a forward still to mail, across the sites (what the poller
+    retries each round): each site's file re-read only when it changed."""
+    repo = InboxRepository(session.store)
+    return [i for s in session.sites.all() for i in cached_all(repo, s.id)
+            if mail_pending(i)]
 
 
 def recipients(people: dict[str, Person]) -> list[Recipient]:
@@ -307,4 +315,4 @@ def _changed(current: InboxItem | None) -> str:
 
 
 __all__ = ["ROLES", "Forward", "ForwardRefused", "Forwarder", "Mail", "Recipient",
-           "forwards", "mail_pending", "recipients"]
+           "forwards", "mail_pending", "recipients", "with_mail_pending"]

@@ -66,8 +66,8 @@ class InboxPoller:
 
     def _mail_pending(self) -> None:
         """Forwards the relay did not take last time are tried again each round."""
-        from oncall.forwarding import mail_pending
+        from oncall.forwarding import with_mail_pending
 
-        waiting = [i for i in Inbox(self.app.session).all() if mail_pending(i)]
+        waiting = with_mail_pending(self.app.session)
         if waiting:
             self.app.forwarder().deliver_pending(waiting)
