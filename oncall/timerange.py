@@ -35,10 +35,11 @@ _WEEKDAYS = {name: i for i, names in enumerate((
     ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
     ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
     ("sunday", "sun"))) for name in names}
-_UNITS: dict[str, timedelta | relativedelta] = {"minute": timedelta(minutes=1), "min": timedelta(minutes=1),
-          "hour": timedelta(hours=1), "hr": timedelta(hours=1), "h": timedelta(hours=1),
-          "day": timedelta(days=1), "week": timedelta(weeks=1),
-          "month": relativedelta(months=1), "year": relativedelta(years=1)}
+_UNITS: dict[str, timedelta | relativedelta] = {
+    "minute": timedelta(minutes=1), "min": timedelta(minutes=1), "hour": timedelta(hours=1),
+    "hr": timedelta(hours=1), "h": timedelta(hours=1), "day": timedelta(days=1),
+    "week": timedelta(weeks=1), "month": relativedelta(months=1),
+    "year": relativedelta(years=1)}
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?")
 _STARTERS = ("last", "past", "since", "after", "before", "between", "from", "on", "in",
