@@ -146,6 +146,11 @@ def from_post(post: PostRecord, deliveries: list[Delivery], names: dict[str, str
     lines = [post.body]
     if post.short and post.short != post.body:
         lines += ["", f"Short version: {post.short}"]
+    # How each site ended first: it is what a reviewer asks after the text.
+    lines.append("")
+    for d in sorted(deliveries, key=lambda d: d.site):
+        result = d.url or d.reason or ""
+        lines.append(f"{d.site}: {d.state}" + (f" {result}" if result else ""))
     lines += ["", f"Template: {post.template or 'none (free text)'}"]
     for rule in sorted(post.overrides):
         note = post.override_notes.get(rule, "")
@@ -159,10 +164,6 @@ def from_post(post: PostRecord, deliveries: list[Delivery], names: dict[str, str
         lines.append(f"Review by {post.review_at.isoformat()}")
     if post.retracted_at:
         lines.append(f"Retracted {post.retracted_at.isoformat()}")
-    lines.append("")
-    for d in sorted(deliveries, key=lambda d: d.site):
-        result = d.url or d.reason or ""
-        lines.append(f"{d.site}: {d.state}" + (f" {result}" if result else ""))
     sent = sum(1 for d in deliveries if d.state == "sent")
     first = post.body.strip().splitlines()[0] if post.body.strip() else ""
     summary = (f"Post {post.id} to {len(deliveries)} site(s), {sent} sent: "

@@ -45,6 +45,21 @@ class Hit:
     line: str       # one line: what it is, from the thing itself
     hay: str = field(default="", repr=False, compare=False)  # casefolded, searched
 
+    def snippet(self, words: str, width: int) -> str:
+        """The line, cut to `width` around the first typed word found in it, so that
+        what matched shows in a narrow column ("…seen near the bandstand")."""
+        line = " ".join(self.line.split())
+        if len(line) <= width:
+            return line
+        lowered = line.casefold()
+        at = min((i for w in words.casefold().split() if (i := lowered.find(w)) >= 0),
+                 default=0)
+        if at < width - 12:
+            return line[:width - 1] + "…"
+        start = max(0, min(at - 10, len(line) - width + 1))
+        cut = line[start:start + width - 1]
+        return "…" + cut if start + width - 1 >= len(line) else "…" + cut[:-1] + "…"
+
 
 @dataclass(frozen=True)
 class Found:
@@ -214,7 +229,7 @@ def match(hits: Iterable[Hit], words: str, span: TimeRange | None,
 def incident_hit(incident: Incident, names: dict[str, str]) -> Hit:
     """An incident itself: its title, number, kind, place, reference and status."""
     who = names.get(incident.opened_by, incident.opened_by)
-    line = f"Incident opened: {incident.title} ({incident.status_label})"
+    line = f"{incident.title} (incident opened, {incident.status_label})"
     hay = " ".join((incident.id, incident.title, incident.kind, incident.location,
                     incident.reference, incident.status_label, incident.opened_by, who,
                     incident.closed_by, names.get(incident.closed_by, ""),
@@ -235,8 +250,8 @@ def post_hit(post: PostRecord, deliveries: list[Delivery], names: dict[str, str]
                     *(d.site for d in deliveries), *states, *marks,
                     *(d.reason for d in deliveries if d.reason)))
     ended = ", ".join(states) if states else "not sent"
-    line = f"Post ({ended}{', retracted' if post.retracted_at else ''}): " \
-           f"{_first_line(post.body)}"
+    line = f"{_first_line(post.body)} (post: {ended}" \
+           f"{', retracted' if post.retracted_at else ''})"
     return Hit(post.incident, post.created_at, "post", who, line, hay.casefold())
 
 
@@ -248,7 +263,7 @@ def message_hit(item: InboxItem, names: dict[str, str]) -> Hit:
                     *(h for h in handlers if h), *(names.get(h, "") for h in handlers),
                     "acknowledged" if item.ack_state == "sent" else "",
                     "forwarded" if item.forwards else ""))
-    line = f"Message from {item.author_name or item.author}: {_first_line(item.text)}"
+    line = f"{_first_line(item.text)} (message from {item.author_name or item.author})"
     return Hit(item.incident, item.sent_at, "message", item.author_name or item.author,
                line, hay.casefold())
 

@@ -94,6 +94,9 @@ class OncallApp(App[int]):
         self.first_paint_seconds: float | None = None
         self.log_check: VerifyResult | None = None
         self.incidents = Incidents(session)
+        # The History screen's search index (oncall.search.SearchIndex), kept while the
+        # app runs so that a second visit does not read the year's history again.
+        self.search_index: object | None = None
         # One HTTP client for every network, made when first needed (see `http`).
         self._http: httpx.AsyncClient | None = None
         self._transport = transport

@@ -30,6 +30,7 @@ async def open_history(pilot, closed: str) -> None:  # type: ignore[no-untyped-d
     assert closed not in {row.value for row in table.rows}
     await pilot.press("H")
     await wait_for_screen(pilot, HistoryScreen)
+    await settle(pilot)
 
 
 async def test_a_closed_incident_is_found_and_its_record_opened(live_demo_home: Path) -> None:
@@ -38,11 +39,11 @@ async def test_a_closed_incident_is_found_and_its_record_opened(live_demo_home: 
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, closed)
         text = screen_text(app)
-        assert "2 of 2 incidents (1 closed)" in text
-        assert "Flooding on the Wren <b>[red]</b>" in text  # literally
+        assert "2 incidents (1 closed)" in text
+        assert "Flooding on the Wren <" in text  # literally
         await pilot.press(*"wren")
         await settle(pilot)
-        assert "1 of 2 incidents" in screen_text(app)
+        assert "found for 'wren'" in screen_text(app)
         await pilot.press("enter")
         await wait_for_screen(pilot, RecordScreen)
         text = screen_text(app)
@@ -90,3 +91,57 @@ def test_professional_standards_may_not_reopen(live_demo_home: Path) -> None:
     with pytest.raises(IncidentError, match="say why"):
         Incidents(session).reopen(closed, " ")
     assert session.incidents.get(closed).status == "closed"  # type: ignore[union-attr]
+
+
+async def test_last_months_incident_is_found_by_a_phrase_from_its_post_and_exported(
+        demo_home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The debrief: a month on, an officer finds the incident by a few words from one of
+    its posts and a time phrase, opens its record at that post, and exports it."""
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    import pytest
+
+    from oncall import timeutil
+    from oncall.ui.dialogs.choose import ChooseDialog
+    from tests.core.test_search import add_incident, add_post
+
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr(timeutil, "clock", lambda: now)
+    session = open_session(demo_home, "sokafor")
+    then = now - timedelta(days=33)
+    old = add_incident(session, "20261102-01", "Missing woman, Meir", then, status="closed")
+    add_post(session, old, "p1", "Have you seen Jean? She was last seen in Meir Park",
+             then + timedelta(minutes=20), {"corp-x": "sent"})
+    add_post(session, old, "p2", "Jean, missing from Meir, has been found safe near the "
+             "bandstand. Thank you for sharing.", then + timedelta(hours=5),
+             {"corp-x": "sent", "corp-fb": "failed"})
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("H")
+        await wait_for_screen(pilot, HistoryScreen)
+        await pilot.press(*"bandstand since 1/11")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "1 found for 'bandstand' · since 00:00 Sun 1 Nov (GMT)" in text
+        assert "Missing woman, Meir" in text and "… near the bandstand" in text
+        await pilot.press("enter")
+        await wait_for_screen(pilot, RecordScreen)
+        await settle(pilot)
+        text = screen_text(app)
+        # Opened at the post that was found, shown in full with each site's result.
+        assert "corp-fb: failed" in text and "has been found safe" in text
+        assert "Have you seen Jean?" not in text.split("╭")[1]  # the first post's row only
+        await pilot.press("ctrl+e")
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("down", "enter")  # Markdown, the second
+        await wait_for_screen(pilot, RecordScreen)
+        await settle(pilot)
+        assert "Exported to" in screen_text(app)
+    exports = list((Path(os.environ["XDG_DATA_HOME"]) / "oncall" / "exports").glob("*.md"))
+    assert len(exports) == 1
+    written = exports[0].read_text()
+    assert "bandstand" in written and "found safe" in written
+    with pytest.raises(StopIteration):  # the other incident's posts are not in it
+        next(line for line in written.splitlines() if "Bracken" in line)

@@ -1,6 +1,10 @@
-"""Every incident, open and closed, newest first: type to narrow by title, id, kind,
-place or reference; Enter opens its record. What it lists is the core's
-(oncall.postview.all_incidents); every text is shown literally."""
+"""Every incident, open and closed, newest first, and a search across all of them.
+
+Typing searches every incident's details, posts (text, author, sites, how each ended)
+and linked messages from the public, with an optional time phrase at either end
+("appeal Hanley last month", "since 08:00 failed"), read back with its zone. The
+search is the core's (oncall.search) and runs in a worker; Enter opens the record at
+what was found. Every text is shown literally."""
 
 from __future__ import annotations
 
@@ -22,14 +26,10 @@ from oncall.ui.widgets.tables import with_columns
 
 if TYPE_CHECKING:
     from oncall.model import Incident
+    from oncall.search import Found, Hit, SearchIndex
     from oncall.ui.app import OncallApp
 
-
-def matches(incident: Incident, words: list[str]) -> bool:
-    """Every typed word is in the incident's id, title, kind, place or reference."""
-    hay = " ".join((incident.id, incident.title, incident.kind, incident.location,
-                    incident.reference, incident.status_label)).casefold()
-    return all(w in hay for w in words)
+PLACEHOLDER = "Search: words, site, person, and a time (last 2 hours, since 08:00)"
 
 
 class HistoryScreen(Screen[None]):
@@ -51,54 +51,127 @@ class HistoryScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.incidents: list[Incident] = []
-        self.rows: list[Incident] = []
+        self.titles: dict[str, str] = {}
+        self.rows: list[Hit] = []
+        self.found: Found | None = None   # the last search's answer; None: no search typed
         self.said = ""  # how the last action went, under the counts
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield SafeInput(placeholder="Type to narrow: title, id, place, reference, status",
-                        id="history-search", classes="compact")
+        yield SafeInput(placeholder=PLACEHOLDER, id="history-search", classes="compact")
         yield Static("", id="history-status")
         yield DataTable[Text](id="history-table", cursor_type="row")
+        yield Static("", id="history-detail", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "History: every incident"
         with_columns(self.query_one(DataTable),
-                     [("Opened", 18), ("Status", 12), ("Incident", 40)])
+                     [("When", 19), ("Incident", 23), ("What", 32)])
         self.query_one(Input).focus()
-        self.load()
+        self._status("Reading every incident's history…")
+        self.search("")
 
-    @work(thread=True, exclusive=True, group="history-load")
-    def load(self) -> None:
-        from oncall.postview import all_incidents
+    def _index(self) -> SearchIndex:
+        """The app's one search index: kept while the app runs, so coming back here
+        does not read the history again."""
+        from oncall.search import SearchIndex
 
-        incidents = all_incidents(self.app.session)
-        self.app.call_from_thread(self._got, incidents)
+        index = self.app.search_index
+        if not isinstance(index, SearchIndex) or index.session is not self.app.session:
+            index = SearchIndex(self.app.session)
+            self.app.search_index = index
+        return index
 
-    def _got(self, incidents: list[Incident]) -> None:
+    @work(thread=True, exclusive=True, group="history-search")
+    def search(self, query: str) -> None:
+        """Search in a worker (a year of history is read once, then kept); only the
+        answer to the latest query is shown."""
+        from textual.worker import get_current_worker
+
+        index = self._index()
+        found = index.search(query, utcnow())
+        incidents, _ = index.everything()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._got, query, found, incidents)
+
+    def _got(self, query: str, found: Found, incidents: list[Incident]) -> None:
+        if query != self.query_one(Input).value:
+            return  # typed on since: a newer search is on its way
         self.incidents = incidents
+        self.titles = {i.id: i.title for i in incidents}
+        self.found = found if query.strip() else None
         self.show()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.show()
+        self.search(event.value)
 
     def show(self) -> None:
-        words = self.query_one(Input).value.casefold().split()
-        self.rows = [i for i in self.incidents if matches(i, words)]
+        """The incidents (nothing typed) or what the search found, newest first."""
+        from oncall.search import incident_hit
+
+        if self.found is None:
+            self.rows = sorted((incident_hit(i, {}) for i in self.incidents),
+                               key=lambda h: h.at, reverse=True)
+        else:
+            self.rows = list(self.found.hits)
         table = self.query_one(DataTable)
         table.clear()
         now = utcnow()
-        for incident in self.rows:
-            table.add_row(Text(fmt_datetime(incident.opened_at, now), no_wrap=True,
+        for n, hit in enumerate(self.rows):
+            title = self.titles.get(hit.incident, hit.incident)
+            what = hit.snippet(self.found.words, 32) if self.found is not None else \
+                f"{self._status_of(hit.incident)} · {hit.incident}"
+            table.add_row(Text(fmt_datetime(hit.at, now), no_wrap=True, overflow="ellipsis"),
+                          Text(printable(title, single_line=True), no_wrap=True,
                                overflow="ellipsis"),
-                          Text(incident.status_label, no_wrap=True, overflow="ellipsis"),
-                          Text(printable(f"{incident.title} ({incident.id})",
-                                         single_line=True), no_wrap=True,
-                               overflow="ellipsis"), key=incident.id)
-        closed = sum(1 for i in self.incidents if not i.is_open)
-        status = Text(f"{len(self.rows)} of {len(self.incidents)} incidents ({closed} "
-                      "closed) · Enter: its record")
+                          Text(printable(what, single_line=True), no_wrap=True,
+                               overflow="ellipsis"), key=str(n))
+        self._status(self._summary())
+        self._show_detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted row in full: the incident, and the whole of what was found."""
+        hit = self._hit()
+        panel = self.query_one("#history-detail", Static)
+        if hit is None:
+            panel.update(Text("Nothing found." if self.found is not None else
+                              "No incidents yet."))
+            return
+        incident = next((i for i in self.incidents if i.id == hit.incident), None)
+        head = Text(printable(f"{self.titles.get(hit.incident, hit.incident)} "
+                              f"({hit.incident}, {incident.status_label if incident else ''})",
+                              single_line=True), style="bold")
+        head.append("\n" + printable(f"{fmt_datetime(hit.at, utcnow())} · {hit.who} · "
+                                      f"{hit.line}"))
+        panel.update(head)
+
+    def _status_of(self, incident_id: str) -> str:
+        incident = next((i for i in self.incidents if i.id == incident_id), None)
+        return incident.status_label if incident else ""
+
+    def _summary(self) -> str:
+        if self.found is None:
+            closed = sum(1 for i in self.incidents if not i.is_open)
+            return (f"{len(self.incidents)} incidents ({closed} closed) · type to search "
+                    "them all · Enter: the record")
+        found = self.found
+        shown = f" (the newest {len(found.hits)} shown)" if found.total > len(found.hits) \
+            else ""
+        line = f"{found.total} found{shown}"
+        if found.words:
+            line += f" for '{found.words}'"
+        if found.span is not None:
+            line += f" · {found.span.echo}"
+        if found.problem:
+            line += f" · NOT READ AS A TIME: {found.problem}"
+        return line + " · Enter: the record"
+
+    def _status(self, line: str) -> None:
+        status = Text(printable(line, single_line=True))
         if self.said:
             status.append("\n" + printable(self.said, single_line=True), style="bold")
         self.query_one("#history-status", Static).update(status)
@@ -112,9 +185,10 @@ class HistoryScreen(Screen[None]):
     def action_open_record(self) -> None:
         from oncall.ui.screens.record import RecordScreen
 
-        incident = self._highlighted()
-        if incident is not None:
-            self.app.push_screen(RecordScreen(incident.id))
+        hit = self._hit()
+        if hit is not None:
+            self.app.push_screen(RecordScreen(hit.incident, hit.at, hit.kind)
+                                 if self.found is not None else RecordScreen(hit.incident))
 
     def action_reopen(self) -> None:
         incident = self._highlighted()
@@ -142,17 +216,21 @@ class HistoryScreen(Screen[None]):
             return
         self.app.call_from_thread(self._say, f"Reopened {incident_id}: it is on the "
                                   "dashboard again.")
-        self.load()
+        self.app.call_from_thread(lambda: self.search(self.query_one(Input).value))
 
-    def _highlighted(self) -> Incident | None:
+    def _hit(self) -> Hit | None:
         table = self.query_one(DataTable)
         if not self.rows or table.cursor_row is None:
             return None
         return self.rows[min(table.cursor_row, len(self.rows) - 1)]
 
+    def _highlighted(self) -> Incident | None:
+        hit = self._hit()
+        return next((i for i in self.incidents if hit and i.id == hit.incident), None)
+
     def _say(self, line: str) -> None:
         self.said = line
-        self.show()
+        self._status(self._summary())
 
     def action_back(self) -> None:
         self.app.pop_screen()

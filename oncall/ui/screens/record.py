@@ -4,6 +4,7 @@ What it shows is the core's (oncall.record); every text is shown literally."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -39,9 +40,12 @@ class RecordScreen(Screen[None]):
 
     app: OncallApp
 
-    def __init__(self, incident_id: str) -> None:
+    def __init__(self, incident_id: str, near: datetime | None = None,
+                 kind: str = "") -> None:
+        """`near` and `kind` (e.g. a search hit's post): the entry to start on."""
         super().__init__()
         self.incident_id = incident_id
+        self.near, self.kind = near, kind
         self.record: IncidentRecord | None = None
 
     def compose(self) -> ComposeResult:
@@ -53,7 +57,7 @@ class RecordScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"Record: {self.incident_id}"
-        with_columns(self.query_one(DataTable), [("When", 16), ("Who", 14), ("What", 42)])
+        with_columns(self.query_one(DataTable), [("When", 19), ("Who", 14), ("What", 39)])
         self.load()
 
     @work(thread=True, exclusive=True, group="record-load")
@@ -87,6 +91,8 @@ class RecordScreen(Screen[None]):
                                overflow="ellipsis"),
                           Text(printable(entry.summary, single_line=True), no_wrap=True,
                                overflow="ellipsis"), key=str(n))
+        if self.near is not None:
+            table.move_cursor(row=start_row(record.entries, self.near, self.kind))
         self._show_detail()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -133,3 +139,11 @@ class RecordScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def start_row(entries: list[Entry], near: datetime, kind: str) -> int:
+    """The entry at `near` of `kind` ("post", "message"), else the first at or after it."""
+    exact = [n for n, e in enumerate(entries) if e.at == near and e.action == kind]
+    if exact:
+        return exact[0]
+    return next((n for n, e in enumerate(entries) if e.at >= near), 0)
