@@ -70,7 +70,43 @@ def run_year_bench(directory: Path | None = None, quick: bool = False) -> None:
             _appends(home)
             _store(home)
             _fanout(home)
+            _search(home)
             _screens(home)
+
+
+# What officers type into the History screen: rare and common words, sites, time phrases.
+SEARCHES = ("update 17 on incident 123", "brackenford", "area 4 last month",
+            "road closure since 1/11", "corp-x between 1 and 3 March", "no such words here",
+            "sent", "Okafor yesterday")
+
+
+def _search(home: Path) -> None:
+    """The History screen's search over the whole year: the first ever (every incident's
+    posts read from the store), a new run of the app (the index kept on disk), and each
+    search once both are done."""
+    import shutil
+
+    from oncall.search import SearchIndex
+    from oncall.session import open_session
+    from oncall.timeutil import utcnow
+
+    session = open_session(home, "sokafor")
+    shutil.rmtree(session.paths.data / ".search", ignore_errors=True)
+    start = time.perf_counter()
+    _, hits = SearchIndex(session).everything()
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    index = SearchIndex(session)
+    index.everything()
+    kept = time.perf_counter() - start
+    now = utcnow()
+    samples = []
+    for query in SEARCHES:
+        samples.append(min(_timed(3, lambda _: index.search(query, now))))  # noqa: B023
+    print(f"search over the year ({len(hits):,} posts, messages and incidents): "
+          f"p50 {_ms(_pct(samples, 0.5))}, slowest {_ms(max(samples))} over "
+          f"{len(SEARCHES)} searches; a new run's first search {_ms(kept)} (the index "
+          f"kept on disk); the first ever, reading every post, {first:.1f} s")
 
 
 def _verify(home: Path, state: str) -> None:
