@@ -11,19 +11,85 @@ A post is live while any of its copies is still up (sent, not retracted).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from oncall.model import Incident, IncidentStatus, PostRecord, Site, Template
-from oncall.postrecords import DeliveryRepository, PostRepository
+from oncall.model import (
+    Delivery,
+    DeliveryState,
+    Incident,
+    IncidentStatus,
+    PostRecord,
+    Site,
+    Template,
+)
+from oncall.timeutil import parse_iso
 
 if TYPE_CHECKING:
+    from oncall.search import SearchIndex
     from oncall.session import Session
 
 # A site quiet for longer than this is listed (the force's expectation of its pages).
 QUIET_AFTER = timedelta(days=30)
+
+
+class PostLike(Protocol):
+    """What freshness needs of a post (a PostRecord, or a PostFact kept by the index)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def template(self) -> str: ...
+    @property
+    def review_at(self) -> datetime | None: ...
+    @property
+    def retracted_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class PostFact:
+    """What freshness needs to know of one post, small enough to keep for a year of
+    posts (oncall.search.SearchIndex keeps one per post, with its search line)."""
+
+    id: str
+    incident: str
+    template: str
+    review_at: datetime | None
+    retracted_at: datetime | None
+    live_sites: tuple[str, ...] = ()                   # where a copy is up now
+    sent_at: dict[str, datetime] = field(default_factory=dict)  # site -> when it went
+
+    def to_json(self) -> list[Any]:
+        """A compact JSON form (see from_json)."""
+        return [self.id, self.template, _iso(self.review_at), _iso(self.retracted_at),
+                list(self.live_sites), {k: v.isoformat() for k, v in self.sent_at.items()}]
+
+    @classmethod
+    def from_json(cls, incident: str, data: Sequence[Any]) -> PostFact:
+        """Read back `to_json`; raises ValueError, KeyError or TypeError if it is not."""
+        post_id, template, review, retracted, live, sent = data
+        return cls(str(post_id), incident, str(template), _from_iso(review),
+                   _from_iso(retracted), tuple(map(str, live)),
+                   {str(k): parse_iso(v) for k, v in dict(sent).items()})
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _from_iso(text: object) -> datetime | None:
+    return parse_iso(str(text)) if text else None
+
+
+def fact_of(post: PostRecord, deliveries: Iterable[Delivery]) -> PostFact:
+    """A post's facts from its deliveries: a copy is live while its delivery is sent
+    (a retracted copy's delivery is marked retracted)."""
+    sent = [d for d in deliveries if d.state == DeliveryState.SENT.value]
+    return PostFact(post.id, post.incident, post.template, post.review_at,
+                    post.retracted_at, tuple(sorted({d.site for d in sent})),
+                    {d.site: d.updated_at or post.created_at for d in sent})
 
 
 @dataclass(frozen=True)
@@ -38,7 +104,7 @@ class Stale:
     since: datetime | None = None
 
 
-def stale_posts(incidents: Iterable[Incident], posts: Mapping[str, list[PostRecord]],
+def stale_posts(incidents: Iterable[Incident], posts: Mapping[str, Sequence[PostLike]],
                 live: Mapping[str, set[str]], templates: Mapping[str, Template],
                 now: datetime) -> list[Stale]:
     """Posts still up that are past their review time, or appeals whose incident is
@@ -81,24 +147,28 @@ def quiet_sites(sites: Iterable[Site], last_post: Mapping[str, datetime], now: d
     return out
 
 
-def freshness(session: Session, templates: Mapping[str, Template],
-              now: datetime) -> list[Stale]:
-    """Everything out of date in this home, most urgent first."""
-    incidents = session.incidents.all()
-    posts_repo, deliveries = PostRepository(session.store), DeliveryRepository(session.store)
-    posts: dict[str, list[PostRecord]] = {}
+def freshness(session: Session, templates: Mapping[str, Template], now: datetime,
+              index: SearchIndex | None = None) -> list[Stale]:
+    """Everything out of date in this home, most urgent first. Read through the search
+    index (`index`, or a new one: it keeps each incident's facts on disk), so that a
+    year of posts is not read again to find the few still up."""
+    from oncall.search import SearchIndex
+
+    index = index or SearchIndex(session)
+    incidents, _ = index.everything()
+    facts = index.facts()
     live: dict[str, set[str]] = {}
     last_post: dict[str, datetime] = {}
-    for incident in incidents:
-        posts[incident.id] = posts_repo.all(incident.id)
-        for d in deliveries.all(incident.id):
-            if d.state == "sent":
-                live.setdefault(incident.id, set()).add(d.post)
-                moment = d.updated_at or incident.opened_at
-                if d.site not in last_post or moment > last_post[d.site]:
-                    last_post[d.site] = moment
-    return [*stale_posts(incidents, posts, live, templates, now),
+    for incident_id, posts in facts.items():
+        for fact in posts:
+            if fact.live_sites:
+                live.setdefault(incident_id, set()).add(fact.id)
+            for site, moment in fact.sent_at.items():
+                if site not in last_post or moment > last_post[site]:
+                    last_post[site] = moment
+    return [*stale_posts(incidents, facts, live, templates, now),
             *quiet_sites(session.sites.all(), last_post, now)]
 
 
-__all__ = ["QUIET_AFTER", "Stale", "freshness", "quiet_sites", "stale_posts"]
+__all__ = ["QUIET_AFTER", "PostFact", "PostLike", "Stale", "fact_of", "freshness",
+           "quiet_sites", "stale_posts"]

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from oncall.freshness import PostFact, fact_of
 from oncall.fsio import atomic_write, make_dirs
 from oncall.model import Delivery, Incident, PostRecord
 from oncall.postrecords import DeliveryRepository, PostRepository
@@ -29,6 +30,8 @@ from oncall.timeutil import parse_iso
 if TYPE_CHECKING:
     from oncall.inboxrecords import InboxItem
     from oncall.session import Session
+
+_VERSION = 2  # of the files kept on disk: another is read again from the store
 
 #: At most this many hits are returned (newest first); `Found.total` counts them all.
 LIMIT = 500
@@ -98,7 +101,7 @@ class SearchIndex:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.dir = session.paths.data / ".search"
-        self._posts: dict[str, tuple[object, list[Hit]]] = {}
+        self._posts: dict[str, tuple[object, list[Hit], list[PostFact]]] = {}
         self._messages: tuple[object, list[Hit]] | None = None
         self._all: tuple[object, list[Incident], list[Hit], list[_Group]] | None = None
         self.read_files = 0   # incidents whose posts were read from the store, not kept
@@ -120,21 +123,26 @@ class SearchIndex:
                           store.path_for(kind, incident_id).with_suffix(""))]
         return [_stamp(p) for p in paths]
 
-    def _kept_on_disk(self, incident_id: str, stamp: list[object]) -> list[Hit] | None:
+    def _kept_on_disk(self, incident_id: str, stamp: list[object]
+                      ) -> tuple[list[Hit], list[PostFact]] | None:
         try:
             data = json.loads((self.dir / f"{incident_id}.json").read_text("utf-8"))
-            if data.get("stamp") != json.loads(json.dumps(stamp)):
+            if data.get("version") != _VERSION or \
+                    data.get("stamp") != json.loads(json.dumps(stamp)):
                 return None
-            return [Hit(incident_id, parse_iso(at), kind, who, line, hay)
-                    for at, kind, who, line, hay in data["hits"]]
-        except (OSError, ValueError, KeyError, TypeError):
+            return ([Hit(incident_id, parse_iso(at), kind, who, line, hay)
+                     for at, kind, who, line, hay in data["hits"]],
+                    [PostFact.from_json(incident_id, f) for f in data["facts"]])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, torn or from another version: read the store
 
-    def _keep_on_disk(self, incident_id: str, stamp: list[object], hits: list[Hit]) -> None:
+    def _keep_on_disk(self, incident_id: str, stamp: list[object], hits: list[Hit],
+                      facts: list[PostFact]) -> None:
         if False in stamp:
             return  # changing now: its stamp could stay the same across the next write
-        data = {"stamp": stamp, "hits": [[h.at.isoformat(), h.kind, h.who, h.line, h.hay]
-                                         for h in hits]}
+        data = {"version": _VERSION, "stamp": stamp,
+                "hits": [[h.at.isoformat(), h.kind, h.who, h.line, h.hay] for h in hits],
+                "facts": [f.to_json() for f in facts]}
         try:
             make_dirs(self.dir)
             atomic_write(self.dir / f"{incident_id}.json",
@@ -148,18 +156,25 @@ class SearchIndex:
         kept = self._posts.get(incident.id)
         if kept is not None and kept[0] == stamp and False not in stamp:
             return kept[1]
-        hits = self._kept_on_disk(incident.id, stamp) if False not in stamp else None
-        if hits is None:
+        read = self._kept_on_disk(incident.id, stamp) if False not in stamp else None
+        if read is None:
             store = self.session.store
             by_post: dict[str, list[Delivery]] = {}
             for delivery in DeliveryRepository(store).all(incident.id):
                 by_post.setdefault(delivery.post, []).append(delivery)
-            hits = [post_hit(p, by_post.get(p.id, []), names, site_names)
-                    for p in PostRepository(store).all(incident.id)]
+            posts = PostRepository(store).all(incident.id)
+            read = ([post_hit(p, by_post.get(p.id, []), names, site_names) for p in posts],
+                    [fact_of(p, by_post.get(p.id, [])) for p in posts])
             self.read_files += 1
-            self._keep_on_disk(incident.id, stamp, hits)
-        self._posts[incident.id] = (stamp, hits)
-        return hits
+            self._keep_on_disk(incident.id, stamp, *read)
+        self._posts[incident.id] = (stamp, *read)
+        return read[0]
+
+    def facts(self) -> dict[str, list[PostFact]]:
+        """Each incident's posts as freshness needs them (read or refreshed as for a
+        search)."""
+        incidents, _ = self.everything()
+        return {i.id: self._posts[i.id][2] for i in incidents if i.id in self._posts}
 
     def _message_hits(self, names: dict[str, str]) -> list[Hit]:
         from oncall.inboxrecords import InboxRepository
