@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,10 +97,12 @@ class SearchIndex:
     Each incident's post hits are also kept on disk (`data/.search/<incident>.json`,
     with the stamps of the files they came from), so that a new run of the app does not
     read a year of per-post files again: only incidents changed since are re-read.
-    Not for two threads at once: the History screen's search worker is exclusive."""
+    Safe from several threads (the History screen's search and the dashboard's
+    freshness count share one): each call holds the index's lock."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._lock = threading.RLock()
         self.dir = session.paths.data / ".search"
         self._posts: dict[str, tuple[object, list[Hit], list[PostFact]]] = {}
         self._messages: tuple[object, list[Hit]] | None = None
@@ -173,8 +176,9 @@ class SearchIndex:
     def facts(self) -> dict[str, list[PostFact]]:
         """Each incident's posts as freshness needs them (read or refreshed as for a
         search)."""
-        incidents, _ = self.everything()
-        return {i.id: self._posts[i.id][2] for i in incidents if i.id in self._posts}
+        with self._lock:
+            incidents, _ = self._everything()
+            return {i.id: self._posts[i.id][2] for i in incidents if i.id in self._posts}
 
     def _message_hits(self, names: dict[str, str]) -> list[Hit]:
         from oncall.inboxrecords import InboxRepository
@@ -192,6 +196,10 @@ class SearchIndex:
     def everything(self) -> tuple[list[Incident], list[Hit]]:
         """Every incident, and every hit there is to search, newest first (re-read
         where the files changed since the last call)."""
+        with self._lock:
+            return self._everything()
+
+    def _everything(self) -> tuple[list[Incident], list[Hit]]:
         store = self.session.store
         heads = [_stamp(store.path_for("incidents")), _stamp(store.path_for("sites"))]
         if self._heads is None or self._heads[0] != heads or False in heads:
@@ -222,10 +230,11 @@ class SearchIndex:
     def search(self, query: str, now: datetime, limit: int = LIMIT) -> Found:
         """The hits for `query` (words, and perhaps a time phrase), newest first."""
         words, span, problem = split_query(query, now)
-        _, hits = self.everything()
         wanted = words.casefold().split()
-        if wanted and self._all is not None:
-            hits = [h for g in self._all[3] for h in g.matching(wanted)]
+        with self._lock:
+            _, hits = self._everything()
+            if wanted and self._all is not None:
+                hits = [h for g in self._all[3] for h in g.matching(wanted)]
         return Found(*match(hits, words, span, limit), words=words, span=span,
                      problem=problem)
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from oncall.crosspost import AdapterFor
     from oncall.forwarding import Forwarder
     from oncall.platforms.base import Adapter, TokenSource
+    from oncall.search import SearchIndex
     from oncall.sending import SendPath
     from oncall.vault import Vault
 
@@ -94,9 +95,9 @@ class OncallApp(App[int]):
         self.first_paint_seconds: float | None = None
         self.log_check: VerifyResult | None = None
         self.incidents = Incidents(session)
-        # The History screen's search index (oncall.search.SearchIndex), kept while the
-        # app runs so that a second visit does not read the year's history again.
-        self.search_index: object | None = None
+        # The history's index (search and freshness), kept while the app runs so that a
+        # second look does not read the year's history again; see history_index.
+        self._history_index: SearchIndex | None = None
         # One HTTP client for every network, made when first needed (see `http`).
         self._http: httpx.AsyncClient | None = None
         self._transport = transport
@@ -231,6 +232,16 @@ class OncallApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.show_library(library)
+
+    def history_index(self) -> SearchIndex:
+        """The one index of every incident's posts (History's search, the dashboard's
+        out-of-date count and list). Made on first use; call it from a worker: its first
+        read of a long history takes seconds."""
+        from oncall.search import SearchIndex
+
+        if self._history_index is None:
+            self._history_index = SearchIndex(self.session)
+        return self._history_index
 
     def send_path(self, on_change: Callable[[Delivery], None] | None = None) -> SendPath:
         """The core's one send path, for a screen: it judges, refuses or sends."""

@@ -22,6 +22,7 @@ def _screens() -> list[tuple[str, type]]:
     from oncall.ui.screens.compose import ComposeScreen
     from oncall.ui.screens.dashboard import DashboardScreen
     from oncall.ui.screens.fill import FillScreen
+    from oncall.ui.screens.freshness import FreshnessScreen
     from oncall.ui.screens.history import HistoryScreen
     from oncall.ui.screens.inbox import InboxScreen
     from oncall.ui.screens.incident import IncidentScreen
@@ -32,7 +33,8 @@ def _screens() -> list[tuple[str, type]]:
     return [("everywhere", OncallApp), ("dashboard", DashboardScreen),
             ("incident", IncidentScreen), ("fill", FillScreen), ("compose", ComposeScreen),
             ("inbox", InboxScreen), ("outbox", OutboxScreen), ("record", RecordScreen),
-            ("history", HistoryScreen), ("vault", VaultScreen),
+            ("history", HistoryScreen), ("out of date", FreshnessScreen),
+            ("vault", VaultScreen),
             ("new incident", NewIncidentDialog), ("attach", AttachDialog),
             ("confirm", ConfirmDialog), ("choose", ChooseDialog), ("reason", ReasonDialog),
             ("help", HelpDialog)]

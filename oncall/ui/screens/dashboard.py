@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 # [log] anchor_every_minutes).
 ANCHOR_CHECK_SECONDS = 60
 REFRESH_SECONDS = 5.0
+# Out-of-date content changes slowly (review times pass, incidents close): counted on
+# arrival and then once a minute, not on every refresh.
+FRESHNESS_SECONDS = 60
 
 
 class DashboardScreen(Screen[None]):
@@ -46,6 +49,8 @@ class DashboardScreen(Screen[None]):
                 tooltip="What the public has sent the sites; emergencies first"),
         Binding("H", "history", "History", id="dashboard.history",
                 tooltip="Every incident, closed ones too: find one, open its record"),
+        Binding("U", "freshness", "Out of date", id="dashboard.freshness", show=False,
+                tooltip="Posts to update or take down, and quiet sites"),
         Binding("o", "outbox", "Outbox", id="dashboard.outbox",
                 tooltip="Decide on deliveries a crash or an unclear reply left behind"),
         # Off the footer (it refreshes by itself; F1 and the palette list it), so that
@@ -63,6 +68,7 @@ class DashboardScreen(Screen[None]):
         self._last: Overview | None = None  # what is on screen, for the log status
         self._ready = False  # set once on_mount has built the table
         self._library_problems: list[str] = []
+        self._stale: tuple[int, int] | None = None  # (posts, quiet sites) out of date
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -102,8 +108,10 @@ class DashboardScreen(Screen[None]):
             self._library_problems = [str(p) for p in self.app.library.problems]
             self._show_problems()
             self.load(verify=True)
+            self.set_timer(2.0, self._count_stale)
         self.set_interval(REFRESH_SECONDS, self.load)
         self.set_interval(ANCHOR_CHECK_SECONDS, self._anchor_if_due)
+        self.set_interval(FRESHNESS_SECONDS, self._count_stale)
 
     def on_resize(self, event: events.Resize) -> None:
         """Narrower than 80 columns the incident title and status give way first, and the
@@ -133,6 +141,31 @@ class DashboardScreen(Screen[None]):
         from oncall.ui.screens.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen())
+
+    def action_freshness(self) -> None:
+        from oncall.ui.screens.freshness import FreshnessScreen
+
+        self.app.push_screen(FreshnessScreen())
+
+    @work(thread=True, exclusive=True, group="dashboard-freshness")
+    def _count_stale(self) -> None:
+        """Count what is out of date, through the app's history index (the first count
+        on a long history reads it; then only what changed). Waits for the playbooks:
+        the templates say which posts are appeals."""
+        from oncall.freshness import freshness
+        from oncall.timeutil import utcnow
+
+        if not self.app.library_ready:
+            return
+        found = freshness(self.app.session, self.app.library.templates, utcnow(),
+                          self.app.history_index())
+        posts = sum(1 for s in found if s.post)
+        self.app.call_from_thread(self._counted, (posts, len(found) - posts))
+
+    def _counted(self, stale: tuple[int, int]) -> None:
+        self._stale = stale
+        if self._last is not None:
+            self._show_status(self._last)
 
     def action_outbox(self) -> None:
         from oncall.ui.screens.outbox import OutboxScreen
@@ -229,6 +262,8 @@ class DashboardScreen(Screen[None]):
             return  # on_mount shows them and starts the first read
         self._show_problems()
         self.load(verify=self.app.log_check is None)
+        # After the first screen has settled: the first count may read a long history.
+        self.set_timer(2.0, self._count_stale)
 
     def _show_problems(self) -> None:
         problems = self.query_one("#dash-problems", Static)
@@ -365,6 +400,10 @@ class DashboardScreen(Screen[None]):
             text.append(f"{mark} INBOX: {', '.join(parts)} (i)  ", style="bold")
         if ov.undecided:
             text.append(f"! OUTBOX: {ov.undecided} to decide (o)  ", style="bold")
+        if self._stale and self._stale[0]:
+            text.append(f"! OUT OF DATE: {self._stale[0]} (U)  ", style="bold")
+        elif self._stale and self._stale[1]:
+            text.append(f"{self._stale[1]} quiet sites (U)  ")
         if check is None:
             text.append("Log: checking…")
         elif check.ok:
@@ -382,4 +421,6 @@ class DashboardScreen(Screen[None]):
         # A screen popped back to this one (Show does not come then): fresh data too.
         if self.is_mounted:
             self.load()
+            if self._stale is not None:  # something may have been taken down meanwhile
+                self._count_stale()
 

@@ -26,7 +26,7 @@ from oncall.ui.widgets.tables import with_columns
 
 if TYPE_CHECKING:
     from oncall.model import Incident
-    from oncall.search import Found, Hit, SearchIndex
+    from oncall.search import Found, Hit
     from oncall.ui.app import OncallApp
 
 PLACEHOLDER = "Search: words, site, person, and a time (last 2 hours, since 08:00)"
@@ -72,24 +72,13 @@ class HistoryScreen(Screen[None]):
         self._status("Reading every incident's history…")
         self.search("")
 
-    def _index(self) -> SearchIndex:
-        """The app's one search index: kept while the app runs, so coming back here
-        does not read the history again."""
-        from oncall.search import SearchIndex
-
-        index = self.app.search_index
-        if not isinstance(index, SearchIndex) or index.session is not self.app.session:
-            index = SearchIndex(self.app.session)
-            self.app.search_index = index
-        return index
-
     @work(thread=True, exclusive=True, group="history-search")
     def search(self, query: str) -> None:
         """Search in a worker (a year of history is read once, then kept); only the
         answer to the latest query is shown."""
         from textual.worker import get_current_worker
 
-        index = self._index()
+        index = self.app.history_index()
         found = index.search(query, utcnow())
         incidents, _ = index.everything()
         if not get_current_worker().is_cancelled:
