@@ -47,12 +47,13 @@ def with_session(run: Callable[[argparse.Namespace, Any], int]) -> Handler:
 
     def handler(args: argparse.Namespace) -> int:
         from oncall.cli_post import PostUsage
+        from oncall.store import ReadOnly
         from oncall.vault import AccessRefused, VaultError
 
         session = _open(args)
         try:
             return run(args, session)
-        except AccessRefused as exc:
+        except (AccessRefused, ReadOnly) as exc:
             raise RefusedError(str(exc)) from None
         except (VaultError, PostUsage) as exc:
             raise UsageError(str(exc)) from None

@@ -25,6 +25,7 @@ from oncall.config import MailSettings
 from oncall.faults import describe
 from oncall.inboxrecords import InboxItem, InboxRepository, ItemState
 from oncall.model import Person, Role
+from oncall.oversight import require_writer
 from oncall.owners import is_live, new_owner, release
 from oncall.store import Conflict, StoreError, cached_all
 from oncall.textsafe import printable
@@ -144,6 +145,7 @@ class Forwarder:
         with `note`. Raises ForwardRefused, with nothing recorded, for an unknown
         recipient, an empty note, a closed message, or one forwarded or changed by
         someone else since it was read. Blocking: call from a worker thread."""
+        require_writer(self.session, "forwarding a message")
         chosen = next((r for r in recipients(self.session.directory.people) if r.key == to),
                       None)
         if chosen is None:

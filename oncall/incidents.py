@@ -17,10 +17,10 @@ from oncall.model import (
     IncidentStatus,
     LogEntry,
     Playbook,
-    Role,
     Step,
     StepTick,
 )
+from oncall.oversight import require_writer
 from oncall.session import Session
 from oncall.store import Conflict, Repository
 from oncall.timeutil import fmt_time, local, utcnow
@@ -113,6 +113,7 @@ class Incidents:
     def open(self, playbook: Playbook, title: str, *, location: str = "", reference: str = "",
              now: datetime | None = None) -> Incident:
         """Open an incident worked from `playbook`; logged as incident.opened."""
+        require_writer(self.session, "opening an incident")
         title = title.strip()
         if not title:
             raise IncidentError("give the incident a title, e.g. 'Missing girl, 14, Brackenford'")
@@ -136,6 +137,9 @@ class Incidents:
     def save_draft(self, draft: Draft) -> Draft:
         """Save a draft being edited, unless it has been sent meanwhile (by anyone):
         then raise DraftSent naming who, and leave what was sent as it is."""
+        require_writer(self.session, "saving a draft")
+
+
         def update(current: Draft | None) -> Draft:
             if current is not None and current.status != "draft":
                 raise Conflict("draft sent", current)
@@ -160,6 +164,7 @@ class Incidents:
 
     def update(self, incident_id: str, **changes: str) -> Incident:
         """Change title, location or reference; logged with what changed."""
+        require_writer(self.session, "changing an incident")
         allowed = {"title", "location", "reference"}
         bad = set(changes) - allowed
         if bad:
@@ -178,6 +183,7 @@ class Incidents:
 
     def set_proceedings_active(self, incident_id: str, active: bool, reason: str) -> Incident:
         """Mark that someone is charged (or no longer): prejudicial wording then blocks."""
+        require_writer(self.session, "marking proceedings active")
         if not reason.strip():
             raise IncidentError("say why (e.g. 'man charged, court tomorrow')")
         status = IncidentStatus.PROCEEDINGS_ACTIVE if active else IncidentStatus.OPEN
@@ -198,6 +204,7 @@ class Incidents:
         and/or add a name that must never be published for it. Press officers and
         Corporate Communications only. The log records that a name was added, never
         the name itself."""
+        require_writer(self.session, "protecting a name")
         if not any(self.session.user.has(r)
                    for r in self.session.settings.rights.protect_names):
             self.session.record("incident.protect_refused", incident=incident_id)
@@ -234,6 +241,7 @@ class Incidents:
 
     def close(self, incident_id: str, note: str = "", now: datetime | None = None) -> Incident:
         """Close (stand down) the incident; logged."""
+        require_writer(self.session, "closing an incident")
         now = now or utcnow()
 
         def apply(inc: Incident) -> None:
@@ -253,12 +261,10 @@ class Incidents:
         """Open a closed incident again (it was closed in error, or it has flared up),
         with the reason; logged. Its checklist, posts and record carry on. Professional
         Standards monitor read-only and may not."""
+        require_writer(self.session, "reopening an incident")
         if not reason.strip():
             raise IncidentError("say why it is reopened (e.g. 'closed in error', 'a second "
                                 "sighting')")
-        if self.session.user.has(Role.PROFESSIONAL_STANDARDS):
-            raise IncidentError("Professional Standards monitor incidents read-only: ask "
-                                "the press office to reopen it")
 
         def apply(inc: Incident) -> None:
             if inc.is_open:
@@ -283,6 +289,7 @@ class Incidents:
     def tick(self, incident: Incident, step: Step, now: datetime | None = None) -> StepTick:
         """Mark a step done; logged as playbook.step.done. A step a colleague ticked a
         moment ago keeps their tick: IncidentError names them."""
+        require_writer(self.session, "ticking a step")
         tick = StepTick(id=step.id, incident=incident.id, done_at=now or utcnow(),
                         done_by=self.session.user.login)
 
@@ -309,6 +316,7 @@ class Incidents:
         `expected` is the tick the officer saw: if the step was ticked again since,
         nothing changes (IncidentError). Another officer's tick is undone only with
         `others=True`, after the officer was asked (OthersTick otherwise)."""
+        require_writer(self.session, "unticking a step")
         me = self.session.user.login
 
         def as_seen(current: StepTick) -> bool:

@@ -54,6 +54,11 @@ class Role(StrEnum):
         }[self.value]
 
 
+# Roles that act on the sites or incidents; anyone holding none of them but Professional
+# Standards is read-only (see Person.read_only).
+ACTING_ROLES = ("press_officer", "web_comms", "local_comms", "corporate_comms", "site_owner")
+
+
 class IncidentStatus(StrEnum):
     OPEN = "open"
     PROCEEDINGS_ACTIVE = "proceedings_active"
@@ -103,6 +108,13 @@ class Person(Record):
 
     def has(self, role: Role | str) -> bool:
         return str(role) in self.roles
+
+    @property
+    def read_only(self) -> bool:
+        """Professional Standards and nothing that acts: they monitor every site and
+        incident, read-only (the procedure); the core refuses them every change."""
+        return self.has(Role.PROFESSIONAL_STANDARDS) and not any(
+            self.has(r) for r in ACTING_ROLES)
 
     @property
     def role_label(self) -> str:

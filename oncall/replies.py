@@ -30,6 +30,7 @@ from oncall.crosspost import StorageFault
 from oncall.faults import describe
 from oncall.inboxrecords import AckState, InboxItem, InboxRepository, ItemState, undecided
 from oncall.model import Incident, IncidentStatus, Site, Template, TemplateField
+from oncall.oversight import require_writer
 from oncall.owners import is_live, new_owner, release
 from oncall.platforms.base import Failure, PublishError, Rendition, ReplyTo, addressed
 from oncall.policy import Finding, Post, check, verdict
@@ -217,6 +218,7 @@ class Acknowledger:
         """Judge, claim and send the acknowledgement (see the module's note); the message
         as it ends. Raises SendRefused with nothing sent; a network's refusal is not
         raised but kept on the message (ack_state failed or unknown, ack_problem)."""
+        require_writer(self.session, "acknowledging a message")
         plan = await asyncio.to_thread(self.plan, item, template_id, values)
         adapter = self.path.poster.adapter(plan.site)
         owner = new_owner()
@@ -306,6 +308,7 @@ class Acknowledger:
         """The officer looked at the site after an acknowledgement whose outcome was not
         known: it is there (`went`: acknowledged) or it is not (failed: may be sent
         again). Raises AlreadyHandled if someone else decided first."""
+        require_writer(self.session, "deciding an acknowledgement")
         return await asyncio.to_thread(self._decide, item, went)
 
     def _decide(self, item: InboxItem, went: bool) -> InboxItem:

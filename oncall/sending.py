@@ -25,6 +25,7 @@ from oncall.faults import describe
 from oncall.incidents import DraftRepository
 from oncall.model import Delivery, Draft, Incident, IncidentStatus, PostRecord, Site, Template
 from oncall.overrides import still_valid
+from oncall.oversight import require_writer
 from oncall.owners import is_live, new_owner, release
 from oncall.policy import Attachment, Finding, Post, Verdict, check, verdict
 from oncall.session import Session
@@ -214,6 +215,7 @@ class SendPath:
 
         Raises SendRefused (Blocked, NotAllowed, AlreadySent) with nothing sent, or
         StorageFault if the post could not be recorded (nothing sent either)."""
+        require_writer(self.session, "sending a post")
         if not out.body.strip():
             raise NotAllowed("post.empty", "Nothing to send: write the text first.")
         judged = await asyncio.to_thread(self.judge, out)
@@ -315,6 +317,7 @@ class SendPath:
     async def retry_failed(self, incident: str, post_id: str) -> list[Delivery]:
         """Send again the deliveries that failed, judged again as things stand now (the
         incident may have become proceedings active since). Each is claimed first."""
+        require_writer(self.session, "retrying a post")
         pending = [d for d in await asyncio.to_thread(self.poster.for_post, incident, post_id)
                    if may_resend(d)]
         if not pending:
@@ -326,6 +329,7 @@ class SendPath:
 
     async def resend(self, delivery: Delivery) -> Delivery:
         """Send one interrupted or failed delivery again (the outbox), after the checks."""
+        require_writer(self.session, "resending a post")
         _, judged = await asyncio.to_thread(self._follow_up, delivery.incident, delivery.post,
                                             [delivery.site])
         self.enforce(judged)
@@ -343,17 +347,20 @@ class SendPath:
 
     async def decide(self, delivery: Delivery, posted: bool, note: str = "") -> Delivery:
         """Record the officer's finding on an unknown or interrupted delivery."""
+        require_writer(self.session, "deciding a delivery")
         await self._rights_for([delivery.site])
         return await self.poster.decide(delivery, posted, note)
 
     async def cancel(self, delivery: Delivery, note: str = "") -> Delivery:
         """Do not send a delivery after all."""
+        require_writer(self.session, "cancelling a delivery")
         await self._rights_for([delivery.site])
         return await self.poster.cancel(delivery, note)
 
     async def retract_everywhere(self, incident: str, post_id: str,
                                  reason: str) -> list[Delivery]:
         """Delete every sent copy of a post; the sender needs the right on every site."""
+        require_writer(self.session, "retracting a post")
         if not reason.strip():
             raise NotAllowed("retract.no_reason", "Say why the post is retracted.")
         post = await asyncio.to_thread(self._post, incident, post_id)

@@ -93,6 +93,11 @@ def open_session(home: Path, login: str | None = None) -> Session:
     user = directory.person(wanted)
     store = Store(paths.data)
     log = ActionLog(paths.log, key_dir=settings.key_dir(paths.home), author=user.login)
-    return Session(paths, settings, directory, user, store, log,
-                   SiteRepository(store), IncidentRepository(store),
-                   acting_for=real if wanted != real else "", ignored_user=ignored)
+    session = Session(paths, settings, directory, user, store, log,
+                      SiteRepository(store), IncidentRepository(store),
+                      acting_for=real if wanted != real else "", ignored_user=ignored)
+    if user.read_only:
+        from oncall.oversight import store_refuser
+
+        store.refuse_writes = store_refuser(user, session.record)
+    return session

@@ -45,6 +45,11 @@ class StoreError(Exception):
     """The store could not be read or written; names the file."""
 
 
+class ReadOnly(StoreError):
+    """This session may not change any record (Professional Standards monitor
+    read-only); nothing was written. The refusal has been logged."""
+
+
 class Conflict(Exception):
     """A compare-and-set found the record other than expected (another officer, or another
     task of this one, changed it first). Carries the record as it is now, or None."""
@@ -109,9 +114,13 @@ class AtomicJSONStorage(Storage):
 class Store:
     """The record files under one data directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path,
+                 refuse_writes: Callable[[str], ReadOnly] | None = None) -> None:
+        """`refuse_writes`: set for a read-only session; called with the record kind of
+        any write, it logs the refusal and returns the error raised in its place."""
         self.root = Path(root)
         self._cleaned: set[Path] = set()
+        self.refuse_writes = refuse_writes
 
     def path_for(self, kind: str, partition: str | None = None) -> Path:
         """The file holding `kind` records (of one `partition`, if the kind is split)."""
@@ -134,7 +143,11 @@ class Store:
     @contextlib.contextmanager
     def table(self, kind: str, partition: str | None = None, *,
               write: bool = False) -> Iterator[Table]:
-        """Open one record file's table under its lock (exclusive when `write`)."""
+        """Open one record file's table under its lock (exclusive when `write`). A
+        read-only session's write is refused here, below every caller: the shell, a
+        scheduler and every screen alike."""
+        if write and self.refuse_writes is not None:
+            raise self.refuse_writes(kind)
         path = self.path_for(kind, partition)
         make_dirs(path.parent)
         with file_lock(lock_path_for(path), exclusive=write):

@@ -197,8 +197,10 @@ async def test_no_right_on_the_site_sends_nothing(
     site = sites["corp-masto"]
     item = await arrive(demo_session, sandbox, site, text="Why was my road closed?")
     monitor = open_session(demo_session.paths.home, "gmercer")  # Professional Standards
+    from oncall.store import ReadOnly
+
     async with acknowledger(monitor) as acks:
-        with pytest.raises(NotAllowed, match="read-only"):
+        with pytest.raises(ReadOnly, match="read-only"):
             await acks.acknowledge(item)
     assert replies(sandbox, site.id) == []
     kept = Inbox(demo_session).items.get(item.id, item.site)

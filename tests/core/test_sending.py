@@ -92,8 +92,7 @@ async def test_unacknowledged_warning_is_refused(demo_session: Session,
 
 
 @pytest.mark.parametrize(("login", "sites", "rule"), [
-    ("gmercer", ("corp-fb",), "refused.professional_standards"),
-    ("gmercer", ("brk-north-fb",), "refused.professional_standards"),
+    # Professional Standards: tests/core/test_oversight.py (refused before any check).
     ("thale", ("corp-fb",), "refused.corporate"),
     ("thale", ("wren-fb",), "refused.not_local"),
     ("lcarver", ("corp-x",), "refused.corporate"),
