@@ -18,8 +18,8 @@ from oncall.freshness import freshness
 from oncall.inboxrecords import InboxItem, InboxRepository
 from oncall.incidents import Incidents
 from oncall.model import Draft, Incident
-from oncall.overview import check_log
 from oncall.oversight import ACTION, RULE
+from oncall.overview import check_log
 from oncall.playbooks import load_library
 from oncall.record import build_record
 from oncall.resources import shipped_dir
