@@ -34,6 +34,7 @@ class Entry:
     detail: str = ""          # the whole of it
     seq: int | None = None    # the log's sequence number and hash, where it came from
     hash: str = ""
+    post: str = ""            # the post's id, for an entry that is a post
 
 
 @dataclass
@@ -169,7 +170,7 @@ def from_post(post: PostRecord, deliveries: list[Delivery], names: dict[str, str
     summary = (f"Post {post.id} to {len(deliveries)} site(s), {sent} sent: "
                f"{first[:80]}")
     return Entry(post.created_at, names.get(post.author, post.author), "post", summary,
-                 "\n".join(lines))
+                 "\n".join(lines), post=post.id)
 
 
 def from_message(item: InboxItem, names: dict[str, str]) -> Entry:

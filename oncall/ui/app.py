@@ -193,7 +193,12 @@ class OncallApp(App[int]):
         return self._http
 
     def on_mount(self) -> None:
-        self.push_screen(DashboardScreen())
+        if self.session.user.read_only:
+            from oncall.ui.screens.oversight import OversightScreen
+
+            self.push_screen(OversightScreen())
+        else:
+            self.push_screen(DashboardScreen())
         self._fit(self.size.width, self.size.height)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -294,7 +299,7 @@ class OncallApp(App[int]):
         warm()
         self.vault  # noqa: B018 - opened for its cost
         self.call_from_thread(lambda: self.http)
-        if self._poll_inbox:
+        if self._poll_inbox and not self.session.user.read_only:  # they store nothing
             # Imported here, off the event loop (it brings the HTTP stack), then run there.
             from oncall.ui.inboxpoll import InboxPoller
 

@@ -26,7 +26,9 @@ def _screens() -> list[tuple[str, type]]:
     from oncall.ui.screens.history import HistoryScreen
     from oncall.ui.screens.inbox import InboxScreen
     from oncall.ui.screens.incident import IncidentScreen
+    from oncall.ui.screens.logview import LogScreen
     from oncall.ui.screens.outbox import OutboxScreen
+    from oncall.ui.screens.oversight import OversightScreen
     from oncall.ui.screens.record import RecordScreen
     from oncall.ui.screens.vault import VaultScreen
 
@@ -34,7 +36,7 @@ def _screens() -> list[tuple[str, type]]:
             ("incident", IncidentScreen), ("fill", FillScreen), ("compose", ComposeScreen),
             ("inbox", InboxScreen), ("outbox", OutboxScreen), ("record", RecordScreen),
             ("history", HistoryScreen), ("out of date", FreshnessScreen),
-            ("vault", VaultScreen),
+            ("oversight", OversightScreen), ("log", LogScreen), ("vault", VaultScreen),
             ("new incident", NewIncidentDialog), ("attach", AttachDialog),
             ("confirm", ConfirmDialog), ("choose", ChooseDialog), ("reason", ReasonDialog),
             ("help", HelpDialog)]

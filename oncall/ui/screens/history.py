@@ -48,8 +48,10 @@ class HistoryScreen(Screen[None]):
 
     app: OncallApp
 
-    def __init__(self) -> None:
+    def __init__(self, query: str = "") -> None:
+        """`query`: a search to start with (e.g. a site's id, for its posts)."""
         super().__init__()
+        self.start_query = query
         self.incidents: list[Incident] = []
         self.titles: dict[str, str] = {}
         self.rows: list[Hit] = []
@@ -68,9 +70,16 @@ class HistoryScreen(Screen[None]):
         self.sub_title = "History: every incident"
         with_columns(self.query_one(DataTable),
                      [("When", 19), ("Incident", 23), ("What", 32)])
-        self.query_one(Input).focus()
+        field = self.query_one(Input)
+        field.value = self.start_query  # searched by the Changed event it sends
+        field.focus()
         self._status("Reading every incident's history…")
-        self.search("")
+        if not self.start_query:
+            self.search("")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only officers get no key to reopen (the core would refuse it, logged).
+        return not (action == "reopen" and self.app.session.user.read_only)
 
     @work(thread=True, exclusive=True, group="history-search")
     def search(self, query: str) -> None:

@@ -18,6 +18,8 @@ from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.dialogs.confirm import ConfirmDialog
+from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.widgets.tables import with_columns
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ class RecordScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+e", "export", "Export", id="record.export", key_display="^E",
                 tooltip="Write the record to a file: HTML, Markdown or JSON"),
+        Binding("f8", "retract", "Retract all", id="record.retract",
+                tooltip="Take the highlighted post down from every site, saying why"),
         Binding("escape", "back", "Back", id="record.back"),
     ]
 
@@ -47,6 +51,7 @@ class RecordScreen(Screen[None]):
         self.incident_id = incident_id
         self.near, self.kind = near, kind
         self.record: IncidentRecord | None = None
+        self.said = ""  # how the last action went, kept under the counts
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,8 +77,8 @@ class RecordScreen(Screen[None]):
         self.app.call_from_thread(self.show, record)
 
     def _status(self, line: str) -> None:
-        self.query_one("#record-status", Static).update(Text(printable(line,
-                                                                       single_line=True)))
+        self.query_one("#record-status", Static).update(Text("\n".join(
+            printable(part, single_line=True) for part in line.split("\n"))))
 
     def show(self, record: IncidentRecord) -> None:
         self.record = record
@@ -81,7 +86,7 @@ class RecordScreen(Screen[None]):
         self.sub_title = f"Record: {printable(inc.title, single_line=True)}"
         self._status(f"{inc.id} · {inc.status_label} · {len(record.entries)} entries, "
                      f"{len(record.posts)} posts, {len(record.messages)} messages · "
-                     "^E export")
+                     "^E export" + (f"\n{self.said}" if self.said else ""))
         table = self.query_one(DataTable)
         table.clear()
         now = utcnow()
@@ -136,6 +141,46 @@ class RecordScreen(Screen[None]):
             self.app.call_from_thread(self._status, f"! NOT EXPORTED: {exc.strerror or exc}")
             return
         self.app.call_from_thread(self._status, f"Exported to {path}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only officers get no key to take a post down (the core would refuse it).
+        return not (action == "retract" and self.app.session.user.read_only)
+
+    def action_retract(self) -> None:
+        """Take the highlighted post down everywhere: the press office, or Corporate
+        Communications removing material from any site; the core checks the right on
+        every site and logs the reason."""
+        entry = self._current()
+        if entry is None or not entry.post:
+            self._status("Highlight a post (a line that starts 'Post') to take it down.")
+            return
+        post = entry.post
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.app.push_screen(
+                    ReasonDialog("Why is it taken down?", "The reason goes in the action "
+                                 "log.", placeholder="e.g. not approved wording"),
+                    then(lambda reason: self._retract(post, str(reason))))
+
+        self.app.push_screen(ConfirmDialog(
+            "Take it down everywhere?", printable(entry.summary) + "\n\nEvery copy still "
+            "up is deleted from its site.", yes="retract"), confirmed)
+
+    @work(group="record-retract")
+    async def _retract(self, post: str, reason: str) -> None:
+        from oncall.model import DeliveryState
+        from oncall.sending import SendRefused
+
+        try:
+            results = await self.app.send_path().retract_everywhere(self.incident_id, post,
+                                                                   reason)
+        except SendRefused as exc:
+            self.said = f"Not taken down: {exc}"
+        else:
+            done = sum(d.state == DeliveryState.RETRACTED for d in results)
+            self.said = f"Taken down from {done} of {len(results)} site(s)."
+        self.load()
 
     def action_back(self) -> None:
         self.app.pop_screen()
