@@ -157,18 +157,27 @@ def freshness(session: Session, templates: Mapping[str, Template], now: datetime
     index = index or SearchIndex(session)
     incidents, _ = index.everything()
     facts = index.facts()
-    live: dict[str, set[str]] = {}
-    last_post: dict[str, datetime] = {}
-    for incident_id, posts in facts.items():
-        for fact in posts:
-            if fact.live_sites:
-                live.setdefault(incident_id, set()).add(fact.id)
-            for site, moment in fact.sent_at.items():
-                if site not in last_post or moment > last_post[site]:
-                    last_post[site] = moment
+    live = {incident_id: {f.id for f in posts if f.live_sites}
+            for incident_id, posts in facts.items()}
+    _, last_post = site_activity(facts)
     return [*stale_posts(incidents, facts, live, templates, now),
             *quiet_sites(session.sites.all(), last_post, now)]
 
 
+def site_activity(facts: Mapping[str, Sequence[PostFact]]
+                  ) -> tuple[dict[str, int], dict[str, datetime]]:
+    """Per site: how many posts are still up on it, and when it last had a post."""
+    up: dict[str, int] = {}
+    last: dict[str, datetime] = {}
+    for posts in facts.values():
+        for fact in posts:
+            for site in fact.live_sites:
+                up[site] = up.get(site, 0) + 1
+            for site, moment in fact.sent_at.items():
+                if site not in last or moment > last[site]:
+                    last[site] = moment
+    return up, last
+
+
 __all__ = ["QUIET_AFTER", "PostFact", "PostLike", "Stale", "fact_of", "freshness",
-           "quiet_sites", "stale_posts"]
+           "quiet_sites", "site_activity", "stale_posts"]

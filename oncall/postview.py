@@ -38,6 +38,11 @@ def posts_of(session: Session, incident_id: str) -> list[PostRecord]:
     return PostRepository(session.store).all(incident_id)
 
 
+def post_of(session: Session, incident_id: str, post_id: str) -> PostRecord | None:
+    """One post of an incident, or None."""
+    return PostRepository(session.store).get(post_id, incident_id)
+
+
 @dataclass(frozen=True)
 class OutboxView:
     rows: list[Delivery]      # deliveries waiting for an officer's decision

@@ -83,10 +83,11 @@ def test_professional_standards_may_not_reopen(live_demo_home: Path) -> None:
     import pytest
 
     from oncall.incidents import IncidentError
+    from oncall.store import ReadOnly
 
     session, closed = with_closed(live_demo_home, "Flooding")
     monitor = open_session(live_demo_home, "gmercer")
-    with pytest.raises(IncidentError, match="read-only"):
+    with pytest.raises(ReadOnly, match="read-only"):
         Incidents(monitor).reopen(closed, "checking")
     with pytest.raises(IncidentError, match="say why"):
         Incidents(session).reopen(closed, " ")

@@ -34,9 +34,10 @@ def session(demo_home: Path) -> Session:
     PROCESS_MEMORY.clear()
 
 
-async def open_vault(pilot, site_id: str) -> VaultScreen:  # type: ignore[no-untyped-def]
+async def open_vault(pilot, site_id: str, press: bool = True) -> VaultScreen:  # type: ignore[no-untyped-def]
     await settle(pilot)
-    await pilot.press("v")
+    if press:
+        await pilot.press("v")
     await wait_for_screen(pilot, VaultScreen)
     screen = pilot.app.screen
     table = screen.query_one(DataTable)
@@ -102,7 +103,10 @@ async def test_professional_standards_cannot_reach_a_secret(demo_home: Path,
     watcher = open_session(demo_home, "gmercer")
     app = make_app(watcher)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_vault(pilot, "corp-fb")
+        # Their console has no vault key; reached anyway, the vault itself refuses.
+        await settle(pilot)
+        app.push_screen(VaultScreen())
+        screen = await open_vault(pilot, "corp-fb", press=False)
         assert "NO ACCESS" in str(screen.query_one("#vault-access", Static).render())
         await pilot.press("k")
         await pilot.press("s")

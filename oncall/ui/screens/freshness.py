@@ -120,9 +120,9 @@ class FreshnessScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="freshness-post")
     def _post_text(self, stale: Stale) -> None:
-        from oncall.postrecords import PostRepository
+        from oncall.postview import post_of
 
-        post = PostRepository(self.app.session.store).get(stale.post, stale.incident)
+        post = post_of(self.app.session, stale.incident, stale.post)
         if post is not None:
             self.app.call_from_thread(self._with_post, stale, post)
 

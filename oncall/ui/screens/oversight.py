@@ -76,18 +76,11 @@ class OversightScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="oversight-load")
     def load(self) -> None:
         """Each site's posts still up and its last post, from the history index."""
-        index = self.app.history_index()
-        sites = self.app.session.sites.all()
-        up: dict[str, int] = {}
-        last: dict[str, datetime] = {}
-        for facts in index.facts().values():
-            for fact in facts:
-                for site in fact.live_sites:
-                    up[site] = up.get(site, 0) + 1
-                for site, moment in fact.sent_at.items():
-                    if site not in last or moment > last[site]:
-                        last[site] = moment
-        self.app.call_from_thread(self.show, sites, up, last)
+        from oncall.freshness import site_activity
+        from oncall.postview import sites_in_order
+
+        up, last = site_activity(self.app.history_index().facts())
+        self.app.call_from_thread(self.show, sites_in_order(self.app.session), up, last)
 
     def show(self, sites: list[Site], up: dict[str, int], last: dict[str, datetime]) -> None:
         self.sites = sites
