@@ -114,6 +114,11 @@ _WORDS: dict[str, str] = {
     "inbox.forwarded": "Forwarded a message",
     "inbox.forward_mailed": "Mailed a forward",
     "inbox.forward_not_mailed": "A forward could not be mailed",
+    "credential.copied": "Copied a site's password",
+    "credential.revealed": "Revealed a site's password",
+    "credential.code_copied": "Copied a site's two-factor code",
+    "credential.refused": "Was refused a site's credential",
+    "access.refused": "Was refused a change (read-only)",
 }
 
 # Details worth a place on the one line, in this order.

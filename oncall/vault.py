@@ -89,21 +89,26 @@ class Vault(KeyStore):
         """May this officer reach `site`'s credential now, and on what footing."""
         return decide(self.session.user, site, self.session.directory, self.clock())
 
-    def _refuse(self, site: Site | None, rule: str, message: str, what: str) -> AccessRefused:
+    def _refuse(self, site: Site | None, rule: str, message: str, what: str,
+                incident: str = "") -> AccessRefused:
         self.session.record("credential.refused", subject=site.name if site else "registry",
+                            incident=incident or None,
                             details={"site": site.id if site else "", "rule": rule,
                                      "wanted": what})
         return AccessRefused(rule, message)
 
-    def _check_read(self, site: Site, kind: str, purpose: str, reason: str) -> AccessDecision:
+    def _check_read(self, site: Site, kind: str, purpose: str, reason: str,
+                    incident: str = "") -> AccessDecision:
         if purpose not in PURPOSES:
             raise ValueError(f"unknown purpose {purpose!r}")
         decision = self.access(site)
         if not decision.allowed:
-            raise self._refuse(site, decision.rule, decision.explanation, f"{kind} {purpose}")
+            raise self._refuse(site, decision.rule, decision.explanation, f"{kind} {purpose}",
+                               incident)
         if decision.needs_reason and not reason.strip():
             raise self._refuse(site, "reason.required", "Give a reason: it goes in the action "
-                               "log with who, which site and when.", f"{kind} {purpose}")
+                               "log with who, which site and when.", f"{kind} {purpose}",
+                               incident)
         return decision
 
     def require_change(self, site: Site, kind: str, what: str) -> Right:
@@ -117,28 +122,32 @@ class Vault(KeyStore):
     # --- reading -------------------------------------------------------------------------
 
     def take(self, site: Site, kind: str = "password", *, purpose: str = "copied",
-             reason: str = "") -> Secret | None:
+             reason: str = "", incident: str = "") -> Secret | None:
         """The stored secret for this officer, if the rules allow, logged as
         credential.<purpose> before it is returned; None if none is stored (not logged).
-        Raises AccessRefused (logged) or a VaultError."""
-        decision = self._check_read(site, kind, purpose, reason)
+        `incident`: the incident it is taken for, if any: the use is then part of that
+        incident's record. Raises AccessRefused (logged) or a VaultError."""
+        decision = self._check_read(site, kind, purpose, reason, incident)
         secret = self._wait(self._get(site, kind))
         if secret is not None:
-            self._log_use(site, kind, purpose, reason, decision)
+            self._log_use(site, kind, purpose, reason, decision, incident)
         return secret
 
     async def atake(self, site: Site, kind: str = "password", *, purpose: str = "copied",
-                    reason: str = "") -> Secret | None:
+                    reason: str = "", incident: str = "") -> Secret | None:
         """`take` for async code (the checks and the log run in a thread)."""
-        decision = await asyncio.to_thread(self._check_read, site, kind, purpose, reason)
+        decision = await asyncio.to_thread(self._check_read, site, kind, purpose, reason,
+                                           incident)
         secret = await self._await(self._get(site, kind))
         if secret is not None:
-            await asyncio.to_thread(self._log_use, site, kind, purpose, reason, decision)
+            await asyncio.to_thread(self._log_use, site, kind, purpose, reason, decision,
+                                    incident)
         return secret
 
     def _log_use(self, site: Site, kind: str, purpose: str, reason: str,
-                 decision: AccessDecision) -> None:
-        self.session.record(f"credential.{purpose}", subject=site.name, details={
+                 decision: AccessDecision, incident: str = "") -> None:
+        self.session.record(f"credential.{purpose}", subject=site.name,
+                            incident=incident or None, details={
             "site": site.id, "kind": kind, "reason": reason.strip(), "rule": decision.rule,
             "break_glass": not decision.first_line})
 

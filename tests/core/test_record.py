@@ -156,3 +156,28 @@ def test_oncall_export_writes_the_file_and_logs_it(
     assert code == 2 and "There is no incident" in capsys.readouterr().err
     with pytest.raises(UnknownIncident):
         build_record(demo_session, "20990101-09")
+
+
+def test_a_credential_taken_for_the_incident_is_in_its_record(demo_session: Session,
+                                                               incident: str) -> None:
+    from oncall.keystore import KeyStore
+    from oncall.secret import Secret
+    from oncall.vault import PROCESS_MEMORY, Vault
+
+    PROCESS_MEMORY.clear()
+    site = demo_session.sites.get("corp-fb")
+    assert site is not None
+    KeyStore(demo_session.settings.vault, demo_session.paths.home).set(
+        site, "password", Secret("heron-lantern-9"))
+    try:
+        taken = Vault.for_session(demo_session).take(site, purpose="copied", incident=incident)
+        assert taken is not None
+        Vault.for_session(demo_session).take(site, purpose="revealed")  # not for it
+    finally:
+        PROCESS_MEMORY.clear()
+    record = build_record(demo_session, incident)
+    used = [e for e in record.entries if e.action.startswith("credential.")]
+    assert [(e.action, e.summary) for e in used] == [
+        ("credential.copied", f"Copied a site's password: {site.name} (site corp-fb, rule "
+                              "corporate.on_call, kind password)")]
+    assert "heron-lantern-9" not in "".join(e.summary + e.detail for e in record.entries)

@@ -196,3 +196,28 @@ async def test_a_site_chosen_in_the_palette_is_the_one_highlighted(session: Sess
         screen.load()  # a reload keeps it
         await settle(pilot)
         assert screen._site().name == "Brackenford North NPT"
+
+
+async def test_from_the_incident_each_use_goes_in_its_record(session: Session) -> None:
+    """v on the incident opens the vault for it: what is taken there is in its record."""
+    from oncall.incidents import Incidents
+    from oncall.playbooks import load_library
+    from oncall.resources import shipped_dir
+    from oncall.ui.screens.incident import IncidentScreen
+
+    playbook = load_library(shipped_dir("playbooks")).playbooks["missing-high-risk"]
+    incident = Incidents(session).open(playbook, "Missing girl, Amy").id
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await settle(pilot)
+        await pilot.press("v")
+        await wait_for_screen(pilot, VaultScreen)
+        assert f"Credentials, for {incident}" in screen_text(app)
+        await open_vault(pilot, "corp-fb", press=False)
+        await pilot.press("s")
+        await settle(pilot)
+    entry = next(e for e in session.log.entries() if e.action == "credential.revealed")
+    assert (entry.incident, entry.details["site"]) == (incident, "corp-fb")

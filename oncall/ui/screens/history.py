@@ -109,7 +109,9 @@ class HistoryScreen(Screen[None]):
         from oncall.search import incident_hit
 
         if self.found is None:
-            self.rows = sorted((incident_hit(i, {}) for i in self.incidents),
+            names = {p.login: p.name
+                     for p in self.app.session.directory.people.values()}
+            self.rows = sorted((incident_hit(i, names) for i in self.incidents),
                                key=lambda h: h.at, reverse=True)
         else:
             self.rows = list(self.found.hits)
@@ -154,8 +156,8 @@ class HistoryScreen(Screen[None]):
     def _summary(self) -> str:
         if self.found is None:
             closed = sum(1 for i in self.incidents if not i.is_open)
-            return (f"{len(self.incidents)} incidents ({closed} closed) · type to search "
-                    "them all · Enter: the record")
+            count = f"{len(self.incidents)} incident{'' if len(self.incidents) == 1 else 's'}"
+            return f"{count} ({closed} closed) · type to search them all · Enter: the record"
         found = self.found
         shown = f" (the newest {len(found.hits)} shown)" if found.total > len(found.hits) \
             else ""

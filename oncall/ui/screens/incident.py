@@ -73,6 +73,8 @@ class IncidentScreen(Screen[None]):
                         "in proceedings"),
         Binding("x", "close_incident", "Close", id="incident.close",
                 tooltip="Close (stand down) the incident"),
+        Binding("v", "vault", "Vault", id="incident.vault", show=False,
+                tooltip="Site credentials for this incident: each use goes in its record"),
         Binding("r", "refresh", "Refresh", id="incident.refresh", show=False),
         Binding("escape", "back", "Back", id="incident.back"),
     ]
@@ -527,6 +529,11 @@ class IncidentScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def action_vault(self) -> None:
+        from oncall.ui.screens.vault import VaultScreen
+
+        self.app.push_screen(VaultScreen(incident=self.incident_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -63,7 +63,7 @@ class LogScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Action log"
         with_columns(self.query_one(DataTable),
-                     [("#", 7), ("When", 19), ("Who", 14), ("What", 32)])
+                     [("#", 6), ("When", 19), ("Who", 14), ("What", 33)])
         self.query_one(DataTable).focus()
         last = self.app.log_check
         self.check = verdict(last) if last is not None else "Log: not verified yet (V)"
@@ -130,12 +130,14 @@ class LogScreen(Screen[None]):
         try:
             result = check_log(self.app.session)
         except OSError as exc:
-            self.app.call_from_thread(self._verified, f"Log: NOT VERIFIED: could not read "
-                                      f"it ({exc.strerror or exc})")
+            self.app.call_from_thread(self._verified, None, f"Log: NOT VERIFIED: could not "
+                                      f"read it ({exc.strerror or exc})")
             return
-        self.app.call_from_thread(self._verified, verdict(result))
+        self.app.call_from_thread(self._verified, result, verdict(result))
 
-    def _verified(self, line: str) -> None:
+    def _verified(self, result: VerifyResult | None, line: str) -> None:
+        if result is not None:
+            self.app.log_check = result
         self.check = line
         self._status()
 

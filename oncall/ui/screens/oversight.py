@@ -24,12 +24,12 @@ from oncall.ui.screens.logview import verdict
 from oncall.ui.widgets.tables import with_columns
 
 if TYPE_CHECKING:
+    from oncall.logverify import VerifyResult
     from oncall.model import Site
     from oncall.ui.app import OncallApp
 
 ABOUT = ("Read-only console ({role}): every incident, every site's posts, the whole "
-         "action log and its verification, and exports. Nothing here changes a post, a "
-         "tick or a credential; the core refuses any change and logs the refusal.")
+         "log and its verification, exports. Any change is refused, and logged.")
 
 
 class OversightScreen(Screen[None]):
@@ -102,12 +102,16 @@ class OversightScreen(Screen[None]):
         from oncall.overview import check_log
 
         try:
-            line = verdict(check_log(self.app.session))
+            result = check_log(self.app.session)
         except OSError as exc:
-            line = f"Log: NOT VERIFIED: could not read it ({exc.strerror or exc})"
-        self.app.call_from_thread(self._verified, line)
+            self.app.call_from_thread(self._verified, None, f"Log: NOT VERIFIED: could not "
+                                      f"read it ({exc.strerror or exc})")
+            return
+        self.app.call_from_thread(self._verified, result, verdict(result))
 
-    def _verified(self, line: str) -> None:
+    def _verified(self, result: VerifyResult | None, line: str) -> None:
+        if result is not None:
+            self.app.log_check = result  # what the log screen shows until verified again
         self.query_one("#oversight-log", Static).update(Text(printable(line)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -52,10 +52,12 @@ class VaultScreen(Screen[None]):
 
     app: OncallApp
 
-    def __init__(self, site_id: str | None = None) -> None:
-        """`site_id`: the site to highlight first (the palette's "Site: …")."""
+    def __init__(self, site_id: str | None = None, incident: str = "") -> None:
+        """`site_id`: the site to highlight first (the palette's "Site: …");
+        `incident`: the incident it was opened from: each use is logged as part of it."""
         super().__init__()
         self._wanted = site_id
+        self.incident = incident
         self.sites: list[Site] = []
         self._hide_timer: Timer | None = None
 
@@ -68,7 +70,8 @@ class VaultScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Credentials"
+        self.sub_title = f"Credentials, for {self.incident}" if self.incident else \
+            "Credentials"
         table = self.query_one(DataTable)
         self._site_column = table.add_column("Site", width=30)
         self._tier_column = table.add_column("Tier / area", width=18)
@@ -211,7 +214,8 @@ class VaultScreen(Screen[None]):
         purpose = {"code": "code_copied", "copy": "copied"}.get(how, "revealed")
         try:
             # The vault checks the rules and logs the use before it hands anything over.
-            secret = await vault.atake(site, kind, purpose=purpose, reason=reason)
+            secret = await vault.atake(site, kind, purpose=purpose, reason=reason,
+                                       incident=self.incident)
         except Exception as exc:  # refused, timeout, locked: say so, stay responsive
             self.notify(str(exc), severity="error", timeout=12)
             return
