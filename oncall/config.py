@@ -181,6 +181,9 @@ class PolicySettings:
 
     # Roles whose holders may override a blocking check (with a reason, logged).
     override_roles: tuple[str, ...] = ("corporate_comms",)
+    # A site with no post through oncall for longer than this is listed as out of date
+    # (the procedure: a page must not look abandoned).
+    quiet_site_days: int = 30
     # Numbers that are not personal data: the force's own and national services.
     allowed_numbers: tuple[str, ...] = (
         "101", "999", "112", "18000", "0800 555 111", "0800 789 321", "0345 988 1188")
@@ -258,7 +261,8 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
         return "must be at least 1"
     if (section, key) == ("inbox", "poll_seconds") and value < 15:
         return "must be at least 15 (the networks' rate limits)"
-    if (section, key) == ("inbox", "acknowledge_minutes") and value < 1:
+    if (section, key) in (("inbox", "acknowledge_minutes"),
+                          ("policy", "quiet_site_days")) and value < 1:
         return "must be at least 1"
     if section == "mail" and key == "port" and not 0 < value < 65536:
         return "must be a TCP port, 1 to 65535"

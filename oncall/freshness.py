@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from oncall.search import SearchIndex
     from oncall.session import Session
 
-# A site quiet for longer than this is listed (the force's expectation of its pages).
+# A site quiet for longer than this is listed (the force's expectation of its pages;
+# [policy] quiet_site_days in config.toml).
 QUIET_AFTER = timedelta(days=30)
 
 
@@ -160,8 +161,9 @@ def freshness(session: Session, templates: Mapping[str, Template], now: datetime
     live = {incident_id: {f.id for f in posts if f.live_sites}
             for incident_id, posts in facts.items()}
     _, last_post = site_activity(facts)
+    quiet = timedelta(days=session.settings.policy.quiet_site_days)
     return [*stale_posts(incidents, facts, live, templates, now),
-            *quiet_sites(session.sites.all(), last_post, now)]
+            *quiet_sites(session.sites.all(), last_post, now, quiet)]
 
 
 def site_activity(facts: Mapping[str, Sequence[PostFact]]

@@ -114,3 +114,28 @@ def test_oncall_freshness_lists_them_and_exits_1(
     assert code == 1
     assert f"review   post P9 of {opened.id}: Past its review time" in out
     assert "corp-masto: " in out and "no post through oncall yet" in out
+
+
+def test_how_long_a_site_may_be_quiet_is_the_forces_setting(demo_session: Session) -> None:
+    from oncall.config import load_settings
+    from oncall.sending import Outgoing
+    from oncall.session import open_session
+    from oncall.timeutil import utcnow
+
+    session = demo_session
+    opened = Incidents(session).open(LIBRARY.playbooks["missing-high-risk"], "Collision")
+    sender = SendPath(session, Harness(session, {}).poster, LIBRARY.templates)
+    asyncio.run(sender.send(Outgoing(opened.id, "The A34 is open again. "
+                                     "https://www.merciavale.police.uk/news", ("corp-x",))))
+    later = utcnow() + timedelta(days=40)
+
+    def quiet(s: Session) -> set[str]:
+        return {x.site for x in freshness(s, LIBRARY.templates, later) if x.kind == "quiet"}
+
+    assert "corp-x" in quiet(session)  # 40 days against the default 30
+    config = session.paths.config
+    config.write_text(config.read_text() + "\n[policy]\nquiet_site_days = 60\n")
+    assert "corp-x" not in quiet(open_session(session.paths.home, "sokafor"))
+    config.write_text(config.read_text().replace("= 60", "= 0"))
+    with pytest.raises(Exception, match="must be at least 1"):
+        load_settings(config)
