@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from oncall.inboxrecords import InboxItem
     from oncall.session import Session
 
-_VERSION = 2  # of the files kept on disk: another is read again from the store
+_VERSION = 3  # of the files kept on disk: another is read again from the store
 
 #: At most this many hits are returned (newest first); `Found.total` counts them all.
 LIMIT = 500
@@ -230,11 +230,11 @@ class SearchIndex:
     def search(self, query: str, now: datetime, limit: int = LIMIT) -> Found:
         """The hits for `query` (words, and perhaps a time phrase), newest first."""
         words, span, problem = split_query(query, now)
-        wanted = words.casefold().split()
+        looked_for = wanted(words)
         with self._lock:
             _, hits = self._everything()
-            if wanted and self._all is not None:
-                hits = [h for g in self._all[3] for h in g.matching(wanted)]
+            if looked_for and self._all is not None:
+                hits = [h for g in self._all[3] for h in g.matching(looked_for)]
         return Found(*match(hits, words, span, limit), words=words, span=span,
                      problem=problem)
 
@@ -266,13 +266,25 @@ def _holding(hits: list[Hit], words: list[str]) -> list[Hit]:
     return hits
 
 
+def _site_token(site_id: str) -> str:
+    """How a site's id is searched: "site:corp-x;", so that "site:corp-x" finds that
+    site alone, not corp-x-roads (see `wanted`)."""
+    return f"site:{site_id};"
+
+
+def wanted(words: str) -> list[str]:
+    """The words to look for, casefolded; "site:ID" is made exact (see _site_token)."""
+    return [f"{w};" if w.startswith("site:") and not w.endswith(";") else w
+            for w in words.casefold().split()]
+
+
 def match(hits: Iterable[Hit], words: str, span: TimeRange | None,
           limit: int = LIMIT) -> tuple[list[Hit], int]:
     """The hits holding every word (any case) within `span`, newest first, at most
     `limit` of them, and how many there were in all."""
     if span is not None:
         hits = [h for h in hits if span.holds(h.at)]
-    found = _holding(list(hits), words.casefold().split())
+    found = _holding(list(hits), wanted(words))
     found.sort(key=lambda h: h.at, reverse=True)  # already so from everything(): cheap
     return found[:limit], len(found)
 
@@ -297,8 +309,10 @@ def post_hit(post: PostRecord, deliveries: list[Delivery], names: dict[str, str]
         [site_names.get(s, s) for s in post.sites]
     marks = [*(["retracted"] if post.retracted_at else []),
              *(["override", *post.overrides] if post.overrides else [])]
+    tokens = [_site_token(d.site) for d in deliveries] or \
+        [_site_token(s) for s in post.sites]
     hay = " ".join((post.body, post.short, post.template, post.author, who, *sites,
-                    *(d.site for d in deliveries), *states, *marks,
+                    *tokens, *states, *marks,
                     *(d.reason for d in deliveries if d.reason)))
     ended = ", ".join(states) if states else "not sent"
     line = f"{_first_line(post.body)} (post: {ended}" \
@@ -309,7 +323,8 @@ def post_hit(post: PostRecord, deliveries: list[Delivery], names: dict[str, str]
 def message_hit(item: InboxItem, names: dict[str, str]) -> Hit:
     """A message from the public linked to an incident, and who handled it."""
     handlers = [item.ack_by, *(str(f.get("by", "")) for f in item.forwards)]
-    hay = " ".join((item.text, item.author, item.author_name, item.site, item.kind,
+    hay = " ".join((item.text, item.author, item.author_name, _site_token(item.site),
+                    item.kind,
                     item.state, item.ack_state, item.ack_text,
                     *(h for h in handlers if h), *(names.get(h, "") for h in handlers),
                     "acknowledged" if item.ack_state == "sent" else "",

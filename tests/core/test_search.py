@@ -87,6 +87,18 @@ def test_by_site_author_and_how_it_ended(year: Session) -> None:
     assert found(year, "503") == [("INC-2", "post")]
 
 
+def test_site_colon_finds_that_site_alone(year: Session) -> None:
+    incident = year.incidents.get("INC-2")
+    assert incident is not None
+    add_post(year, incident, "p9", "Roads update", datetime(2026, 11, 21, tzinfo=UTC),
+             {"corp-x-roads": "sent"})
+    assert ("INC-2", "post") in found(year, "corp-x")  # a plain word: any site holding it
+    assert found(year, "site:corp-x") == [("INC-2", "post"), ("INC-1", "message"),
+                                          ("INC-1", "post")]
+    assert found(year, "site:corp-x-roads") == [("INC-2", "post")]
+    assert found(year, "roads site:corp-x") == []
+
+
 def test_messages_and_incidents_are_found_too(year: Session) -> None:
     assert found(year, "blue van") == [("INC-1", "message")]
     assert found(year, "LOG 77") == [("INC-1", "incident")]

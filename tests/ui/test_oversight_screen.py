@@ -72,7 +72,7 @@ async def test_professional_standards_monitor_read_only(demo_home: Path,
         await pilot.press("enter")
         await wait_for_screen(pilot, HistoryScreen)
         await settle(pilot)
-        assert app.screen.query_one(Input).value == "corp-masto"
+        assert app.screen.query_one(Input).value == "site:corp-masto"
         assert "Have you seen Amy, 14?" in screen_text(app)
         await pilot.press("enter")
         await wait_for_screen(pilot, RecordScreen)

@@ -124,7 +124,7 @@ class OversightScreen(Screen[None]):
         if not self.sites or table.cursor_row is None:
             return
         site = self.sites[min(table.cursor_row, len(self.sites) - 1)]
-        self.app.push_screen(HistoryScreen(query=site.id))
+        self.app.push_screen(HistoryScreen(query=f"site:{site.id}"))
 
     def action_history(self) -> None:
         from oncall.ui.screens.history import HistoryScreen
