@@ -387,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_export(sub, with_session)
     register_freshness(sub, with_session)
+    from oncall.cli_schedule import register as register_schedule
+
+    register_schedule(sub, with_session)
 
     sites = sub.add_parser("sites", help="the site registry")
     sites_sub = sites.add_subparsers(title="sites commands", metavar="ACTION", required=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,20 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleSettings:
+    """Scheduled posts (oncall run-due, oncall scheduler)."""
+
+    # A post found later than this after its time is not sent: it is marked missed for
+    # an officer to send, move or cancel (a host was down; the scheduler was not running).
+    grace_minutes: int = 10
+
+    @property
+    def grace(self) -> timedelta:
+        """The grace period as a timedelta."""
+        return timedelta(minutes=self.grace_minutes)
+
+
+@dataclass(frozen=True)
 class MailSettings:
     """The force's SMTP relay, for mailing a forwarded message to the member of staff it
     is for. No host: forwards are recorded and shown in their inbox view, not mailed.
@@ -216,6 +231,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     # [keys]: an officer's own keys, binding id -> keys, e.g. "compose.send" = "f5,f10".
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -250,6 +266,7 @@ _SECTIONS: dict[str, type] = {
     "log": LogSettings,
     "mail": MailSettings,
     "inbox": InboxSettings,
+    "schedule": ScheduleSettings,
 }
 
 
@@ -261,8 +278,8 @@ def _check_value(section: str, key: str, value: Any) -> str | None:
         return "must be at least 1"
     if (section, key) == ("inbox", "poll_seconds") and value < 15:
         return "must be at least 15 (the networks' rate limits)"
-    if (section, key) in (("inbox", "acknowledge_minutes"),
-                          ("policy", "quiet_site_days")) and value < 1:
+    if (section, key) in (("inbox", "acknowledge_minutes"), ("policy", "quiet_site_days"),
+                          ("schedule", "grace_minutes")) and value < 1:
         return "must be at least 1"
     if section == "mail" and key == "port" and not 0 < value < 65536:
         return "must be a TCP port, 1 to 65535"

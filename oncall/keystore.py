@@ -18,6 +18,7 @@ call would stop oncall from quitting. No error message ever contains a secret.
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -149,8 +150,17 @@ class _Workers:
                 future.set_result(result)
             del future, fn
 
+    def after_fork(self) -> None:
+        """In a forked child: its threads did not come across, so start afresh (else
+        every keyring call would wait for a thread that is not there, until timeout)."""
+        self._jobs = queue.SimpleQueue()
+        self._started = False
+        self._lock = threading.Lock()
+
 
 _POOL = _Workers(WORKERS)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_POOL.after_fork)
 
 
 class KeyStore:

@@ -216,6 +216,13 @@ class Draft(Record):
     sent_by: str = ""
     sent_at: datetime | None = None
     owner: str = ""
+    # A scheduled post (status "scheduled"): the sites it goes to and when; who set it.
+    # "missed" (not sent within the grace period), "blocked" (refused at its time) and
+    # "cancelled" are what an officer sees and decides on; `problem` says why.
+    sites: list[str] = field(default_factory=list)
+    due_at: datetime | None = None
+    scheduled_by: str = ""
+    problem: str = ""
 
 
 @dataclass

@@ -78,6 +78,14 @@ class Outgoing:
     acknowledged: dict[str, str] = field(default_factory=dict)
     override_notes: dict[str, str] = field(default_factory=dict)
     attachments: list[dict[str, object]] = field(default_factory=list)
+    # Set by the scheduler: the draft must still be scheduled for exactly this time (an
+    # officer may have moved or cancelled it since it was found due).
+    due: datetime | None = None
+
+
+# A scheduled post's states that an officer may still send at once ("send now"): the
+# claim takes it from there as from a draft, so the scheduler cannot send it as well.
+LATER = ("scheduled", "missed", "blocked")
 
 
 @dataclass
@@ -259,7 +267,11 @@ class SendPath:
         login = self.session.user.login
 
         def claim(current: Draft | None) -> Draft:
-            if current is not None and current.status != "draft":
+            if out.due is not None and (current is None or current.status != "scheduled"
+                                        or current.due_at != out.due):
+                # The scheduler's claim: moved, cancelled or taken by another runner.
+                raise Conflict("no longer scheduled for then", current)
+            if current is not None and current.status not in ("draft", *LATER):
                 # Stale: its sender ended before any delivery was recorded, so nothing of
                 # it can have gone out (a delivery is recorded before its request).
                 stale = current.status == "sending" and not is_live(current.owner) and \
@@ -289,8 +301,9 @@ class SendPath:
             if current is None or current.post != post_id:
                 raise Conflict("draft changed", current)
             if status == "draft":
-                return replace(current, status="draft", post="", sent_by="", sent_at=None,
-                               owner="")
+                # Never recorded, so never sent: as it was (still scheduled, if it was).
+                return replace(current, status="scheduled" if out.due else "draft", post="",
+                               sent_by="", sent_at=None, owner="")
             return replace(current, status=status, owner="")
 
         with contextlib.suppress(Conflict, StoreError, OSError):
