@@ -92,6 +92,31 @@ def cmd_schedule(args: argparse.Namespace, session: Any) -> int:
     return 0
 
 
+def cmd_hold(args: argparse.Namespace, session: Any) -> int:
+    """Set, lift or list crisis holds."""
+    from oncall.cli_common import RefusedError
+    from oncall.hold import HoldRefused, Holds
+
+    holds = Holds(session)
+    try:
+        if args.action == "set":
+            scope = f"incident:{args.incident}" if args.incident else \
+                f"area:{args.area}" if args.area else "all"
+            hold = holds.set(args.reason or "", scope)
+            print(printable(f"{hold.id}: {hold.describe()}", single_line=True))
+        elif args.action == "lift":
+            lifted, held = holds.lift(args.id, args.reason or "")
+            print(printable(f"lifted {lifted.id}; {len(held)} scheduled post(s) it held "
+                            "are due or overdue: send, move or cancel each "
+                            "(oncall schedule lists them)", single_line=True))
+        else:
+            for hold in holds.active():
+                print(printable(f"{hold.id}: {hold.describe()}", single_line=True))
+    except HoldRefused as exc:
+        raise RefusedError(str(exc)) from None
+    return 0
+
+
 def register(sub: argparse._SubParsersAction,
              with_session: Callable[[Callable[[argparse.Namespace, Any], int]],
                                     Callable[[argparse.Namespace], int]]) -> None:
@@ -107,3 +132,12 @@ def register(sub: argparse._SubParsersAction,
     loop.set_defaults(handler=with_session(cmd_scheduler))
     listing = sub.add_parser("schedule", help="what is scheduled, missed or blocked")
     listing.set_defaults(handler=with_session(cmd_schedule))
+    hold = sub.add_parser("hold", help="crisis hold: pause every scheduled post (press "
+                          "officers and Corporate Communications; logged)")
+    hold.add_argument("action", choices=("set", "lift", "list"))
+    hold.add_argument("id", nargs="?", default="", help="the hold to lift")
+    hold.add_argument("--reason", help="why (required to set; shown on every screen)")
+    where = hold.add_mutually_exclusive_group()
+    where.add_argument("--incident", help="hold only this incident's posts")
+    where.add_argument("--area", help="hold only posts to this area's sites")
+    hold.set_defaults(handler=with_session(cmd_hold))

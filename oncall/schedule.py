@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from oncall.incidents import DraftRepository
 from oncall.model import Draft
 from oncall.oversight import require_writer
-from oncall.sending import AlreadySent, Outgoing, SendRefused
+from oncall.sending import AlreadySent, OnHold, Outgoing, SendRefused
 from oncall.store import Conflict
 from oncall.timeutil import fmt_echo, utcnow
 
@@ -159,6 +159,9 @@ class Schedule:
 
     async def _one(self, draft: Draft, now: datetime) -> RunOutcome:
         assert self.sender is not None and draft.due_at is not None
+        hold = await asyncio.to_thread(self._hold_over, draft)
+        if hold is not None:  # waits, however late, for the officer who lifts the hold
+            return RunOutcome(draft, "held", hold)
         if now - draft.due_at > self.grace:
             why = f"not sent: found {int((now - draft.due_at).total_seconds() // 60)} min " \
                   "late (was the scheduler running?)"
@@ -167,11 +170,21 @@ class Schedule:
             result = await self.sender.send(_outgoing(draft, due=draft.due_at))
         except AlreadySent:
             return RunOutcome(draft, "taken", "sent, moved or cancelled by someone else")
+        except OnHold as exc:  # a hold set since it was looked at: it waits too
+            return RunOutcome(draft, "held", exc.message)
         except SendRefused as exc:
             return await asyncio.to_thread(self._mark, draft, "blocked", str(exc))
         except Exception as exc:  # a storage fault: nothing sent; tried again next run
             return RunOutcome(draft, "failed", str(exc) or type(exc).__name__)
         return RunOutcome(draft, "sent", result.post, result)
+
+    def _hold_over(self, draft: Draft) -> str | None:
+        from oncall.hold import Holds
+
+        sites = {s.id: s for s in self.session.sites.all()}
+        hold = Holds(self.session).covering(draft.incident,
+                                            [sites[s] for s in draft.sites if s in sites])
+        return hold.describe() if hold is not None else None
 
     def _mark(self, draft: Draft, status: str, why: str) -> RunOutcome:
         """scheduled -> missed/blocked, only if still scheduled for that time; logged."""

@@ -53,6 +53,15 @@ class NotAllowed(SendRefused):
     """The sender may not post there, or the incident no longer allows it."""
 
 
+class OnHold(NotAllowed):
+    """A crisis hold covers this post: the scheduler never sends through one, and an
+    officer only by confirming it by name (`Outgoing.hold`). `hold` is its id."""
+
+    def __init__(self, hold: str, message: str) -> None:
+        super().__init__("hold.in_force", message)
+        self.hold = hold
+
+
 class AlreadySent(SendRefused):
     """Someone (perhaps this officer, in another window) has already sent the draft."""
 
@@ -81,6 +90,8 @@ class Outgoing:
     # Set by the scheduler: the draft must still be scheduled for exactly this time (an
     # officer may have moved or cancelled it since it was found due).
     due: datetime | None = None
+    # The crisis hold the officer confirmed sending through (its id), if one is in force.
+    hold: str = ""
 
 
 # A scheduled post's states that an officer may still send at once ("send now"): the
@@ -228,6 +239,7 @@ class SendPath:
             raise NotAllowed("post.empty", "Nothing to send: write the text first.")
         judged = await asyncio.to_thread(self.judge, out)
         self.enforce(judged)
+        await asyncio.to_thread(self._through_hold, out, judged)
         post_id = self.poster.new_post_id(out.incident)
         owner = new_owner()
         try:
@@ -257,6 +269,21 @@ class SendPath:
         finally:
             release(owner)
         return SendResult(post_id, results, tuple(judged.skipped))
+
+    def _through_hold(self, out: Outgoing, judged: Judgement) -> None:
+        """Refuse a post a crisis hold covers, unless the officer confirmed that hold by
+        name (never the scheduler's); a confirmed one is logged."""
+        from oncall.hold import Holds
+
+        hold = Holds(self.session).covering(out.incident, judged.sites)
+        if hold is None:
+            return
+        if out.due is not None or out.hold != hold.id:
+            raise OnHold(hold.id, f"{hold.describe()}. Nothing was sent"
+                         + ("." if out.due is not None else
+                            ": to send it anyway, confirm naming the hold."))
+        self.session.record("hold.confirmed_send", incident=out.incident, subject=hold.id,
+                            details={"sites": [s.id for s in judged.sites]})
 
     def _claim_draft(self, out: Outgoing, post_id: str, owner: str) -> Draft:
         """draft -> sending, with the post id, under the drafts file's lock. A draft left
