@@ -14,7 +14,7 @@ Lifting returns the held scheduled posts for the officer to send, move or cancel
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -65,13 +65,14 @@ class Hold(Record):
             return what == incident
         return kind == "area" and any(s.area == what for s in sites)
 
-    def describe(self) -> str:
-        """One line: what is held, why, by whom, since when."""
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        """One line: what is held, why, by whom (`names`: login -> name), since when."""
         kind, _, what = self.scope.partition(":")
         where = {"all": "every site", "incident": f"incident {what}",
                  "area": f"the {what} area"}.get(kind, self.scope)
-        return (f"CRISIS HOLD on {where} since {fmt_datetime(self.set_at)} by "
-                f"{self.set_by}: {self.reason}")
+        who = (names or {}).get(self.set_by, self.set_by)
+        return f"CRISIS HOLD on {where} since {fmt_datetime(self.set_at)} by {who}: " \
+               f"{self.reason}"
 
 
 class HoldRepository(Repository[Hold]):

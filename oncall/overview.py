@@ -38,6 +38,7 @@ class Overview:
     # incident id -> its update cadence now: MISSED slots, next due, due soon
     updates: dict[str, UpdateState] = field(default_factory=dict)
     inbox: Waiting = field(default_factory=Waiting)  # what the public's messages wait for
+    holds: list[str] = field(default_factory=list)  # each crisis hold in force, in words
 
 
 def check_log(session: Session) -> VerifyResult:
@@ -96,10 +97,14 @@ def build_overview(session: Session, *, tail: int | None = None,
             states = [s.state(now) for s in service.checklist(incident, playbook)]
             progress[incident.id] = (states.count("done"), len(states),
                                      states.count("OVERDUE"))
+    from oncall.hold import Holds
     from oncall.postrecords import unresolved
 
+    names = {p.login: p.name for p in session.directory.people.values()}
+    holds = [h.describe(names) for h in Holds(session).active()]
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
-                    problems, progress, len(unresolved(session, incidents)), updates, inbox)
+                    problems, progress, len(unresolved(session, incidents)), updates, inbox,
+                    holds)
 
 
 def urgency(incident: Incident, update: UpdateState | None,

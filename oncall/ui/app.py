@@ -238,6 +238,12 @@ class OncallApp(App[int]):
             if isinstance(screen, DashboardScreen):
                 screen.show_library(library)
 
+    def show_hold(self, holds: int) -> None:
+        """Say on every screen's header, in words, that a crisis hold is in force (the
+        dashboard's banner says what, why and who; it reads the holds on each refresh)."""
+        base = self.title.split(" · ", 1)[1] if self.title.startswith("!! ") else self.title
+        self.title = f"!! CRISIS HOLD ({holds}) · {base}" if holds else base
+
     def history_index(self) -> SearchIndex:
         """The one index of every incident's posts (History's search, the dashboard's
         out-of-date count and list). Made on first use; call it from a worker: its first

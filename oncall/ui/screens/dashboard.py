@@ -368,6 +368,11 @@ class DashboardScreen(Screen[None]):
         once per slot: a missed update must shout, not pass silently."""
         banner = self.query_one("#dash-banner", Static)
         lines = Text()
+        for hold in ov.holds:  # first: nothing scheduled goes out until it is lifted
+            if lines:
+                lines.append("\n")
+            lines.append("!! " + printable(hold, single_line=True), style="bold reverse")
+        self.app.show_hold(len(ov.holds))
         titles = {i.id: printable(i.title, single_line=True) for i in ov.incidents}
         for incident_id, update in ov.updates.items():
             if update.missed:
