@@ -281,7 +281,8 @@ class SendPath:
         if out.due is not None or out.hold != hold.id:
             raise OnHold(hold.id, f"{hold.describe()}. Nothing was sent"
                          + ("." if out.due is not None else
-                            ": to send it anyway, confirm naming the hold."))
+                            ": a post during the hold goes only when the officer "
+                            "confirms it, naming the hold."))
         self.session.record("hold.confirmed_send", incident=out.incident, subject=hold.id,
                             details={"sites": [s.id for s in judged.sites]})
 

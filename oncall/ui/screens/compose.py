@@ -33,7 +33,7 @@ from oncall.model import (
 )
 from oncall.policy import Attachment, Finding
 from oncall.postview import compose_view
-from oncall.sending import AlreadySent, Judgement, Outgoing, SendRefused
+from oncall.sending import AlreadySent, Judgement, OnHold, Outgoing, SendRefused
 from oncall.sitegroups import (
     SHORT_PLATFORMS,
 )
@@ -46,6 +46,7 @@ from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.framehold import FrameHold
 from oncall.ui.screens.policymarks import PolicyMarks
+from oncall.ui.screens.scheduling import Scheduling
 from oncall.ui.screens.sitepicking import SitePicking
 from oncall.ui.widgets.findings import FindingsList
 from oncall.ui.widgets.posttext import PostTextArea
@@ -60,7 +61,7 @@ DRAFT_SAVE_DELAY = 1.0
 CHECKS_FRAME_HOLD = 0.025
 
 
-class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
+class ComposeScreen(Scheduling, SitePicking, PolicyMarks, Screen[None]):
     """Write once, check against the procedure, send to many sites, watch each result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,6 +69,9 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
         # habit can never be a send.
         Binding("f5", "send", "Send…", id="compose.send", key_display="F5",
                 tooltip="Check, confirm the sites, and send"),
+        Binding("f10,ctrl+d", "schedule", "Schedule…", id="compose.schedule",
+                key_display="F10", show=False,
+                tooltip="Send it later, at a time you give (checked again then)"),
         Binding("ctrl+s,f2", "save_draft", "Save draft", id="compose.save_draft",
                 key_display="^S/F2", tooltip="Save the draft now (it is also saved as you type)"),
         Binding("ctrl+t", "groups", "Sites…", id="compose.groups", key_display="^T",
@@ -294,18 +298,24 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
     # --- sending ----------------------------------------------------------------------
 
     def action_send(self) -> None:
+        out = self._scheduled_out()
+        if out is not None:
+            self._confirm_send(out)
+
+    def _scheduled_out(self) -> Outgoing | None:
+        """The post as it stands, ready to send or schedule; None after saying why not."""
         if self.post_id is not None:
             self.notify("Already sent. Use Retry failed for failed sites, or start a new post.")
-            return
+            return None
         body, short = self._texts()
         sites = self._chosen()
         if not body.strip():
             self.notify("Nothing to send: write the text first.", severity="error")
-            return
+            return None
         if not sites:
             self.notify("Tick at least one site (Space, or ^T for a group).", severity="error")
-            return
-        self._confirm_send(self._outgoing(body, short, sites))
+            return None
+        return self._outgoing(body, short, sites)
 
     @work(thread=True, exclusive=True, group="compose-confirm")
     def _confirm_send(self, out: Outgoing) -> None:
@@ -334,6 +344,10 @@ class ComposeScreen(SitePicking, PolicyMarks, Screen[None]):
             self._save_timer.stop()
         try:
             result = await self.sender.send(out)
+        except OnHold as exc:
+            self.post_id = None
+            self._through_hold(out, exc)  # asks, naming the hold; nothing was sent
+            return
         except AlreadySent as exc:
             self.post_id = exc.draft.post
             self.draft.status = "sent"

@@ -1,0 +1,90 @@
+"""Scheduling a post from the compose screen, and sending through a crisis hold.
+
+Scheduling asks for a time in the same safe entry as elsewhere (oncall.timeparse: a
+time that does not exist is refused, the doubled hour asked about), reads it back with
+its zone, and hands the post to the core's schedule, which judges it now and again at
+its time. A send refused because a crisis hold is in force asks, naming the hold,
+whether to send anyway; only then does the post go, and the core logs that it did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from oncall.textsafe import printable
+from oncall.timeparse import TimeParseError, parse_when
+from oncall.timeutil import utcnow
+from oncall.ui.callbacks import then
+from oncall.ui.dialogs.confirm import ConfirmDialog
+from oncall.ui.dialogs.reason import ReasonDialog
+
+if TYPE_CHECKING:
+    from oncall.sending import OnHold, Outgoing, SendPath
+    from oncall.ui.app import OncallApp
+
+
+class Scheduling:
+    """Mixin for the compose screen. It provides `_scheduled_out` (the post as it would
+    be sent, or None after saying why not), `_send` and `sender`."""
+
+    app: OncallApp
+    sender: SendPath
+
+    def _scheduled_out(self) -> Outgoing | None:
+        raise NotImplementedError
+
+    def _send(self, out: Outgoing) -> object:
+        raise NotImplementedError
+
+    def action_schedule(self) -> None:
+        """Ask when; read it back with its zone; schedule it through the core."""
+        out = self._scheduled_out()
+        if out is None:
+            return
+        self.app.push_screen(
+            ReasonDialog("Post it at?", "A time, read as London time and said back with "
+                         "its zone before anything is scheduled.",
+                         placeholder="e.g. 23:00, tomorrow 06:30, in 2 hours"),
+            then(lambda typed: self._read_time(out, str(typed))))
+
+    def _read_time(self, out: Outgoing, typed: str) -> None:
+        try:
+            when = parse_when(typed, utcnow(), "future")
+        except TimeParseError as exc:
+            self.app.notify(printable(str(exc), single_line=True), severity="error",
+                            timeout=12)
+            return
+        body = f"Schedule this post for {when.echo}, to {len(out.site_ids)} site(s)?"
+        if when.warning:
+            body += "\n\n" + when.warning
+        self.app.push_screen(ConfirmDialog("Schedule it?", printable(body),
+                                           yes="schedule"),
+                             then(lambda _: self._schedule(out, when.utc, when.echo)))
+
+    @work(thread=True, group="compose-schedule")
+    def _schedule(self, out: Outgoing, due: datetime, echo: str) -> None:
+        """The core judges it now (a block is said at once) and keeps it; its own
+        refusals (a time passed meanwhile, a post already sent) are one line."""
+        from oncall.schedule import Schedule, ScheduleError
+
+        try:
+            draft = Schedule(self.app.session, self.sender).schedule(out, due)
+        except ScheduleError as exc:
+            self.app.call_from_thread(self.app.notify, printable(str(exc), single_line=True),
+                                      severity="error", timeout=12)
+            return
+        self.app.call_from_thread(
+            self.app.notify, f"Scheduled for {echo} ({draft.id}); `oncall schedule` lists "
+            "it. It is checked again when it goes.", timeout=10)
+
+    def _through_hold(self, out: Outgoing, refused: OnHold) -> None:
+        """A crisis hold refused the post: ask, naming it, whether to send anyway."""
+        self.app.push_screen(
+            ConfirmDialog("Send during the crisis hold?",
+                          printable(refused.message) + "\n\nSend it anyway? (Logged.)",
+                          yes="send"),
+            then(lambda _: self._send(replace(out, hold=refused.hold))))
