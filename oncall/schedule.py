@@ -162,6 +162,9 @@ class Schedule:
         hold = await asyncio.to_thread(self._hold_over, draft)
         if hold is not None:  # waits, however late, for the officer who lifts the hold
             return RunOutcome(draft, "held", hold)
+        gone = await asyncio.to_thread(self._scheduler_gone, draft)
+        if gone:
+            return await asyncio.to_thread(self._mark, draft, "blocked", gone)
         if now - draft.due_at > self.grace:
             why = f"not sent: found {int((now - draft.due_at).total_seconds() // 60)} min " \
                   "late (was the scheduler running?)"
@@ -177,6 +180,23 @@ class Schedule:
         except Exception as exc:  # a storage fault: nothing sent; tried again next run
             return RunOutcome(draft, "failed", str(exc) or type(exc).__name__)
         return RunOutcome(draft, "sent", result.post, result)
+
+    def _scheduler_gone(self, draft: Draft) -> str:
+        """Why the officer who scheduled it may no longer post it ("" if they may): the
+        post goes at its time only if they could send it themselves then."""
+        from oncall.access import may_post
+
+        person = self.session.directory.people.get(draft.scheduled_by)
+        if person is None:
+            return f"{draft.scheduled_by}, who scheduled it, is no longer in the staff " \
+                   "directory"
+        sites = self.session.sites.all()
+        for site in (s for s in sites if s.id in draft.sites):
+            right = may_post(person, site, sites, self.session.settings.rights.post_anywhere)
+            if not right.allowed:
+                return f"{person.name}, who scheduled it, may no longer post on " \
+                       f"{site.name}: {right.explanation}"
+        return ""
 
     def _hold_over(self, draft: Draft) -> str | None:
         from oncall.hold import Holds

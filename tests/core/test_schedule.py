@@ -75,9 +75,9 @@ def scheduled(home: Path, incident: str, sites: tuple[str, ...] = ("corp-x", "co
     return asyncio.run(go())
 
 
-def run(home: Path, at: datetime) -> list[tuple[str, str]]:
+def run(home: Path, at: datetime, login: str = "sokafor") -> list[tuple[str, str]]:
     async def go() -> list[tuple[str, str]]:
-        async with schedule_at(home, at) as schedule:
+        async with schedule_at(home, at, login) as schedule:
             return [(o.draft.id, o.result) for o in await schedule.run_due()]
     return asyncio.run(go())
 
@@ -175,3 +175,20 @@ def test_run_due_from_two_processes_sends_each_post_exactly_once(
         assert len(sandbox.state.posts()) == n + 1, f"round {n}"
     done = actions(path)
     assert done.count("post.queued") == done.count("post.sent") == rounds
+
+
+def test_it_goes_only_if_whoever_scheduled_it_could_still_send_it(
+        home: tuple[Path, str, Sandbox]) -> None:
+    """The officer who scheduled it has left the press office: it is blocked, not sent."""
+    path, incident, sandbox = home
+    draft = scheduled(path, incident)
+    people = path / "people.toml"
+    people.write_text(people.read_text().replace('roles = ["press_officer"]\n',
+                                                 'roles = ["site_owner"]\n', 1))
+    assert open_session(path, "dpritchard").directory.people["sokafor"].roles == [
+        "site_owner"]
+    # The scheduler runs as another press officer, who could send it: still not sent.
+    assert run(path, DUE, login="dpritchard") == [(draft, "blocked")]
+    assert sandbox.state.posts() == []
+    (kept,) = Schedule(open_session(path, "dpritchard")).pending()
+    assert "Sarah Okafor, who scheduled it, may no longer post on" in kept.problem
