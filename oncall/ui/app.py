@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.dom import NoScreen
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -60,6 +61,14 @@ def expected_faults() -> tuple[type[BaseException], ...]:
 
 THEME_ORDER = ("corporate", "high-contrast", "mono")
 
+
+class HomeChanged(Message):
+    """Another process (or this one) changed these kinds of records in the home."""
+
+    def __init__(self, kinds: frozenset[str]) -> None:
+        super().__init__()
+        self.kinds = kinds
+
 ABOUT = ("oncall: the press office's console for critical incidents. Every action you take "
          "is written to the action log. Status is always shown in words as well as colour.")
 
@@ -98,6 +107,8 @@ class OncallApp(App[int]):
         # The history's index (search and freshness), kept while the app runs so that a
         # second look does not read the year's history again; see history_index.
         self._history_index: SearchIndex | None = None
+        # Set when the app ends: stops the home watcher (see _watch_home).
+        self._watch_stop = threading.Event()
         # One HTTP client for every network, made when first needed (see `http`).
         self._http: httpx.AsyncClient | None = None
         self._transport = transport
@@ -154,6 +165,7 @@ class OncallApp(App[int]):
             del stylesheet.set_variables, stylesheet.reparse
 
     async def on_unmount(self) -> None:
+        self._watch_stop.set()  # the home watcher ends with the app
         self.copier.clear()  # never leave a copied password behind
         if self._http is not None:
             await self._http.aclose()
@@ -305,6 +317,7 @@ class OncallApp(App[int]):
         warm()
         self.vault  # noqa: B018 - opened for its cost
         self.call_from_thread(lambda: self.http)
+        self._watch_home()
         if self._poll_inbox and not self.session.user.read_only:  # they store nothing
             # Imported here, off the event loop (it brings the HTTP stack), then run there.
             from oncall.ui.inboxpoll import InboxPoller
@@ -312,6 +325,26 @@ class OncallApp(App[int]):
             poller = InboxPoller(self)
             self.call_from_thread(lambda: self.run_worker(
                 poller.run(), group="inbox-poll", exclusive=True))
+
+    def _watch_home(self) -> None:
+        """Watch the shared home for other officers' writes (oncall.homewatch): each
+        burst is told to the screen on show, which re-reads what it shows. A daemon
+        thread, not a worker: it blocks in the OS's file events until the app ends."""
+        import threading
+
+        from oncall.homewatch import watch_home
+
+        def run() -> None:
+            try:
+                for kinds in watch_home(self.session.paths, self._watch_stop):
+                    self.call_from_thread(self._home_changed, kinds)
+            except RuntimeError:
+                pass  # the app ended while a change was on its way
+
+        threading.Thread(target=run, name="oncall-homewatch", daemon=True).start()
+
+    def _home_changed(self, kinds: set[str]) -> None:
+        self.screen.post_message(HomeChanged(frozenset(kinds)))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpDialog):

@@ -23,7 +23,11 @@ from oncall.ui.dialogs.new_incident import NewIncident, NewIncidentDialog
 from oncall.ui.widgets.logtail import LogTail
 
 if TYPE_CHECKING:
-    from oncall.ui.app import OncallApp
+    from oncall.ui.app import HomeChanged, OncallApp
+
+# The kinds of records the dashboard shows something of (see oncall.homewatch).
+SHOWN = frozenset({"incidents", "ticks", "posts", "deliveries", "holds", "inbox", "log",
+                   "sites"})
 
 # How often the dashboard re-reads the shared home, so officers see one another's work.
 # How often the console asks whether the log is due an anchor (the interval itself is
@@ -420,6 +424,12 @@ class DashboardScreen(Screen[None]):
     def on_show(self) -> None:
         # Coming back from another screen: show fresh data at once.
         if self.is_mounted:
+            self.load()
+
+    def on_home_changed(self, event: HomeChanged) -> None:
+        """Another officer ticked, posted, held or logged: show it now, not at the next
+        refresh (kinds the dashboard does not show are ignored)."""
+        if self.is_mounted and self._ready and event.kinds & SHOWN:
             self.load()
 
     def on_screen_resume(self) -> None:

@@ -29,7 +29,7 @@ from oncall.ui.widgets.logtail import LogTail
 from oncall.updates import UpdateState, updates_for
 
 if TYPE_CHECKING:
-    from oncall.ui.app import OncallApp
+    from oncall.ui.app import HomeChanged, OncallApp
 
 # State, due and done columns are fixed; the title gets what is left of 80 columns.
 STEP_WIDTH = 37
@@ -529,6 +529,11 @@ class IncidentScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def on_home_changed(self, event: HomeChanged) -> None:
+        """Another officer's tick, post or note: shown now, not at the next refresh."""
+        if self.is_mounted:
+            self.load()
 
     def action_vault(self) -> None:
         from oncall.ui.screens.vault import VaultScreen
