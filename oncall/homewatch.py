@@ -22,7 +22,11 @@ from oncall.config import Paths
 
 #: How long a burst of writes is gathered before it is reported (one fan-out writes
 #: dozens of files in well under this).
-DEBOUNCE_MS = 300
+DEBOUNCE_MS = 400
+#: How often watchfiles' loop wakes to look at the events gathered and at `stop`: its
+#: default of 50 ms is twenty wake-ups a second on an idle console; 400 ms is a few a
+#: second, still well within "a second or two".
+STEP_MS = 400
 POLL_SECONDS = 1.0
 
 
@@ -89,8 +93,8 @@ def watch_home(paths: Paths, stop: threading.Event, *, poll_only: bool = False,
             from watchfiles import watch
 
             for changes in watch(paths.data, paths.log, stop_event=stop,
-                                 debounce=DEBOUNCE_MS, raise_interrupt=False,
-                                 rust_timeout=1000, yield_on_timeout=False):
+                                 debounce=DEBOUNCE_MS, step=STEP_MS, raise_interrupt=False,
+                                 rust_timeout=0, yield_on_timeout=False):
                 kinds = kinds_of(paths, (path for _, path in changes))
                 if kinds:
                     yield kinds
@@ -100,7 +104,7 @@ def watch_home(paths: Paths, stop: threading.Event, *, poll_only: bool = False,
     yield from _poll(paths, stop, every)
 
 
-__all__ = ["DEBOUNCE_MS", "POLL_SECONDS", "kinds_of", "watch_home"]
+__all__ = ["DEBOUNCE_MS", "POLL_SECONDS", "STEP_MS", "kinds_of", "watch_home"]
 
 
 def _main() -> None:  # pragma: no cover - a manual check: python -m oncall.homewatch HOME
