@@ -17,6 +17,7 @@ from oncall.store import StoreError
 from oncall.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from oncall.presence import Here
     from oncall.updates import UpdateState
 
 
@@ -39,6 +40,7 @@ class Overview:
     updates: dict[str, UpdateState] = field(default_factory=dict)
     inbox: Waiting = field(default_factory=Waiting)  # what the public's messages wait for
     holds: list[str] = field(default_factory=list)  # each crisis hold in force, in words
+    others: list[Here] = field(default_factory=list)  # other officers working now
 
 
 def check_log(session: Session) -> VerifyResult:
@@ -102,9 +104,11 @@ def build_overview(session: Session, *, tail: int | None = None,
 
     names = {p.login: p.name for p in session.directory.people.values()}
     holds = [h.describe(names) for h in Holds(session).active()]
+    from oncall.presence import Presence
+
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
                     problems, progress, len(unresolved(session, incidents)), updates, inbox,
-                    holds)
+                    holds, Presence(session).others(now))
 
 
 def urgency(incident: Incident, update: UpdateState | None,

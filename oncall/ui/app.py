@@ -109,6 +109,11 @@ class OncallApp(App[int]):
         self._history_index: SearchIndex | None = None
         # Set when the app ends: stops the home watcher (see _watch_home).
         self._watch_stop = threading.Event()
+        from oncall.presence import Presence
+
+        self.presence = Presence(session)  # where this officer is, for the others
+        self._presence_said: tuple[str, str, str] | None = None
+        self._presence_at = 0.0
         # One HTTP client for every network, made when first needed (see `http`).
         self._http: httpx.AsyncClient | None = None
         self._transport = transport
@@ -166,6 +171,7 @@ class OncallApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._watch_stop.set()  # the home watcher ends with the app
+        self.presence.leave()
         self.copier.clear()  # never leave a copied password behind
         if self._http is not None:
             await self._http.aclose()
@@ -299,6 +305,7 @@ class OncallApp(App[int]):
         self.load_library()
         self.probe_clipboard()
         self.warm_up()
+        self.set_interval(2.0, self._keep_presence)
 
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
@@ -342,6 +349,34 @@ class OncallApp(App[int]):
                 pass  # the app ended while a change was on its way
 
         threading.Thread(target=run, name="oncall-homewatch", daemon=True).start()
+
+    # --- who else is working (oncall.presence) -------------------------------------
+
+    def _where(self) -> tuple[str, str, str]:
+        """(screen, incident, draft) of the screen on show, in words."""
+        screen = self.screen
+        where = type(screen).__name__.removesuffix("Screen").removesuffix("Dialog").lower()
+        incident = getattr(screen, "incident_id", "") or getattr(
+            getattr(screen, "incident", None), "id", "")
+        draft = getattr(getattr(screen, "draft", None), "id", "")
+        return where, str(incident or ""), str(draft or "")
+
+    def _keep_presence(self) -> None:
+        """Every two seconds: write where this officer is if it changed, or every half
+        minute anyway (a file write, in a thread: never on the event loop)."""
+        from oncall.presence import HEARTBEAT
+
+        try:
+            where = self._where()
+        except NoScreen:
+            return
+        now = time.monotonic()
+        if where == self._presence_said and now - self._presence_at < \
+                HEARTBEAT.total_seconds():
+            return
+        self._presence_said, self._presence_at = where, now
+        self.run_worker(lambda: self.presence.here(*where), thread=True,
+                        group="presence", exclusive=True)
 
     def _home_changed(self, kinds: set[str]) -> None:
         self.screen.post_message(HomeChanged(frozenset(kinds)))

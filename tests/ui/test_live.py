@@ -63,3 +63,27 @@ async def test_another_officers_tick_and_hold_appear_at_once(
                         "--user", "dpritchard", "hold", "set", "--reason", "gold command"],
                        check=True, capture_output=True, timeout=60)
         await wait_for_text(pilot, "!! CRISIS HOLD (1)")
+
+
+async def test_who_else_is_working_shows_on_the_dashboard_and_the_incident(
+        live_demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from oncall.presence import Presence
+    from oncall.ui.screens.incident import IncidentScreen
+    from tests.ui.test_incident import wait_for_screen
+
+    monkeypatch.setattr(dashboard, "REFRESH_SECONDS", 3600.0)
+    session = open_session(live_demo_home, "sokafor")
+    incident = session.incidents.open_incidents()[0]
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Also working now" not in screen_text(app)
+        await pilot.pause(0.5)  # the watcher is registered after the first paint
+        Presence(open_session(live_demo_home, "dpritchard")).here("compose", incident.id)
+        await wait_for_text(pilot, "Also working now: Daniel Pritchard (compose,")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, IncidentScreen)
+        await settle(pilot)
+        assert "Also here: Daniel Pritchard (compose)" in screen_text(app)
+    # This console said where it was, and removed its file when it ended.
+    assert not (live_demo_home / "data" / "presence" / "sokafor.json").exists()

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # The kinds of records the dashboard shows something of (see oncall.homewatch).
 SHOWN = frozenset({"incidents", "ticks", "posts", "deliveries", "holds", "inbox", "log",
-                   "sites"})
+                   "sites", "presence"})
 
 # How often the dashboard re-reads the shared home, so officers see one another's work.
 # How often the console asks whether the log is due an anchor (the interval itself is
@@ -377,6 +377,11 @@ class DashboardScreen(Screen[None]):
                 lines.append("\n")
             lines.append("!! " + printable(hold, single_line=True), style="bold reverse")
         self.app.show_hold(len(ov.holds))
+        if ov.others:  # who else is working now, so nobody posts the same update twice
+            if lines:
+                lines.append("\n")
+            lines.append(printable("Also working now: " + "; ".join(
+                h.describe() for h in ov.others), single_line=True))
         titles = {i.id: printable(i.title, single_line=True) for i in ov.incidents}
         for incident_id, update in ov.updates.items():
             if update.missed:

@@ -29,6 +29,7 @@ from oncall.ui.widgets.logtail import LogTail
 from oncall.updates import UpdateState, updates_for
 
 if TYPE_CHECKING:
+    from oncall.presence import Here
     from oncall.ui.app import HomeChanged, OncallApp
 
 # State, due and done columns are fixed; the title gets what is left of 80 columns.
@@ -91,6 +92,7 @@ class IncidentScreen(Screen[None]):
         self._step_history: dict[str, list[LogEntry]] = {}
         self._update: UpdateState | None = None
         self._inbox = Waiting()  # this incident's messages still to answer
+        self._here: list[Here] = []  # other officers on this incident now
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -128,6 +130,7 @@ class IncidentScreen(Screen[None]):
         timeline = incidents.timeline(incident)
         update = updates_for(self.app.session, [incident], utcnow()).get(incident.id)
         inbox = incident_waiting(self.app.session, incident.id, utcnow())
+        self._here = [h for h in self.app.presence.others() if h.incident == incident.id]
         self.app.call_from_thread(self._got_update, update, inbox)
         self.app.call_from_thread(self.show, incident, playbook, states, timeline)
 
@@ -164,6 +167,10 @@ class IncidentScreen(Screen[None]):
         if parts:  # the messages about this incident still waiting for an answer
             mark = "!!" if inbox.emergencies else "!"
             summary.append(f"\n{mark} INBOX: {', '.join(parts)} (i)", style="bold")
+        if self._here:  # who else is on this incident now, and on which screen
+            summary.append("\n" + printable("Also here: " + "; ".join(
+                f"{h.name} ({h.where})" for h in self._here), single_line=True),
+                style="bold")
         if playbook is None:
             summary.append(f"\nPlaybook {incident.playbook!r} is missing or broken: "
                            "see the dashboard's problems.", style="bold")
