@@ -41,6 +41,8 @@ class Overview:
     inbox: Waiting = field(default_factory=Waiting)  # what the public's messages wait for
     holds: list[str] = field(default_factory=list)  # each crisis hold in force, in words
     others: list[Here] = field(default_factory=list)  # other officers working now
+    scheduled: int = 0      # posts waiting for their time
+    to_decide: int = 0      # scheduled posts missed or blocked: an officer must decide
 
 
 def check_log(session: Session) -> VerifyResult:
@@ -105,10 +107,13 @@ def build_overview(session: Session, *, tail: int | None = None,
     names = {p.login: p.name for p in session.directory.people.values()}
     holds = [h.describe(names) for h in Holds(session).active()]
     from oncall.presence import Presence
+    from oncall.schedule import Schedule
 
+    pending = Schedule(session).pending()
+    on_time = sum(1 for d in pending if d.status == "scheduled")
     return Overview(now, on_call, incidents, due, sum(tiers.values()), dict(tiers), entries,
                     problems, progress, len(unresolved(session, incidents)), updates, inbox,
-                    holds, Presence(session).others(now))
+                    holds, Presence(session).others(now), on_time, len(pending) - on_time)
 
 
 def urgency(incident: Incident, update: UpdateState | None,

@@ -30,13 +30,15 @@ def _screens() -> list[tuple[str, type]]:
     from oncall.ui.screens.outbox import OutboxScreen
     from oncall.ui.screens.oversight import OversightScreen
     from oncall.ui.screens.record import RecordScreen
+    from oncall.ui.screens.scheduled import ScheduledScreen
     from oncall.ui.screens.vault import VaultScreen
 
     return [("everywhere", OncallApp), ("dashboard", DashboardScreen),
             ("incident", IncidentScreen), ("fill", FillScreen), ("compose", ComposeScreen),
             ("inbox", InboxScreen), ("outbox", OutboxScreen), ("record", RecordScreen),
             ("history", HistoryScreen), ("out of date", FreshnessScreen),
-            ("oversight", OversightScreen), ("log", LogScreen), ("vault", VaultScreen),
+            ("scheduled", ScheduledScreen), ("oversight", OversightScreen),
+            ("log", LogScreen), ("vault", VaultScreen),
             ("new incident", NewIncidentDialog), ("attach", AttachDialog),
             ("confirm", ConfirmDialog), ("choose", ChooseDialog), ("reason", ReasonDialog),
             ("help", HelpDialog)]

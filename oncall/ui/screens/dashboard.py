@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # The kinds of records the dashboard shows something of (see oncall.homewatch).
 SHOWN = frozenset({"incidents", "ticks", "posts", "deliveries", "holds", "inbox", "log",
-                   "sites", "presence"})
+                   "sites", "presence", "drafts"})
 
 # How often the dashboard re-reads the shared home, so officers see one another's work.
 # How often the console asks whether the log is due an anchor (the interval itself is
@@ -53,6 +53,8 @@ class DashboardScreen(Screen[None]):
                 tooltip="What the public has sent the sites; emergencies first"),
         Binding("H", "history", "History", id="dashboard.history",
                 tooltip="Every incident, closed ones too: find one, open its record"),
+        Binding("S", "scheduled", "Scheduled", id="dashboard.scheduled", show=False,
+                tooltip="Posts scheduled for later, and those missed or blocked"),
         Binding("U", "freshness", "Out of date", id="dashboard.freshness", show=False,
                 tooltip="Posts to update or take down, and quiet sites"),
         Binding("o", "outbox", "Outbox", id="dashboard.outbox",
@@ -145,6 +147,11 @@ class DashboardScreen(Screen[None]):
         from oncall.ui.screens.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen())
+
+    def action_scheduled(self) -> None:
+        from oncall.ui.screens.scheduled import ScheduledScreen
+
+        self.app.push_screen(ScheduledScreen())
 
     def action_freshness(self) -> None:
         from oncall.ui.screens.freshness import FreshnessScreen
@@ -414,6 +421,10 @@ class DashboardScreen(Screen[None]):
             text.append(f"{mark} INBOX: {', '.join(parts)} (i)  ", style="bold")
         if ov.undecided:
             text.append(f"! OUTBOX: {ov.undecided} to decide (o)  ", style="bold")
+        if ov.to_decide:
+            text.append(f"! SCHEDULED: {ov.to_decide} missed or blocked (S)  ", style="bold")
+        elif ov.scheduled:
+            text.append(f"{ov.scheduled} scheduled (S)  ")
         if self._stale and self._stale[0]:
             text.append(f"! OUT OF DATE: {self._stale[0]} (U)  ", style="bold")
         elif self._stale and self._stale[1]:

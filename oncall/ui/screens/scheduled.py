@@ -1,0 +1,216 @@
+"""Scheduled posts: what goes later, and what an officer must decide on (missed: found
+too late to go; blocked: refused at its time, with why). F5 sends one now, F10 moves it
+to another time (read back with its zone), Del cancels it with a reason. Every change
+goes through the core (oncall.schedule and the send path), by compare-and-set: a post
+the scheduler took meanwhile is said to have gone, never sent twice. Text is literal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from oncall.textsafe import printable
+from oncall.timeparse import TimeParseError, parse_when
+from oncall.timeutil import fmt_datetime, utcnow
+from oncall.ui.callbacks import then
+from oncall.ui.dialogs.confirm import ConfirmDialog
+from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.widgets.tables import with_columns
+
+if TYPE_CHECKING:
+    from oncall.model import Draft
+    from oncall.ui.app import HomeChanged, OncallApp
+
+STATES = {"scheduled": "scheduled", "missed": "! MISSED", "blocked": "! BLOCKED"}
+
+
+class ScheduledScreen(Screen[None]):
+    """Every post scheduled, missed or blocked, soonest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "send_now", "Send…", id="scheduled.send", key_display="F5",
+                tooltip="Send the highlighted post now (checked again first)"),
+        Binding("f10", "move", "Schedule…", id="scheduled.move", key_display="F10",
+                tooltip="Move it to another time"),
+        Binding("delete", "cancel_post", "Cancel post", id="scheduled.cancel",
+                key_display="Del", tooltip="Cancel it, saying why (logged)"),
+        Binding("escape", "back", "Back", id="scheduled.back"),
+    ]
+
+    app: OncallApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Draft] = []
+        self.said = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Reading the schedule…", id="scheduled-status")
+        yield DataTable[Text](id="scheduled-table", cursor_type="row")
+        yield Static("", id="scheduled-detail", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Scheduled posts"
+        with_columns(self.query_one(DataTable),
+                     [("State", 11), ("When", 19), ("Incident", 12), ("What", 32)])
+        self.query_one(DataTable).focus()
+        self.load()
+
+    def on_home_changed(self, event: HomeChanged) -> None:
+        if "drafts" in event.kinds or "holds" in event.kinds:
+            self.load()
+
+    @work(thread=True, exclusive=True, group="scheduled-load")
+    def load(self) -> None:
+        from oncall.schedule import Schedule
+
+        self.app.call_from_thread(self.show, Schedule(self.app.session).pending())
+
+    def show(self, rows: list[Draft]) -> None:
+        self.rows = rows
+        table = self.query_one(DataTable)
+        row = table.cursor_row or 0
+        table.clear()
+        now = utcnow()
+        for n, d in enumerate(rows):
+            first = d.body.strip().splitlines()[0] if d.body.strip() else ""
+            table.add_row(Text(STATES.get(d.status, d.status), no_wrap=True),
+                          Text(fmt_datetime(d.due_at, now) if d.due_at else "—",
+                               no_wrap=True, overflow="ellipsis"),
+                          Text(printable(d.incident, single_line=True), no_wrap=True,
+                               overflow="ellipsis"),
+                          Text(printable(first, single_line=True), no_wrap=True,
+                               overflow="ellipsis"), key=str(n))
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+        todo = sum(1 for d in rows if d.status != "scheduled")
+        status = Text(f"{len(rows) - todo} scheduled, {todo} to decide (missed or "
+                      "blocked) · F5 send now · F10 move · Del cancel")
+        if self.said:
+            status.append("\n" + printable(self.said, single_line=True), style="bold")
+        self.query_one("#scheduled-status", Static).update(status)
+        self._show_detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _current(self) -> Draft | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+
+    def _show_detail(self) -> None:
+        d = self._current()
+        panel = self.query_one("#scheduled-detail", Static)
+        if d is None:
+            panel.update(Text("Nothing is scheduled."))
+            return
+        people = self.app.session.directory.people
+        who = people[d.scheduled_by].name if d.scheduled_by in people else d.scheduled_by
+        head = f"{STATES.get(d.status, d.status)}: to {', '.join(d.sites)}; scheduled by {who}"
+        text = Text(printable(head, single_line=True), style="bold")
+        if d.problem:
+            text.append("\n" + printable(d.problem, single_line=True), style="bold")
+        text.append("\n" + printable(d.body))
+        panel.update(text)
+
+    def _say(self, line: str) -> None:
+        self.said = line
+        self.load()
+
+    # --- send now -------------------------------------------------------------------
+
+    def action_send_now(self) -> None:
+        d = self._current()
+        if d is None:
+            return
+        self.app.push_screen(ConfirmDialog(
+            "Send now?", printable(f"Send it now to {len(d.sites)} site(s), instead of "
+                                   "at its time? It is checked again first."), yes="send"),
+            then(lambda _: self._send_now(d)))
+
+    @work(group="scheduled-send")
+    async def _send_now(self, d: Draft) -> None:
+        """Through the send path; a refusal (a hold, a block) is one line."""
+        from oncall.sending import AlreadySent, Outgoing, SendRefused
+
+        out = Outgoing(d.incident, d.body, tuple(d.sites), short=d.short,
+                       template=d.template, draft=d.id, overrides=dict(d.overrides),
+                       acknowledged=dict(d.acknowledged),
+                       override_notes=dict(d.override_notes),
+                       attachments=list(d.attachments))
+        try:
+            result = await self.app.send_path().send(out)
+        except AlreadySent:
+            self._say("It has gone already (the scheduler, or another officer, sent it).")
+            return
+        except SendRefused as exc:
+            self._say(f"Not sent: {exc.message}")
+            return
+        sent = sum(1 for x in result.deliveries if x.state == "sent")
+        self._say(f"Sent to {sent} of {len(result.deliveries)} site(s).")
+
+    # --- move and cancel ------------------------------------------------------------
+
+    def action_move(self) -> None:
+        d = self._current()
+        if d is None:
+            return
+        self.app.push_screen(
+            ReasonDialog("Post it at?", "A time, read as London time and said back with "
+                         "its zone.", placeholder="e.g. 23:00, tomorrow 06:30"),
+            then(lambda typed: self._read_time(d, str(typed))))
+
+    def _read_time(self, d: Draft, typed: str) -> None:
+        try:
+            when = parse_when(typed, utcnow(), "future")
+        except TimeParseError as exc:
+            self._say(str(exc))
+            return
+        body = f"Move it to {when.echo}?" + (f"\n\n{when.warning}" if when.warning else "")
+        self.app.push_screen(ConfirmDialog("Move it?", printable(body), yes="move"),
+                             then(lambda _: self._move(d, when.utc, when.echo)))
+
+    @work(thread=True, group="scheduled-change")
+    def _move(self, d: Draft, due: datetime, echo: str) -> None:
+        from oncall.schedule import Schedule, ScheduleError
+
+        try:
+            Schedule(self.app.session).move(d.incident, d.id, due)
+        except ScheduleError as exc:
+            self.app.call_from_thread(self._say, str(exc))
+            return
+        self.app.call_from_thread(self._say, f"Moved to {echo}.")
+
+    def action_cancel_post(self) -> None:
+        d = self._current()
+        if d is None:
+            return
+        self.app.push_screen(
+            ReasonDialog("Cancel this post?", "Why? (It goes in the action log.)",
+                         placeholder="e.g. road still closed"),
+            then(lambda reason: self._cancel(d, str(reason))))
+
+    @work(thread=True, group="scheduled-change")
+    def _cancel(self, d: Draft, reason: str) -> None:
+        from oncall.schedule import Schedule, ScheduleError
+
+        try:
+            Schedule(self.app.session).cancel(d.incident, d.id, reason)
+        except ScheduleError as exc:
+            self.app.call_from_thread(self._say, str(exc))
+            return
+        self.app.call_from_thread(self._say, "Cancelled: it will not go.")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
