@@ -21,6 +21,7 @@ from oncall.ui.widgets.tables import with_columns
 if TYPE_CHECKING:
     from oncall.logverify import VerifyResult
     from oncall.model import LogEntry
+    from oncall.session import Session
     from oncall.ui.app import OncallApp
 
 # The newest entries listed; older ones are a record's export or `oncall log` away.
@@ -35,6 +36,18 @@ def verdict(check: VerifyResult) -> str:
                 f"{check.signed:,} signed{anchors}")
     where = f"{check.file.name if check.file else '?'}:{check.line or 'end'}"
     return f"Log: ✗ BROKEN at {where}: {check.reason}"
+
+
+def checked(session: Session) -> tuple[VerifyResult | None, str]:
+    """Verify the log as the console does (call it in a worker): the result, and the
+    line to show; None and why when the log could not be read."""
+    from oncall.overview import check_log
+
+    try:
+        result = check_log(session)
+    except OSError as exc:
+        return None, f"Log: NOT VERIFIED: could not read it ({exc.strerror or exc})"
+    return result, verdict(result)
 
 
 class LogScreen(Screen[None]):
@@ -125,15 +138,7 @@ class LogScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="log-verify")
     def _verify(self) -> None:
-        from oncall.overview import check_log
-
-        try:
-            result = check_log(self.app.session)
-        except OSError as exc:
-            self.app.call_from_thread(self._verified, None, f"Log: NOT VERIFIED: could not "
-                                      f"read it ({exc.strerror or exc})")
-            return
-        self.app.call_from_thread(self._verified, result, verdict(result))
+        self.app.call_from_thread(self._verified, *checked(self.app.session))
 
     def _verified(self, result: VerifyResult | None, line: str) -> None:
         if result is not None:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
-from oncall.ui.screens.logview import verdict
+from oncall.ui.screens.logview import checked
 from oncall.ui.widgets.tables import with_columns
 
 if TYPE_CHECKING:
@@ -99,15 +99,7 @@ class OversightScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="oversight-verify")
     def _verify(self) -> None:
-        from oncall.overview import check_log
-
-        try:
-            result = check_log(self.app.session)
-        except OSError as exc:
-            self.app.call_from_thread(self._verified, None, f"Log: NOT VERIFIED: could not "
-                                      f"read it ({exc.strerror or exc})")
-            return
-        self.app.call_from_thread(self._verified, result, verdict(result))
+        self.app.call_from_thread(self._verified, *checked(self.app.session))
 
     def _verified(self, result: VerifyResult | None, line: str) -> None:
         if result is not None:
