@@ -98,12 +98,13 @@ def cmd_hold(args: argparse.Namespace, session: Any) -> int:
     from oncall.hold import HoldRefused, Holds
 
     holds = Holds(session)
+    names = {p.login: p.name for p in session.directory.people.values()}
     try:
         if args.action == "set":
             scope = f"incident:{args.incident}" if args.incident else \
                 f"area:{args.area}" if args.area else "all"
             hold = holds.set(args.reason or "", scope)
-            print(printable(f"{hold.id}: {hold.describe()}", single_line=True))
+            print(printable(f"{hold.id}: {hold.describe(names)}", single_line=True))
         elif args.action == "lift":
             lifted, held = holds.lift(args.id, args.reason or "")
             print(printable(f"lifted {lifted.id}; {len(held)} scheduled post(s) it held "
@@ -111,7 +112,7 @@ def cmd_hold(args: argparse.Namespace, session: Any) -> int:
                             "(oncall schedule lists them)", single_line=True))
         else:
             for hold in holds.active():
-                print(printable(f"{hold.id}: {hold.describe()}", single_line=True))
+                print(printable(f"{hold.id}: {hold.describe(names)}", single_line=True))
     except HoldRefused as exc:
         raise RefusedError(str(exc)) from None
     return 0

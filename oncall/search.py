@@ -61,6 +61,9 @@ class Hit:
         if at < width - 12:
             return line[:width - 1] + "…"
         start = max(0, min(at - 10, len(line) - width + 1))
+        space = line.find(" ", max(0, start - 1), at)  # begin at a word, not inside one
+        if space >= 0:
+            start = space + 1
         cut = line[start:start + width - 1]
         return "…" + cut if start + width - 1 >= len(line) else "…" + cut[:-1] + "…"
 
