@@ -126,7 +126,7 @@ async def test_last_months_incident_is_found_by_a_phrase_from_its_post_and_expor
         await settle(pilot)
         text = screen_text(app)
         assert "1 found for 'bandstand' · since 00:00 Sun 1 Nov (GMT)" in text
-        assert "Missing woman, Meir" in text and "… near the bandstand" in text
+        assert "Missing woman, Meir" in text and "…near the bandstand" in text
         await pilot.press("enter")
         await wait_for_screen(pilot, RecordScreen)
         await settle(pilot)
