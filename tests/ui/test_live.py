@@ -87,3 +87,27 @@ async def test_who_else_is_working_shows_on_the_dashboard_and_the_incident(
         assert "Also here: Daniel Pritchard (compose)" in screen_text(app)
     # This console said where it was, and removed its file when it ended.
     assert not (live_demo_home / "data" / "presence" / "sokafor.json").exists()
+
+
+async def test_compose_says_who_else_is_editing_the_same_draft(
+        live_demo_home: Path) -> None:
+    from oncall.presence import Presence
+    from tests.ui.test_compose import open_compose
+
+    session = open_session(live_demo_home, "sokafor")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        await settle(pilot)
+        assert "ALSO EDITING" not in screen_text(app)
+        await pilot.pause(0.5)  # the watcher is registered after the first paint
+        draft = screen.draft.id
+        incident = screen.incident.id
+        Presence(open_session(live_demo_home, "dpritchard")).here("compose", incident, draft)
+        await wait_for_text(pilot, "ALSO EDITING: Daniel Pritchard")
+        Presence(open_session(live_demo_home, "dpritchard")).leave()
+        for _ in range(100):  # gone again once they leave
+            await pilot.pause(0.05)
+            if "ALSO EDITING" not in screen_text(app):
+                break
+        assert "ALSO EDITING" not in screen_text(app)

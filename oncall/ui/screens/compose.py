@@ -45,6 +45,7 @@ from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.framehold import FrameHold
+from oncall.ui.screens.coediting import CoEditing
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.screens.scheduling import Scheduling
 from oncall.ui.screens.sitepicking import SitePicking
@@ -61,7 +62,7 @@ DRAFT_SAVE_DELAY = 1.0
 CHECKS_FRAME_HOLD = 0.025
 
 
-class ComposeScreen(Scheduling, SitePicking, PolicyMarks, Screen[None]):
+class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None]):
     """Write once, check against the procedure, send to many sites, watch each result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -154,6 +155,7 @@ class ComposeScreen(Scheduling, SitePicking, PolicyMarks, Screen[None]):
         self._frame = FrameHold(self.app, CHECKS_FRAME_HOLD)
         self._show_media()
         self.load_sites()
+        self.check_coediting()
 
     @work(thread=True, group="compose-load")
     def load_sites(self) -> None:
