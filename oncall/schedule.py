@@ -51,7 +51,8 @@ class RunOutcome:
     sent: SendResult | None = None
 
 
-def _outgoing(draft: Draft, due: datetime | None = None) -> Outgoing:
+def outgoing_of(draft: Draft, due: datetime | None = None) -> Outgoing:
+    """A scheduled draft as the send path takes it (`due`: the scheduler's claim)."""
     return Outgoing(draft.incident, draft.body, tuple(draft.sites), short=draft.short,
                     template=draft.template, draft=draft.id, overrides=dict(draft.overrides),
                     acknowledged=dict(draft.acknowledged),
@@ -170,7 +171,7 @@ class Schedule:
                   "late (was the scheduler running?)"
             return await asyncio.to_thread(self._mark, draft, "missed", why)
         try:
-            result = await self.sender.send(_outgoing(draft, due=draft.due_at))
+            result = await self.sender.send(outgoing_of(draft, due=draft.due_at))
         except AlreadySent:
             return RunOutcome(draft, "taken", "sent, moved or cancelled by someone else")
         except OnHold as exc:  # a hold set since it was looked at: it waits too
@@ -224,4 +225,4 @@ class Schedule:
         return RunOutcome(marked, status, why)
 
 
-__all__ = ["CHANGEABLE", "GRACE", "RunOutcome", "Schedule", "ScheduleError"]
+__all__ = ["CHANGEABLE", "GRACE", "RunOutcome", "Schedule", "ScheduleError", "outgoing_of"]

@@ -142,15 +142,11 @@ class ScheduledScreen(Screen[None]):
     @work(group="scheduled-send")
     async def _send_now(self, d: Draft) -> None:
         """Through the send path; a refusal (a hold, a block) is one line."""
-        from oncall.sending import AlreadySent, Outgoing, SendRefused
+        from oncall.schedule import outgoing_of
+        from oncall.sending import AlreadySent, SendRefused
 
-        out = Outgoing(d.incident, d.body, tuple(d.sites), short=d.short,
-                       template=d.template, draft=d.id, overrides=dict(d.overrides),
-                       acknowledged=dict(d.acknowledged),
-                       override_notes=dict(d.override_notes),
-                       attachments=list(d.attachments))
         try:
-            result = await self.app.send_path().send(out)
+            result = await self.app.send_path().send(outgoing_of(d))
         except AlreadySent:
             self._say("It has gone already (the scheduler, or another officer, sent it).")
             return
