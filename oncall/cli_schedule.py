@@ -106,10 +106,12 @@ def cmd_hold(args: argparse.Namespace, session: Any) -> int:
             hold = holds.set(args.reason or "", scope)
             print(printable(f"{hold.id}: {hold.describe(names)}", single_line=True))
         elif args.action == "lift":
-            lifted, held = holds.lift(args.id, args.reason or "")
-            print(printable(f"lifted {lifted.id}; {len(held)} scheduled post(s) it held "
-                            "are due or overdue: send, move or cancel each "
-                            "(oncall schedule lists them)", single_line=True))
+            lifted = holds.lift(args.id, args.reason or "")
+            print(printable(f"lifted {lifted.hold.id}; it held {len(lifted.posts)} "
+                            f"scheduled post(s) and {len(lifted.deliveries)} paused "
+                            "delivery(ies): send, move or cancel each (the console asks; "
+                            "`oncall schedule` lists the posts, its outbox the "
+                            "deliveries)", single_line=True))
         else:
             for hold in holds.active():
                 print(printable(f"{hold.id}: {hold.describe(names)}", single_line=True))

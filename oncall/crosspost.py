@@ -13,6 +13,7 @@ the action log. No UI here: screens watch through the `on_change` callback.
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
@@ -23,6 +24,7 @@ import httpx
 from oncall.actionlog import Pending
 from oncall.faults import describe
 from oncall.groupcommit import GroupCommit
+from oncall.hold import Hold, Holds
 from oncall.model import Delivery, DeliveryState, LogEntry, PostRecord, Site
 from oncall.owners import is_live, new_owner, release
 from oncall.platforms.base import (
@@ -54,8 +56,9 @@ SERVER_RETRIES = 3
 CONCURRENCY = 32
 # Sending may claim these at any time: nothing of them reached the network.
 CLAIMABLE = {S.FAILED.value}
-# ... and these once no live work owns them (a crash between queue and request).
-IDLE_STATES = {S.QUEUED.value, S.WAITING.value}
+# ... and these once no live work owns them (a crash between queue and request), or a
+# crisis hold paused them before their next try.
+IDLE_STATES = {S.QUEUED.value, S.WAITING.value, S.HELD.value}
 
 
 def may_resend(delivery: Delivery, mine: set[str] | frozenset[str] = frozenset()) -> bool:
@@ -116,6 +119,8 @@ class CrossPoster:
         self._posts: dict[str, PostRecord] = {}
         # Owner tokens of posts this poster has queued and is about to send.
         self._mine: set[str] = set()
+        # post id -> the crisis hold its sender confirmed sending through, if any.
+        self._through: dict[str, str] = {}
         # What the sites' tasks write at the same moment goes to disk as one batch.
         self._swaps: GroupCommit[_SwapAsk, Delivery] = GroupCommit(self._swap_batch)
         self._logs: GroupCommit[Pending, LogEntry] = GroupCommit(self._log_batch)
@@ -198,7 +203,8 @@ class CrossPoster:
                    acknowledged: dict[str, str] | None = None,
                    attachments: list[dict[str, object]] | None = None,
                    post_id: str | None = None,
-                   override_notes: dict[str, str] | None = None) -> list[Delivery]:
+                   override_notes: dict[str, str] | None = None,
+                   through_hold: str = "") -> list[Delivery]:
         """Record a post and one queued delivery per site, then publish them all.
 
         Callers other than the send path (oncall.sending) should not call this: it checks
@@ -212,7 +218,8 @@ class CrossPoster:
                           sites=[s.id for s in sites], review_at=review_at,
                           overrides=dict(overrides or {}), acknowledged=dict(acknowledged or {}),
                           attachments=list(attachments or []),
-                          override_notes=dict(override_notes or {}))
+                          override_notes=dict(override_notes or {}),
+                          through_hold=through_hold)
         self._posts[post.id] = post
         queue_owner = new_owner()  # until each delivery is claimed, nobody else takes it
         self._mine.add(queue_owner)
@@ -241,17 +248,66 @@ class CrossPoster:
             self._mine.discard(queue_owner)
             release(queue_owner)
 
-    async def run(self, deliveries: Iterable[Delivery], sites: Iterable[Site]) -> list[Delivery]:
+    async def run(self, deliveries: Iterable[Delivery], sites: Iterable[Site],
+                  through_hold: str = "") -> list[Delivery]:
         """Publish deliveries concurrently; returns them in their final states. A delivery
-        someone else has claimed meanwhile is returned as it now is, not sent."""
+        someone else has claimed meanwhile is returned as it now is, not sent. One a
+        crisis hold covers (other than `through_hold`, which the officer confirmed) is
+        paused, `held`, not sent."""
         self._sites.update({s.id: s for s in sites})
         deliveries = list(deliveries)
+        if through_hold:
+            self._through.update({d.post: through_hold for d in deliveries})
         # What a first fan-out in a process would otherwise do mid-flight: a CPU-bound
         # half second there stalled the loop and ran other sites' read timeouts down.
         await asyncio.to_thread(prepare_adapters, {
             self._sites[d.site].platform for d in deliveries if d.site in self._sites})
-        results = await asyncio.gather(*(self._deliver(d) for d in deliveries))
+        holds = await asyncio.to_thread(self._holds_over, deliveries)
+        results = await asyncio.gather(*(
+            self._owned(d, functools.partial(self._pause, hold=holds[d.id]))
+            if d.id in holds else self._deliver(d) for d in deliveries))
         return list(results)
+
+    # --- crisis holds -----------------------------------------------------------------
+
+    def _holds_over(self, deliveries: Sequence[Delivery]) -> dict[str, Hold]:
+        """The hold in force over each delivery a hold covers (one read of the holds; a
+        post's own record only when one does). Reads the store: call from a thread."""
+        holds = Holds(self.session)
+        active = holds.active()
+        found: dict[str, Hold] = {}
+        for d in deliveries if active else ():
+            site = self._sites.get(d.site)
+            where = [site] if site else []
+            if holds.unconfirmed(d.incident, where, active=active):
+                over = holds.unconfirmed(d.incident, where, self._through_of(d), active)
+                if over:
+                    found[d.id] = over[-1]
+        return found
+
+    def _through_of(self, delivery: Delivery) -> str:
+        if delivery.post not in self._through:
+            post = self._posts.get(delivery.post) or \
+                self.posts.get(delivery.post, delivery.incident)
+            self._through[delivery.post] = post.through_hold if post else ""
+        return self._through[delivery.post]
+
+    async def _pause(self, delivery: Delivery, owner: str, *, hold: Hold) -> Delivery:
+        """queued/waiting -> held: a crisis hold came between its queueing (or its last
+        try) and its next request. Nothing is sent; it waits for the officer who lifts
+        the hold to send or cancel it."""
+        def claimable(d: Delivery) -> bool:
+            return may_resend(d, self._mine)
+
+        # Not yet ours (from the queue): claimed as a send claims it; ours (between tries):
+        # still as we left it.
+        delivery = await self._swap(delivery, claimable if delivery.owner != owner else None,
+                                    state=S.HELD.value, owner="",
+                                    retry_at=None,
+                                    reason=f"{hold.describe()}. Not sent: it waits for "
+                                           "the hold to be lifted.")
+        await self._log_quietly("post.held", delivery, hold=hold.id)
+        return delivery
 
     async def _claim(self, delivery: Delivery, owner: str) -> Delivery:
         return await self._swap(delivery, lambda d: may_resend(d, self._mine),
@@ -293,6 +349,10 @@ class CrossPoster:
                     delivery = await self._claim(delivery, owner)
                     first = False
                 else:
+                    # A hold set while it waited (a rate limit may last minutes) pauses it.
+                    holds = await asyncio.to_thread(self._holds_over, [delivery])
+                    if delivery.id in holds:
+                        return await self._pause(delivery, owner, hold=holds[delivery.id])
                     delivery = await self._swap(delivery, state=S.SENDING.value, reason="",
                                                 attempts=delivery.attempts + 1, retry_at=None)
                 try:
@@ -395,7 +455,8 @@ class CrossPoster:
         """The deliveries of one post (reads the store: call from a worker thread)."""
         return self.deliveries.for_post(incident, post_id)
 
-    async def retry_failed(self, incident: str, post_id: str, sites: list[Site]) -> list[Delivery]:
+    async def retry_failed(self, incident: str, post_id: str, sites: list[Site],
+                           through_hold: str = "") -> list[Delivery]:
         """Send again only the deliveries that failed (or were never started); sent and
         unknown ones are left alone. Each is claimed first, so a second retry running at
         the same moment, here or in another process, sends none of them again."""
@@ -405,7 +466,7 @@ class CrossPoster:
             return []
         await asyncio.to_thread(self.session.record, "post.retry", incident=incident,
                                 details={"post": post_id, "sites": [d.site for d in failed]})
-        return await self.run(failed, sites)
+        return await self.run(failed, sites, through_hold)
 
     async def decide(self, delivery: Delivery, posted: bool, note: str = "") -> Delivery:
         """The officer's decision on an unknown or interrupted delivery: it did go out

@@ -6,9 +6,12 @@ A hold is a record in the shared store, so every officer's console and every sch
 sees it at its next read. Only press officers and Corporate Communications may set or
 lift one, with a reason; both are logged. While a hold covers a post:
 - the scheduler does not send it (oncall.schedule asks `covering`);
-- the send path refuses a new post unless the officer confirms it naming the hold
-  (`Outgoing.hold`), and logs that they did.
-Lifting returns the held scheduled posts for the officer to send, move or cancel.
+- a delivery queued or waiting (a rate limit) is paused, `held`, before its next
+  request, in whichever process is sending it (oncall.crosspost);
+- the send path refuses a new post, a retry or a resend unless the officer confirms
+  it naming the hold (`Outgoing.hold`), and logs that they did.
+Lifting returns the held scheduled posts and deliveries, for the officer to send, move
+or cancel each.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from oncall.store import Conflict, Repository
 from oncall.timeutil import fmt_datetime, utcnow
 
 if TYPE_CHECKING:
-    from oncall.model import Draft
+    from oncall.model import Delivery, Draft
     from oncall.session import Session
 
 #: Who may set or lift a hold (the procedure: the press office runs the sites during an
@@ -75,6 +78,16 @@ class Hold(Record):
                f"{self.reason}"
 
 
+@dataclass(frozen=True)
+class Lifted:
+    """A hold just lifted, and what it was holding: scheduled posts (to send, move or
+    cancel) and paused deliveries (to send or cancel), soonest first."""
+
+    hold: Hold
+    posts: list[Draft]
+    deliveries: list[Delivery]
+
+
 class HoldRepository(Repository[Hold]):
     kind = "holds"
     record = Hold
@@ -96,6 +109,23 @@ class Holds:
         """The oldest hold in force over a post of `incident` to `sites`, if any."""
         chosen = list(sites)
         return next((h for h in self.active() if h.covers(incident, chosen)), None)
+
+    def unconfirmed(self, incident: str, sites: Iterable[Site], through: str = "",
+                    active: list[Hold] | None = None) -> list[Hold]:
+        """The holds in force over a post of `incident` to `sites` that its officer has
+        not confirmed sending through, oldest first. Confirming a hold (`through`, by
+        id) confirms every hold in force when it was confirmed: the question named them
+        all, and asked of the newest; a hold set after it still pauses the post."""
+        chosen = list(sites)
+        over = [h for h in (self.active() if active is None else active)
+                if h.covers(incident, chosen)]
+        if not through or not over:
+            return over
+        confirmed = next((h for h in over if h.id == through), None) or \
+            self.repo.get(through)
+        if confirmed is None:
+            return over
+        return [h for h in over if h.id != through and h.set_at > confirmed.set_at]
 
     def _allowed(self, what: str) -> None:
         require_writer(self.session, what)
@@ -122,11 +152,19 @@ class Holds:
                             details={"scope": scope, "reason": hold.reason})
         return hold
 
-    def lift(self, hold_id: str, reason: str = "") -> tuple[Hold, list[Draft]]:
-        """Lift a hold (compare-and-set: once, whoever asks first); return it and the
-        scheduled posts it was holding, for the officer to send, move or cancel."""
+    def lift(self, hold_id: str, reason: str = "") -> Lifted:
+        """Lift a hold (compare-and-set: once, whoever asks first); return it and what
+        it was holding, for the officer to decide on each.
+
+        A scheduled post whose time passed under the hold is first marked "held", so no
+        scheduler sends it the moment the hold goes: the officer sends, moves or cancels
+        it. (Marked before the hold is lifted: a scheduler between the two sees either
+        the hold or the mark. Two officers lifting at once mark the same posts.)"""
         self._allowed("lift a crisis hold")
         now = self.clock()
+        current = self.repo.get(hold_id)
+        if current is not None and current.active:
+            self._mark_overdue(current, now)
 
         def update(current: Hold | None) -> Hold:
             if current is None or not current.active:
@@ -140,17 +178,62 @@ class Holds:
             raise HoldRefused(f"{hold_id} is not in force (lifted already?)") from None
         self.session.record("hold.lifted", subject=hold_id,
                             details={"scope": lifted.scope, "reason": reason.strip()})
-        return lifted, self.held_by(lifted)
+        return Lifted(lifted, self.held_by(lifted), self.paused_by(lifted))
+
+    def _mark_overdue(self, hold: Hold, now: datetime) -> None:
+        from oncall.incidents import DraftRepository
+
+        drafts = DraftRepository(self.session.store)
+        why = f"its time passed during the crisis hold ({hold.reason}), lifted " \
+              f"{fmt_datetime(now)}: send, move or cancel it"
+        for draft in self.held_by(hold):
+            if draft.status != "scheduled" or draft.due_at is None or draft.due_at > now:
+                continue
+
+            def mark(current: Draft | None, was: Draft = draft) -> Draft:
+                if current is None or current.status != "scheduled" or \
+                        current.due_at != was.due_at:
+                    raise Conflict("changed", current)
+                return replace(current, status="held", problem=why, updated_at=now)
+
+            try:
+                drafts.swap(draft.id, mark, draft.incident)
+            except Conflict:
+                continue  # sent, moved or cancelled meanwhile: nothing to decide
+            self.session.record("post.schedule_held", incident=draft.incident,
+                                subject=draft.id, details={"hold": hold.id,
+                                                           "due": str(draft.due_at)})
 
     def held_by(self, hold: Hold) -> list[Draft]:
-        """The scheduled posts `hold` covers (or covered), soonest first."""
+        """The scheduled posts `hold` covers (or covered), soonest first: still
+        scheduled, or marked held when it was lifted."""
         from oncall.schedule import Schedule
 
         sites = {s.id: s for s in self.session.sites.all()}
         probe = replace(hold, lifted_at=None)
         return [d for d in Schedule(self.session).pending()
-                if d.status == "scheduled"
+                if d.status in ("scheduled", "held")
                 and probe.covers(d.incident, [sites[s] for s in d.sites if s in sites])]
 
+    def paused_by(self, hold: Hold) -> list[Delivery]:
+        """The deliveries paused (`held`) on open incidents that `hold` covers (or
+        covered), oldest first. Ones another hold paused, still in force, are left to
+        that hold's lifting."""
+        from oncall.model import DeliveryState
+        from oncall.postrecords import DeliveryRepository
 
-__all__ = ["HOLD_ROLES", "Hold", "HoldRefused", "HoldRepository", "Holds"]
+        sites = {s.id: s for s in self.session.sites.all()}
+        probe = replace(hold, lifted_at=None)
+        others = [h for h in self.active() if h.id != hold.id]
+        repo = DeliveryRepository(self.session.store)
+        found = []
+        for incident in self.session.incidents.open_incidents():
+            for d in repo.all(incident.id):
+                where = [sites[d.site]] if d.site in sites else []
+                if d.state == DeliveryState.HELD.value and probe.covers(d.incident, where) \
+                        and not any(h.covers(d.incident, where) for h in others):
+                    found.append(d)
+        return sorted(found, key=lambda d: (d.updated_at or hold.set_at, d.id))
+
+
+__all__ = ["HOLD_ROLES", "Hold", "HoldRefused", "HoldRepository", "Holds", "Lifted"]

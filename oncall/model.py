@@ -217,8 +217,9 @@ class Draft(Record):
     sent_at: datetime | None = None
     owner: str = ""
     # A scheduled post (status "scheduled"): the sites it goes to and when; who set it.
-    # "missed" (not sent within the grace period), "blocked" (refused at its time) and
-    # "cancelled" are what an officer sees and decides on; `problem` says why.
+    # "missed" (not sent within the grace period), "blocked" (refused at its time),
+    # "held" (its time passed under a crisis hold since lifted) and "cancelled" are what
+    # an officer sees and decides on; `problem` says why.
     sites: list[str] = field(default_factory=list)
     due_at: datetime | None = None
     scheduled_by: str = ""
@@ -326,6 +327,7 @@ class DeliveryState(StrEnum):
     QUEUED = "queued"            # recorded, nothing sent yet
     SENDING = "sending"          # recorded just before the request went out
     WAITING = "waiting"          # rate limited; will try again at retry_at
+    HELD = "held"                # paused by a crisis hold: sent or cancelled once lifted
     SENT = "sent"
     FAILED = "failed"            # the network said no, or nothing reached it: safe to retry
     UNKNOWN = "unknown"          # may have posted: the officer checks and decides
@@ -359,6 +361,9 @@ class PostRecord(Record):
     # rule -> who overrode it and how, e.g. approval given by phone and recorded by the
     # press officer, shown with the post.
     override_notes: dict[str, str] = field(default_factory=dict)
+    # The crisis hold the officer confirmed sending through, by id: its retries go on
+    # through that hold (and no other).
+    through_hold: str = ""
 
 
 @dataclass

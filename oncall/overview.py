@@ -42,7 +42,7 @@ class Overview:
     holds: list[str] = field(default_factory=list)  # each crisis hold in force, in words
     others: list[Here] = field(default_factory=list)  # other officers working now
     scheduled: int = 0      # posts waiting for their time
-    to_decide: int = 0      # scheduled posts missed or blocked: an officer must decide
+    to_decide: int = 0      # scheduled posts missed, blocked or held: an officer decides
 
 
 def check_log(session: Session) -> VerifyResult:

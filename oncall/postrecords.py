@@ -22,8 +22,9 @@ R = TypeVar("R", bound=Record)
 # An incident's directory of per-post files -> (its identity and mtime; its records).
 _LISTED: dict[str, tuple[tuple[int, int, int], list[Any]]] = {}
 S = DeliveryState
-# In flight: someone's process holds them, or held them when it stopped.
-OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value}
+# In flight: someone's process holds them, or held them when it stopped; or paused by a
+# crisis hold, waiting for the officer who lifts it.
+OPEN_STATES = {S.QUEUED.value, S.SENDING.value, S.WAITING.value, S.HELD.value}
 # Sent or not, nobody knows: the officer must look and decide.
 DECIDE_STATES = {S.UNKNOWN.value}
 

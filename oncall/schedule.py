@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 #: How late a post may still go at its run (cron every minute, a host that was down).
 GRACE = timedelta(minutes=10)
 # What an officer may still change: not once it is sending or sent.
-CHANGEABLE = ("scheduled", "missed", "blocked")
+CHANGEABLE = ("scheduled", "missed", "blocked", "held")
 
 
 class ScheduleError(ValueError):

@@ -96,7 +96,7 @@ class Outgoing:
 
 # A scheduled post's states that an officer may still send at once ("send now"): the
 # claim takes it from there as from a draft, so the scheduler cannot send it as well.
-LATER = ("scheduled", "missed", "blocked")
+LATER = ("scheduled", "missed", "blocked", "held")
 
 
 @dataclass
@@ -239,7 +239,7 @@ class SendPath:
             raise NotAllowed("post.empty", "Nothing to send: write the text first.")
         judged = await asyncio.to_thread(self.judge, out)
         self.enforce(judged)
-        await asyncio.to_thread(self._through_hold, out, judged)
+        through = await asyncio.to_thread(self._through_hold, out, judged)
         post_id = self.poster.new_post_id(out.incident)
         owner = new_owner()
         try:
@@ -256,7 +256,8 @@ class SendPath:
                                   if r in judged.acknowledged},
                     attachments=list(out.attachments), post_id=post_id,
                     override_notes={r: n for r, n in out.override_notes.items()
-                                    if r in judged.overridden})
+                                    if r in judged.overridden},
+                    through_hold=through)
             except StorageFault as exc:
                 if out.draft:
                     # Not recorded: the draft is the officer's again. Recorded: the post
@@ -270,21 +271,32 @@ class SendPath:
             release(owner)
         return SendResult(post_id, results, tuple(judged.skipped))
 
-    def _through_hold(self, out: Outgoing, judged: Judgement) -> None:
+    def _through_hold(self, out: Outgoing, judged: Judgement, *,
+                      confirmed_before: str = "") -> str:
         """Refuse a post a crisis hold covers, unless the officer confirmed that hold by
-        name (never the scheduler's); a confirmed one is logged."""
+        name (never the scheduler's), now or when the post was first sent
+        (`confirmed_before`); a confirmation given now is logged. Returns the id of the
+        hold the post goes through ("" if none covers it)."""
         from oncall.hold import Holds
 
-        hold = Holds(self.session).covering(out.incident, judged.sites)
-        if hold is None:
-            return
-        if out.due is not None or out.hold != hold.id:
-            raise OnHold(hold.id, f"{hold.describe()}. Nothing was sent"
+        holds = Holds(self.session)
+        over = holds.unconfirmed(out.incident, judged.sites)
+        if not over:
+            return ""
+        if out.due is None and not holds.unconfirmed(out.incident, judged.sites,
+                                                     confirmed_before, over):
+            return confirmed_before
+        newest = over[-1]
+        if out.due is not None or out.hold != newest.id:
+            raise OnHold(newest.id, ". ".join(h.describe() for h in over)
+                         + ". Nothing was sent"
                          + ("." if out.due is not None else
                             ": a post during the hold goes only when the officer "
                             "confirms it, naming the hold."))
-        self.session.record("hold.confirmed_send", incident=out.incident, subject=hold.id,
-                            details={"sites": [s.id for s in judged.sites]})
+        self.session.record("hold.confirmed_send", incident=out.incident, subject=newest.id,
+                            details={"sites": [s.id for s in judged.sites],
+                                     "holds": [h.id for h in over]})
+        return newest.id
 
     def _claim_draft(self, out: Outgoing, post_id: str, owner: str) -> Draft:
         """draft -> sending, with the post id, under the drafts file's lock. A draft left
@@ -345,39 +357,45 @@ class SendPath:
             raise NotAllowed("post.unknown", f"There is no post {post_id}.")
         return post
 
-    def _follow_up(self, incident: str, post_id: str,
-                   site_ids: list[str]) -> tuple[PostRecord, Judgement]:
-        """A post's text judged again, now, for the sites it would go to again."""
+    def _follow_up(self, incident: str, post_id: str, site_ids: list[str],
+                   hold: str = "") -> tuple[PostRecord, Judgement, str]:
+        """A post's text judged again, now, for the sites it would go to again, and the
+        crisis hold it goes through (OnHold if one covers it that the officer has not
+        confirmed, now as `hold` or when it was first sent)."""
         post = self._post(incident, post_id)
         out = Outgoing(incident, post.body, tuple(site_ids), short=post.short,
                        template=post.template, overrides=dict(post.overrides),
                        acknowledged=dict(post.acknowledged),
-                       attachments=list(post.attachments))
-        return post, self.judge(out)
+                       attachments=list(post.attachments), hold=hold)
+        judged = self.judge(out)
+        self.enforce(judged)
+        return post, judged, self._through_hold(out, judged,
+                                                confirmed_before=post.through_hold)
 
-    async def retry_failed(self, incident: str, post_id: str) -> list[Delivery]:
+    async def retry_failed(self, incident: str, post_id: str,
+                           hold: str = "") -> list[Delivery]:
         """Send again the deliveries that failed, judged again as things stand now (the
-        incident may have become proceedings active since). Each is claimed first."""
+        incident may have become proceedings active since; a crisis hold may be in force:
+        `hold` confirms it by id). Each is claimed first."""
         require_writer(self.session, "retrying a post")
         pending = [d for d in await asyncio.to_thread(self.poster.for_post, incident, post_id)
                    if may_resend(d)]
         if not pending:
             return []
-        _, judged = await asyncio.to_thread(self._follow_up, incident, post_id,
-                                            [d.site for d in pending])
-        self.enforce(judged)
-        return await self.poster.retry_failed(incident, post_id, judged.sites)
+        _, judged, through = await asyncio.to_thread(self._follow_up, incident, post_id,
+                                                     [d.site for d in pending], hold)
+        return await self.poster.retry_failed(incident, post_id, judged.sites, through)
 
-    async def resend(self, delivery: Delivery) -> Delivery:
-        """Send one interrupted or failed delivery again (the outbox), after the checks."""
+    async def resend(self, delivery: Delivery, hold: str = "") -> Delivery:
+        """Send one interrupted, failed or held delivery again (the outbox, lifting a
+        hold), after the checks; `hold` confirms a crisis hold in force by id."""
         require_writer(self.session, "resending a post")
-        _, judged = await asyncio.to_thread(self._follow_up, delivery.incident, delivery.post,
-                                            [delivery.site])
-        self.enforce(judged)
+        _, judged, through = await asyncio.to_thread(
+            self._follow_up, delivery.incident, delivery.post, [delivery.site], hold)
         if delivery.state not in CLAIMABLE | IDLE_STATES:
             # unknown, or interrupted mid-request: the officer has checked it is not there
             delivery = await self.decide(delivery, posted=False)
-        [result] = await self.poster.run([delivery], judged.sites)
+        [result] = await self.poster.run([delivery], judged.sites, through)
         return result
 
     async def _rights_for(self, site_ids: list[str]) -> list[Site]:

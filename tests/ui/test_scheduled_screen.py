@@ -45,7 +45,7 @@ async def test_missed_moved_cancelled_and_sent_now(session: Session) -> None:
     app = make_app(session, adapter_for=network.adapter_for)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "! SCHEDULED: 1 missed or blocked (S)" in screen_text(app)
+        assert "! SCHEDULED: 1 to decide (S)" in screen_text(app)
         await pilot.press("S")
         await wait_for_screen(pilot, ScheduledScreen)
         await settle(pilot)

@@ -45,6 +45,7 @@ from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.framehold import FrameHold
+from oncall.ui.holdask import ask_through_hold
 from oncall.ui.screens.coediting import CoEditing
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.screens.scheduling import Scheduling
@@ -412,15 +413,19 @@ class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None
         if not self.post_id or self.post_id == "pending":
             self.notify("Nothing sent yet.")
             return
-        if not any(d.state == S.FAILED for d in self.deliveries.values()):
-            self.notify("No failed sites to retry. UNKNOWN sites need a decision (F12) first.")
+        if not any(d.state in (S.FAILED, S.HELD) for d in self.deliveries.values()):
+            self.notify("No failed or held sites to retry. UNKNOWN sites need a decision "
+                        "(F12) first.")
             return
         self._retry()
 
     @work(group="compose-send")
-    async def _retry(self) -> None:
+    async def _retry(self, hold: str = "") -> None:
         assert self.post_id is not None
-        self._report(await self.sender.retry_failed(self.incident.id, self.post_id))
+        try:
+            self._report(await self.sender.retry_failed(self.incident.id, self.post_id, hold))
+        except OnHold as exc:  # asks, naming the hold; nothing was sent
+            ask_through_hold(self.app, exc, self._retry, "retry")
 
     def action_decide(self) -> None:
         site = self._highlighted()

@@ -422,7 +422,7 @@ class DashboardScreen(Screen[None]):
         if ov.undecided:
             text.append(f"! OUTBOX: {ov.undecided} to decide (o)  ", style="bold")
         if ov.to_decide:
-            text.append(f"! SCHEDULED: {ov.to_decide} missed or blocked (S)  ", style="bold")
+            text.append(f"! SCHEDULED: {ov.to_decide} to decide (S)  ", style="bold")
         elif ov.scheduled:
             text.append(f"{ov.scheduled} scheduled (S)  ")
         if self._stale and self._stale[0]:

@@ -17,10 +17,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.model import Delivery, DeliveryState, Site
 from oncall.postview import outbox_view
+from oncall.sending import OnHold
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.choose import ChooseDialog
+from oncall.ui.holdask import ask_through_hold
 
 if TYPE_CHECKING:
     from oncall.ui.app import OncallApp
@@ -29,7 +31,8 @@ S = DeliveryState
 WHY = {S.UNKNOWN.value: "? UNKNOWN: may have posted",
        S.SENDING.value: "? INTERRUPTED while sending",
        S.QUEUED.value: "… never sent (interrupted)",
-       S.WAITING.value: "… was waiting (interrupted)"}
+       S.WAITING.value: "… was waiting (interrupted)",
+       S.HELD.value: "⏸ HELD by a crisis hold"}
 
 
 class OutboxScreen(Screen[None]):
@@ -111,7 +114,7 @@ class OutboxScreen(Screen[None]):
         site = self.sites.get(d.site)
         name = site.name if site else d.site
         options = []
-        if d.state != S.QUEUED.value:
+        if d.state not in (S.QUEUED.value, S.HELD.value):
             options += [("posted", f"It IS on {name}: mark it sent"),
                         ("not-posted", f"It is NOT on {name}: send it now")]
         else:
@@ -121,7 +124,7 @@ class OutboxScreen(Screen[None]):
                              then(lambda choice: self._act(d, choice)))
 
     @work(group="outbox-act")
-    async def _act(self, delivery: Delivery, choice: str) -> None:
+    async def _act(self, delivery: Delivery, choice: str, hold: str = "") -> None:
         site = self.sites.get(delivery.site)
         try:
             if choice == "posted":
@@ -129,9 +132,12 @@ class OutboxScreen(Screen[None]):
             elif choice == "cancel":
                 await self.sender.cancel(delivery, "cancelled from the outbox")
             elif site is not None:
-                result = await self.sender.resend(delivery)
-                self.notify(f"{site.name}: {result.state}"
-                            + (f" ({result.reason})" if result.reason else ""))
+                result = await self.sender.resend(delivery, hold=hold)
+                self.notify(printable(f"{site.name}: {result.state}"
+                                      + (f" ({result.reason})" if result.reason else ""),
+                                      single_line=True))
+        except OnHold as exc:  # asks, naming the hold; nothing was sent
+            ask_through_hold(self.app, exc, lambda hold: self._act(delivery, choice, hold))
         finally:
             self.load()
 

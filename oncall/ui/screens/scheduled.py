@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from oncall.model import Draft
     from oncall.ui.app import HomeChanged, OncallApp
 
-STATES = {"scheduled": "scheduled", "missed": "! MISSED", "blocked": "! BLOCKED"}
+STATES = {"scheduled": "scheduled", "missed": "! MISSED", "blocked": "! BLOCKED",
+          "held": "! HELD"}
 
 
 class ScheduledScreen(Screen[None]):
@@ -93,8 +94,8 @@ class ScheduledScreen(Screen[None]):
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
         todo = sum(1 for d in rows if d.status != "scheduled")
-        status = Text(f"{len(rows) - todo} scheduled, {todo} to decide (missed or "
-                      "blocked) · F5 send now · F10 move · Del cancel")
+        status = Text(f"{len(rows) - todo} scheduled, {todo} to decide (missed, "
+                      "blocked or held) · F5 send now · F10 move · Del cancel")
         if self.said:
             status.append("\n" + printable(self.said, single_line=True), style="bold")
         self.query_one("#scheduled-status", Static).update(status)

@@ -21,6 +21,7 @@ from oncall.timeutil import utcnow
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.holdask import ask_through_hold
 
 if TYPE_CHECKING:
     from oncall.sending import OnHold, Outgoing, SendPath
@@ -83,8 +84,4 @@ class Scheduling:
 
     def _through_hold(self, out: Outgoing, refused: OnHold) -> None:
         """A crisis hold refused the post: ask, naming it, whether to send anyway."""
-        self.app.push_screen(
-            ConfirmDialog("Send during the crisis hold?",
-                          printable(refused.message) + "\n\nSend it anyway? (Logged.)",
-                          yes="send"),
-            then(lambda _: self._send(replace(out, hold=refused.hold))))
+        ask_through_hold(self.app, refused, lambda hold: self._send(replace(out, hold=hold)))

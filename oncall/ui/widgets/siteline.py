@@ -14,6 +14,7 @@ from oncall.textsafe import printable
 
 S = DeliveryState
 STATUS = {S.QUEUED: "… queued", S.SENDING: "… sending", S.WAITING: "⏸ waiting",
+          S.HELD: "⏸ HELD",
           S.SENT: "✓ sent", S.FAILED: "✗ FAILED", S.UNKNOWN: "? UNKNOWN",
           S.NOT_APPLICABLE: "– n/a", S.CANCELLED: "– cancelled",
           S.RETRACTING: "… retracting", S.RETRACTED: "⌫ retracted",
