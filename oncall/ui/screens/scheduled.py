@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from oncall.textsafe import printable
-from oncall.timeparse import TimeParseError, parse_when
 from oncall.timeutil import fmt_datetime, utcnow
+from oncall.ui.asktime import ask_when
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
@@ -163,20 +163,8 @@ class ScheduledScreen(Screen[None]):
         d = self._current()
         if d is None:
             return
-        self.app.push_screen(
-            ReasonDialog("Post it at?", "A time, read as London time and said back with "
-                         "its zone.", placeholder="e.g. 23:00, tomorrow 06:30"),
-            then(lambda typed: self._read_time(d, str(typed))))
-
-    def _read_time(self, d: Draft, typed: str) -> None:
-        try:
-            when = parse_when(typed, utcnow(), "future")
-        except TimeParseError as exc:
-            self._say(str(exc))
-            return
-        body = f"Move it to {when.echo}?" + (f"\n\n{when.warning}" if when.warning else "")
-        self.app.push_screen(ConfirmDialog("Move it?", printable(body), yes="move"),
-                             then(lambda _: self._move(d, when.utc, when.echo)))
+        ask_when(self.app, "Post it at?", lambda echo: f"Move it to {echo}?", "move",
+                 lambda utc, echo: self._move(d, utc, echo), refused=self._say)
 
     @work(thread=True, group="scheduled-change")
     def _move(self, d: Draft, due: datetime, echo: str) -> None:

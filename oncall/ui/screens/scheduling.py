@@ -16,11 +16,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from oncall.textsafe import printable
-from oncall.timeparse import TimeParseError, parse_when
-from oncall.timeutil import utcnow
-from oncall.ui.callbacks import then
-from oncall.ui.dialogs.confirm import ConfirmDialog
-from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.asktime import ask_when
 from oncall.ui.holdask import ask_through_hold
 
 if TYPE_CHECKING:
@@ -46,25 +42,10 @@ class Scheduling:
         out = self._scheduled_out()
         if out is None:
             return
-        self.app.push_screen(
-            ReasonDialog("Post it at?", "A time, read as London time and said back with "
-                         "its zone before anything is scheduled.",
-                         placeholder="e.g. 23:00, tomorrow 06:30, in 2 hours"),
-            then(lambda typed: self._read_time(out, str(typed))))
-
-    def _read_time(self, out: Outgoing, typed: str) -> None:
-        try:
-            when = parse_when(typed, utcnow(), "future")
-        except TimeParseError as exc:
-            self.app.notify(printable(str(exc), single_line=True), severity="error",
-                            timeout=12)
-            return
-        body = f"Schedule this post for {when.echo}, to {len(out.site_ids)} site(s)?"
-        if when.warning:
-            body += "\n\n" + when.warning
-        self.app.push_screen(ConfirmDialog("Schedule it?", printable(body),
-                                           yes="schedule"),
-                             then(lambda _: self._schedule(out, when.utc, when.echo)))
+        ask_when(self.app, "Post it at?",
+                 lambda echo: f"Schedule this post for {echo}, to {len(out.site_ids)} "
+                              "site(s)?", "schedule",
+                 lambda utc, echo: self._schedule(out, utc, echo))
 
     @work(thread=True, group="compose-schedule")
     def _schedule(self, out: Outgoing, due: datetime, echo: str) -> None:
