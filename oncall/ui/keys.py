@@ -26,6 +26,7 @@ def _screens() -> list[tuple[str, type]]:
     from oncall.ui.screens.history import HistoryScreen
     from oncall.ui.screens.inbox import InboxScreen
     from oncall.ui.screens.incident import IncidentScreen
+    from oncall.ui.screens.lifted import LiftedScreen
     from oncall.ui.screens.logview import LogScreen
     from oncall.ui.screens.outbox import OutboxScreen
     from oncall.ui.screens.oversight import OversightScreen
@@ -37,7 +38,8 @@ def _screens() -> list[tuple[str, type]]:
             ("incident", IncidentScreen), ("fill", FillScreen), ("compose", ComposeScreen),
             ("inbox", InboxScreen), ("outbox", OutboxScreen), ("record", RecordScreen),
             ("history", HistoryScreen), ("out of date", FreshnessScreen),
-            ("scheduled", ScheduledScreen), ("oversight", OversightScreen),
+            ("scheduled", ScheduledScreen), ("hold lifted", LiftedScreen),
+            ("oversight", OversightScreen),
             ("log", LogScreen), ("vault", VaultScreen),
             ("new incident", NewIncidentDialog), ("attach", AttachDialog),
             ("confirm", ConfirmDialog), ("choose", ChooseDialog), ("reason", ReasonDialog),

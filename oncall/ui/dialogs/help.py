@@ -12,8 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-_KEY_NAMES = {"question_mark": "?", "escape": "Esc", "space": "Space", "enter": "Enter",
-              "ctrl+p": "Ctrl+P", "f1": "F1", "tab": "Tab", "shift+tab": "Shift+Tab"}
+_KEY_NAMES = {"question_mark": "?", "exclamation_mark": "!", "escape": "Esc",
+              "space": "Space", "enter": "Enter", "ctrl+p": "Ctrl+P", "f1": "F1", "tab": "Tab",
+              "shift+tab": "Shift+Tab"}
 
 
 def _one_key(key: str) -> str:

@@ -20,6 +20,7 @@ from oncall.playbooks import Library
 from oncall.textsafe import printable
 from oncall.timeutil import countdown, fmt_datetime, fmt_time
 from oncall.ui.dialogs.new_incident import NewIncident, NewIncidentDialog
+from oncall.ui.screens.holding import CrisisHold
 from oncall.ui.widgets.logtail import LogTail
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ REFRESH_SECONDS = 5.0
 FRESHNESS_SECONDS = 60
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(CrisisHold, Screen[None]):
     """The first screen an officer sees."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -57,6 +58,9 @@ class DashboardScreen(Screen[None]):
                 tooltip="Posts scheduled for later, and those missed or blocked"),
         Binding("U", "freshness", "Out of date", id="dashboard.freshness", show=False,
                 tooltip="Posts to update or take down, and quiet sites"),
+        Binding("exclamation_mark", "crisis_hold", "Crisis hold", id="dashboard.hold",
+                show=False, key_display="!",
+                tooltip="Pause every scheduled post and delivery, or lift a hold"),
         Binding("o", "outbox", "Outbox", id="dashboard.outbox",
                 tooltip="Decide on deliveries a crash or an unclear reply left behind"),
         # Off the footer (it refreshes by itself; F1 and the palette list it), so that

@@ -25,6 +25,7 @@ from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.edit_incident import EditIncidentDialog
 from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.screens.holding import CrisisHold
 from oncall.ui.widgets.logtail import LogTail
 from oncall.updates import UpdateState, updates_for
 
@@ -47,7 +48,7 @@ def initials(people: dict[str, Person], login: str) -> str:
     return "".join(part[0] for part in person.name.split()[:3]).upper()
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(CrisisHold, Screen[None]):
     """The checklist an officer works through, half asleep, without a mistake."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,6 +77,9 @@ class IncidentScreen(Screen[None]):
                 tooltip="Close (stand down) the incident"),
         Binding("v", "vault", "Vault", id="incident.vault", show=False,
                 tooltip="Site credentials for this incident: each use goes in its record"),
+        Binding("exclamation_mark", "crisis_hold", "Crisis hold", id="incident.hold",
+                show=False, key_display="!",
+                tooltip="Pause this incident's (or every) scheduled post and delivery"),
         Binding("r", "refresh", "Refresh", id="incident.refresh", show=False),
         Binding("escape", "back", "Back", id="incident.back"),
     ]
@@ -93,6 +97,9 @@ class IncidentScreen(Screen[None]):
         self._update: UpdateState | None = None
         self._inbox = Waiting()  # this incident's messages still to answer
         self._here: list[Here] = []  # other officers on this incident now
+
+    def _hold_incident(self) -> str:
+        return self.incident_id
 
     def compose(self) -> ComposeResult:
         yield Header()
