@@ -8,7 +8,8 @@ officers and Corporate Communications) and logs both; a refusal is one line."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import work
 
@@ -16,9 +17,10 @@ from oncall.textsafe import printable
 from oncall.ui.callbacks import then
 
 if TYPE_CHECKING:
-    from oncall.hold import Hold
+    from oncall.hold import Hold, Holds
     from oncall.ui.app import OncallApp
 
+T = TypeVar("T")
 WHAT_PAUSES = ("Every scheduled post, and every queued or waiting delivery, it covers "
                "pauses until it is lifted; a new post needs a confirmation naming it. "
                "Every officer's screen shows it.")
@@ -94,29 +96,27 @@ class CrisisHold:
                               yes="hold"),
                 then(lambda _: self._set_hold(scope, str(reason))))))
 
-    @work(thread=True, group="crisis-hold-write")
     def _set_hold(self, scope: str, reason: str) -> None:
-        from oncall.hold import HoldRefused, Holds
-        from oncall.store import StoreError
+        self._write(lambda holds: holds.set(reason, scope),
+                    lambda hold: self.app.notify(hold.describe(), timeout=10))
 
-        try:
-            hold = Holds(self.app.session).set(reason, scope)
-        except (HoldRefused, StoreError) as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error",
-                                      timeout=12)
-            return
-        self.app.call_from_thread(self.app.notify, hold.describe(), timeout=10)
-
-    @work(thread=True, group="crisis-hold-write")
     def _lift(self, hold_id: str, reason: str) -> None:
-        from oncall.hold import HoldRefused, Holds
-        from oncall.store import StoreError
         from oncall.ui.screens.lifted import LiftedScreen
 
+        self._write(lambda holds: holds.lift(hold_id, reason),
+                    lambda lifted: self.app.push_screen(LiftedScreen(lifted)))
+
+    @work(thread=True, group="crisis-hold-write")
+    def _write(self, change: Callable[[Holds], T], done: Callable[[T], object]) -> None:
+        """Change the holds through the core, off the event loop; a refusal (not allowed,
+        no reason, lifted already) or a storage fault is one line."""
+        from oncall.hold import HoldRefused, Holds
+        from oncall.store import StoreError
+
         try:
-            lifted = Holds(self.app.session).lift(hold_id, reason)
+            result = change(Holds(self.app.session))
         except (HoldRefused, StoreError) as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error",
                                       timeout=12)
             return
-        self.app.call_from_thread(self.app.push_screen, LiftedScreen(lifted))
+        self.app.call_from_thread(done, result)
