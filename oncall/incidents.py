@@ -6,8 +6,9 @@ live in the shared home, so officers on one host see each other's ticks.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from oncall.cadence import Cadence, UpdateSlots, parse_duration
@@ -53,6 +54,17 @@ class DraftSent(IncidentError):
         self.draft = draft
 
 
+class NewerDraft(IncidentError):
+    """Someone saved the draft after the version being edited: saving now would lose
+    their words. `draft` is theirs, as stored."""
+
+    def __init__(self, draft: Draft, names: dict[str, str] | None = None) -> None:
+        who = (names or {}).get(draft.updated_by, draft.updated_by) or "another officer"
+        super().__init__(f"{who} saved a newer version of this draft at "
+                         f"{fmt_time(draft.updated_at)}")
+        self.draft = draft
+
+
 class TickRepository(Repository[StepTick]):
     kind = "ticks"
     record = StepTick
@@ -67,6 +79,14 @@ class DraftRepository(Repository[Draft]):
 
     def _partition(self, obj: Draft | None = None) -> str | None:
         return obj.incident if obj else None
+
+    def swap(self, key: str, update: Callable[[Draft | None], Draft],
+             partition: str | None = None) -> Draft:
+        """As Repository.swap, raising the draft's version by one."""
+        def versioned(current: Draft | None) -> Draft:
+            return replace(update(current), version=(current.version if current else 0) + 1)
+
+        return super().swap(key, versioned, partition)
 
 
 @dataclass(frozen=True)
@@ -134,21 +154,41 @@ class Incidents:
                                      "reference": incident.reference})
         return incident
 
-    def save_draft(self, draft: Draft) -> Draft:
+    def save_draft(self, draft: Draft, expected: int | None = None) -> Draft:
         """Save a draft being edited, unless it has been sent meanwhile (by anyone):
-        then raise DraftSent naming who, and leave what was sent as it is."""
+        then raise DraftSent naming who, and leave what was sent as it is. With
+        `expected` (the version the editor started from, 0 for a new one), raise
+        NewerDraft if someone saved it since, and write nothing."""
         require_writer(self.session, "saving a draft")
-
+        login = self.session.user.login
 
         def update(current: Draft | None) -> Draft:
             if current is not None and current.status != "draft":
                 raise Conflict("draft sent", current)
-            return draft
+            if expected is not None and current is not None and \
+                    current.version != expected:
+                raise Conflict("newer", current)
+            return replace(draft, updated_by=login)
 
         try:
             return self.drafts.swap(draft.id, update, draft.incident)
         except Conflict as exc:
-            raise DraftSent(exc.current) from None  # type: ignore[arg-type]
+            current = exc.current
+            assert isinstance(current, Draft)
+            if current.status != "draft":
+                raise DraftSent(current) from None
+            raise NewerDraft(current, {p.login: p.name for p in
+                                       self.session.directory.people.values()}) from None
+
+    def keep_draft(self, draft: Draft, expected: int | None) -> Draft:
+        """Save what an officer was writing as they leave (quitting): over their own
+        version, or, if someone saved a newer one meanwhile, as a copy beside it, so
+        neither's words are lost. Raises DraftSent if it was sent meanwhile."""
+        try:
+            return self.save_draft(draft, expected)
+        except NewerDraft:
+            copy = replace(draft, id=f"{draft.id}-copy-{secrets.token_hex(2)}", version=0)
+            return self.save_draft(copy, 0)
 
     def _change(self, incident_id: str, apply: Callable[[Incident], None]) -> Incident:
         try:

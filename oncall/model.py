@@ -224,6 +224,10 @@ class Draft(Record):
     due_at: datetime | None = None
     scheduled_by: str = ""
     problem: str = ""
+    # Raised by one on every stored change (DraftRepository.swap), so a save can say
+    # which version it was editing, and one made over a newer version is asked about.
+    version: int = 0
+    updated_by: str = ""
 
 
 @dataclass

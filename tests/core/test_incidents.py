@@ -394,3 +394,36 @@ def test_timeline_is_this_incidents_entries_in_order(incidents: Incidents, playb
     assert seqs == sorted(seqs)
     assert [e.action for e in incidents.timeline(b)] == [
         "incident.opened", "playbook.step.done", "incident.closed"]
+
+
+def test_saving_over_a_newer_version_of_a_draft_is_refused_not_lost(
+        demo_home: Path, playbook: Playbook) -> None:
+    """Two officers open one draft; the second to save, from the version they opened,
+    is told who saved since and when, and nothing of the first is overwritten. Saving
+    from the newer version goes; quitting keeps the loser's words as a copy beside it."""
+    from oncall.incidents import NewerDraft
+    from oncall.model import Draft
+
+    sarah, daniel = (Incidents(open_session(demo_home, who))
+                     for who in ("sokafor", "dpritchard"))
+    incident = sarah.open(playbook, "Missing girl", now=NOW).id
+    first = sarah.save_draft(Draft(id="d1", incident=incident, created_by="sokafor",
+                                   created_at=NOW, updated_at=NOW, body="Have you seen"),
+                             expected=0)
+    assert first.version == 1 and first.updated_by == "sokafor"
+    # Both open version 1. Daniel saves first; Sarah's save from version 1 is refused.
+    theirs = daniel.save_draft(dataclasses.replace(first, body="Have you seen Amy?"), 1)
+    assert theirs.version == 2
+    with pytest.raises(NewerDraft, match="Daniel Pritchard saved a newer version") as exc:
+        sarah.save_draft(dataclasses.replace(first, body="Have you seen Amy, 12?"), 1)
+    assert exc.value.draft.body == "Have you seen Amy?"
+    assert sarah.drafts.get("d1", incident).body == "Have you seen Amy?"  # type: ignore[union-attr]
+    # A new draft saved under an id someone already used is refused the same way.
+    with pytest.raises(NewerDraft):
+        sarah.save_draft(dataclasses.replace(first, body="x"), 0)
+    # Saving over theirs, knowing it (from version 2), goes.
+    assert sarah.save_draft(dataclasses.replace(first, body="Amy, 12"), 2).version == 3
+    # Quitting from a stale version keeps both: theirs stays, hers is a copy beside it.
+    kept = daniel.keep_draft(dataclasses.replace(first, body="Amy (12)"), 2)
+    assert kept.id != "d1" and kept.body == "Amy (12)"
+    assert sarah.drafts.get("d1", incident).body == "Amy, 12"  # type: ignore[union-attr]
