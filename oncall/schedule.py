@@ -25,7 +25,7 @@ from oncall.model import Draft
 from oncall.oversight import require_writer
 from oncall.sending import AlreadySent, OnHold, Outgoing, SendRefused
 from oncall.store import Conflict
-from oncall.timeutil import fmt_echo, utcnow
+from oncall.timeutil import fmt_echo, fmt_time, utcnow
 
 if TYPE_CHECKING:
     from oncall.sending import SendPath, SendResult
@@ -73,9 +73,11 @@ class Schedule:
 
     # --- an officer's side -----------------------------------------------------------
 
-    def schedule(self, out: Outgoing, due: datetime) -> Draft:
+    def schedule(self, out: Outgoing, due: datetime, expected: int | None = None) -> Draft:
         """Schedule `out` for `due` (aware). It is judged now, so a post the procedure
-        would block is refused at once, not found blocked at its time. Raises
+        would block is refused at once, not found blocked at its time. Editing a post
+        already scheduled, `expected` is the version the officer opened: if anyone has
+        changed it since, nothing is kept (ScheduleError says who and when). Raises
         ScheduleError, SendRefused, or Conflict if its draft was sent meanwhile."""
         require_writer(self.session, "scheduling a post")
         now = self.clock()
@@ -91,6 +93,12 @@ class Schedule:
         def update(current: Draft | None) -> Draft:
             if current is not None and current.status not in ("draft", *CHANGEABLE):
                 raise Conflict(f"already {current.status}", current)
+            if expected is not None and current is not None and current.version != expected:
+                who = self.session.directory.people.get(current.updated_by)
+                raise ScheduleError(
+                    f"not kept: {who.name if who else current.updated_by or 'someone'} "
+                    f"changed this post at {fmt_time(current.updated_at)} since you "
+                    f"opened it (it is {current.status} now); open it again from S")
             base = current or Draft(id=draft_id, incident=out.incident, created_by=login,
                                     created_at=now, updated_at=now)
             return replace(base, status="scheduled", body=out.body, short=out.short,
@@ -98,7 +106,7 @@ class Schedule:
                            overrides=dict(out.overrides), acknowledged=dict(out.acknowledged),
                            override_notes=dict(out.override_notes),
                            attachments=list(out.attachments), scheduled_by=login,
-                           problem="", updated_at=now)
+                           problem="", updated_at=now, updated_by=login)
 
         draft = self.drafts.swap(draft_id, update, out.incident)
         self.session.record("post.scheduled", incident=out.incident, subject=draft.id,
@@ -112,7 +120,8 @@ class Schedule:
         if due <= now:
             raise ScheduleError(f"{fmt_echo(due, now)} has passed: choose a later time")
         draft = self._change(incident, draft_id, lambda d: replace(
-            d, status="scheduled", due_at=due, problem="", updated_at=now))
+            d, status="scheduled", due_at=due, problem="", updated_at=now,
+            updated_by=self.session.user.login))
         self.session.record("post.rescheduled", incident=incident, subject=draft_id,
                             details={"due": due.isoformat()})
         return draft
@@ -122,7 +131,8 @@ class Schedule:
         require_writer(self.session, "cancelling a scheduled post")
         now = self.clock()
         draft = self._change(incident, draft_id, lambda d: replace(
-            d, status="cancelled", problem=reason.strip(), updated_at=now))
+            d, status="cancelled", problem=reason.strip(), updated_at=now,
+            updated_by=self.session.user.login))
         self.session.record("post.schedule_cancelled", incident=incident, subject=draft_id,
                             details={"reason": reason.strip()})
         return draft
@@ -140,6 +150,10 @@ class Schedule:
             return self.drafts.swap(draft_id, update, incident)
         except Conflict as exc:
             raise ScheduleError(f"cannot change {draft_id}: {exc}") from None
+
+    def get(self, incident: str, draft_id: str) -> Draft | None:
+        """One post as stored now, whatever its state."""
+        return self.drafts.get(draft_id, incident)
 
     def pending(self) -> list[Draft]:
         """Every post scheduled, missed or blocked, soonest first."""

@@ -477,8 +477,11 @@ class OncallApp(App[int]):
         if waiting:
             reasons.append(f"{waiting} deliver{'y' if waiting == 1 else 'ies'} in the outbox "
                            "wait for a decision: nobody else will be told")
-        if writing:
+        if any(not s.editing_scheduled for s in writing):
             reasons.append("a post you are writing has not been sent (its draft is kept)")
+        if any(s.editing_scheduled for s in writing):
+            reasons.append("changes to a scheduled post are not kept (F10 keeps them); it "
+                           "goes as it was")
         if not reasons:
             self.exit(0)
             return
@@ -489,15 +492,16 @@ class OncallApp(App[int]):
     def _quit_now(self) -> None:
         from oncall.ui.screens.compose import ComposeScreen
 
-        drafts = [s.current_draft() for s in self.screen_stack
-                  if isinstance(s, ComposeScreen) and s.unsent_text()]
+        drafts = [s.draft_to_keep() for s in self.screen_stack
+                  if isinstance(s, ComposeScreen) and s.unsent_text()
+                  and not s.editing_scheduled]
         self._save_then_exit(drafts)
 
     @work(thread=True, exclusive=True, group="app-quit")
-    def _save_then_exit(self, drafts: list[Draft]) -> None:
-        for draft in drafts:  # what was being written is kept, to send later
+    def _save_then_exit(self, drafts: list[tuple[Draft, int]]) -> None:
+        for draft, version in drafts:  # what was being written is kept, to send later
             with contextlib.suppress(IncidentError, StoreError, OSError):
-                self.incidents.save_draft(draft)
+                self.incidents.keep_draft(draft, version)
         self.call_from_thread(self.exit, 0)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -86,3 +86,63 @@ async def test_missed_moved_cancelled_and_sent_now(session: Session) -> None:
     assert Schedule(session).pending() == []
     actions = [e.action for e in session.log.tail(30)]
     assert "post.rescheduled" in actions and "post.schedule_cancelled" in actions
+
+
+async def test_a_scheduled_post_edited_keeps_its_time_unless_someone_changed_it(
+        session: Session) -> None:
+    """`e` opens the post in compose; nothing is saved as it is typed (the scheduler
+    could send half an edit); F10 keeps the changes at its time. If another officer
+    moved it meanwhile, nothing is kept and the officer is told who."""
+    from textual.widgets import TextArea
+
+    from oncall.incidents import DraftRepository
+    from oncall.session import open_session
+    from oncall.ui.dialogs.choose import ChooseDialog
+    from oncall.ui.screens.compose import ComposeScreen
+
+    kept(session, "s-later", "scheduled", "Drop-in surgery at the library, 10:00.")
+    drafts = DraftRepository(session.store)
+    due = drafts.get("s-later", session.incidents.open_incidents()[0].id).due_at  # type: ignore[union-attr]
+    app = make_app(session, adapter_for=Network().adapter_for)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await wait_for_screen(pilot, ScheduledScreen)
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        assert "SCHEDULED" in screen_text(app) and "F10 saves" in screen_text(app)
+        body = app.screen.query_one("#compose-body", TextArea)
+        body.text = f"Drop-in surgery at the library moves to 11:00. {LINK}"
+        await pilot.press("ctrl+s")  # not saved as a draft: said how instead
+        await settle(pilot)
+        stored = drafts.get("s-later", session.incidents.open_incidents()[0].id)
+        assert stored is not None and "10:00" in stored.body
+        assert any("F10 keeps your changes" in n.message for n in app._notifications)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, ChooseDialog)
+        assert "Keep its time" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ComposeScreen)
+        await settle(pilot)
+        stored = drafts.get("s-later", stored.incident)
+        assert stored is not None and "11:00" in stored.body
+        assert stored.status == "scheduled" and stored.due_at == due
+
+        # Daniel moves it; Sarah's next F10 from the version she had is not kept.
+        Schedule(open_session(session.paths.home, "dpritchard")).move(
+            stored.incident, "s-later", due + timedelta(hours=1))  # type: ignore[operator]
+        body.text = f"Drop-in surgery at the library moves to 11:30. {LINK}"
+        await pilot.press("f10")
+        await wait_for_screen(pilot, ChooseDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("not kept: Daniel Pritchard changed this post" in n.message
+                   for n in app._notifications)
+        stored = drafts.get("s-later", stored.incident)
+        assert stored is not None and "11:00" in stored.body
+        # Leaving with changes not kept asks first.
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ConfirmDialog)
+        assert "Leave your changes?" in screen_text(app)

@@ -21,7 +21,6 @@ from textual.widgets import Footer, Header, Label, SelectionList, Static, TextAr
 from textual.widgets.selection_list import Selection
 from textual.worker import get_current_worker
 
-from oncall.incidents import DraftSent
 from oncall.model import (
     Delivery,
     DeliveryState,
@@ -38,7 +37,7 @@ from oncall.sitegroups import (
     SHORT_PLATFORMS,
 )
 from oncall.textsafe import printable
-from oncall.timeutil import fmt_time, utcnow
+from oncall.timeutil import fmt_datetime, fmt_time, utcnow
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.attach import AttachDialog
 from oncall.ui.dialogs.choose import ChooseDialog
@@ -47,6 +46,7 @@ from oncall.ui.dialogs.reason import ReasonDialog
 from oncall.ui.framehold import FrameHold
 from oncall.ui.holdask import ask_through_hold
 from oncall.ui.screens.coediting import CoEditing
+from oncall.ui.screens.draftsaving import DraftSaving
 from oncall.ui.screens.policymarks import PolicyMarks
 from oncall.ui.screens.scheduling import Scheduling
 from oncall.ui.screens.sitepicking import SitePicking
@@ -63,7 +63,8 @@ DRAFT_SAVE_DELAY = 1.0
 CHECKS_FRAME_HOLD = 0.025
 
 
-class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None]):
+class ComposeScreen(CoEditing, DraftSaving, Scheduling, SitePicking, PolicyMarks,
+                    Screen[None]):
     """Write once, check against the procedure, send to many sites, watch each result."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -127,6 +128,7 @@ class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None
             post.attachments if post else self.draft.attachments)
         self._save_timer: Timer | None = None
         self._frame: FrameHold | None = None
+        self._start_saving()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -146,9 +148,7 @@ class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = printable(self.incident.title, single_line=True)
-        if self.post is not None:
-            self.sub_title += f" · post of {fmt_time(self.post.created_at)}"
+        self.sub_title = self._base_subtitle()
         self.sender = self.app.send_path(on_change=self._delivery_changed)
         self.poster = self.sender.poster
         # The counts and the findings of one keystroke go out in one frame; a check
@@ -170,7 +170,8 @@ class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None
         self.deliveries = {d.site: d for d in deliveries}
         picker = self.query_one("#compose-sites", SelectionList)
         picker.clear_options()
-        ticked = set(self.post.sites) if self.post else set(self._default_sites(sites))
+        ticked = set(self.post.sites) if self.post else set(self.draft.sites) \
+            if self.draft.sites else set(self._default_sites(sites))
         picker.add_options([Selection(self._label(s), s.id, s.id in ticked, id=s.id)
                             for s in sites])
         self.refresh_checks()
@@ -182,10 +183,29 @@ class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None
         return (self.query_one("#compose-body", TextArea).text,
                 self.query_one("#compose-short", TextArea).text)
 
+    def _base_subtitle(self) -> str:
+        """The header's subtitle: the incident, and what is being edited."""
+        title = printable(self.incident.title, single_line=True)
+        if self.post is not None:
+            return f"{title} · post of {fmt_time(self.post.created_at)}"
+        if self.editing_scheduled and self.draft.due_at is not None:
+            return f"SCHEDULED {fmt_datetime(self.draft.due_at)} · F10 saves · {title}"
+        return title
+
+    def _show_draft_text(self, draft: Draft) -> None:
+        """Another officer's version of the draft, taken in place of what was here."""
+        self.query_one("#compose-body", TextArea).text = draft.body
+        self.query_one("#compose-short", TextArea).text = draft.short
+        self.overrides, self.acks = dict(draft.overrides), dict(draft.acknowledged)
+        self.override_notes = dict(draft.override_notes)
+        self.attachments = list(draft.attachments)
+        self._show_media()
+        self.refresh_checks()
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.refresh_checks()
-        if self.post is not None:
-            return  # an earlier post: its text is what was sent, not a draft
+        if self.post is not None or self.editing_scheduled:
+            return  # a post as sent, or one scheduled (F10 keeps its changes)
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_draft)
@@ -261,42 +281,6 @@ class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None
         self._show_media()
 
     # --- the draft ------------------------------------------------------------------
-
-    def unsent_text(self) -> bool:
-        """True if this screen holds text that has not been sent."""
-        return self.post is None and self.post_id is None and bool(self._texts()[0].strip())
-
-    def action_save_draft(self) -> None:
-        if self.post is not None or self.post_id is not None:
-            self.notify("Already sent: this is the post as it went out.")
-            return
-        self.save_draft()
-        self.notify("Draft saved.")
-
-    def save_draft(self) -> None:
-        if self.post_id is not None:
-            return  # sent or being sent: the draft is the post now, not to be saved over
-        self._save_draft(self.current_draft())  # read on the UI thread, written off it
-
-    def current_draft(self) -> Draft:
-        """The draft as it stands on screen now."""
-        body, short = self._texts()
-        draft = self.draft
-        draft.body, draft.short, draft.updated_at = body, short, utcnow()
-        draft.created_by = draft.created_by or self.app.session.user.login
-        draft.overrides, draft.acknowledged = dict(self.overrides), dict(self.acks)
-        draft.attachments = list(self.attachments)
-        draft.override_notes = dict(self.override_notes)
-        return draft
-
-    @work(thread=True, exclusive=True, group="compose-draft")
-    def _save_draft(self, draft: Draft) -> None:
-        try:
-            self.app.incidents.save_draft(draft)
-        except DraftSent:
-            if self.post_id is None:
-                raise  # someone else sent it: the officer must hear of it
-            # Our own send claimed it while this save was on its way: the text went out.
 
     # --- sending ----------------------------------------------------------------------
 
@@ -520,6 +504,13 @@ class ComposeScreen(CoEditing, Scheduling, SitePicking, PolicyMarks, Screen[None
         self.query_one("#compose-media", Static).update(line)
 
     def action_back(self) -> None:
+        if self.editing_scheduled and self.unsent_text():
+            self.app.push_screen(
+                ConfirmDialog("Leave your changes?", "This post is scheduled: your changes "
+                              "are kept only by F10. Leave them, and it goes as it was?",
+                              yes="leave"),
+                then(lambda _: self.app.pop_screen()))
+            return
         if self.post is None and self.post_id is None:
             self.save_draft()
         self.app.pop_screen()

@@ -203,7 +203,7 @@ class FillScreen(PolicyMarks, Screen[None]):
                       body=filled.body, short=filled.short,
                       override_reason=self.override_reason, overrides=dict(self.overrides),
                       acknowledged=dict(self.acks), override_notes=dict(self.override_notes))
-        self.app.incidents.save_draft(draft)
+        draft = self.app.incidents.save_draft(draft)  # as stored: compose edits from it
         self.app.session.record("template.filled", incident=self.incident.id,
                                 subject=self.template.title,
                                 details={"template": self.template.id, "draft": draft.id})

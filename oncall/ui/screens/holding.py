@@ -42,10 +42,11 @@ class CrisisHold:
     @work(thread=True, exclusive=True, group="crisis-hold")
     def _read_holds(self) -> None:
         from oncall.hold import Holds
+        from oncall.postview import sites_in_order
 
         session = self.app.session
         holds = Holds(session).active()
-        areas = sorted({s.area for s in session.sites.all() if s.area})
+        areas = sorted({s.area for s in sites_in_order(session) if s.area})
         self.app.call_from_thread(self._offer, holds, areas)
 
     def _offer(self, holds: list[Hold], areas: list[str]) -> None:

@@ -48,6 +48,9 @@ def initials(people: dict[str, Person], login: str) -> str:
     return "".join(part[0] for part in person.name.split()[:3]).upper()
 
 
+# A backstop: the home watcher brings other officers' work at once (oncall.homewatch).
+REFRESH_SECONDS = 5.0
+
 class IncidentScreen(CrisisHold, Screen[None]):
     """The checklist an officer works through, half asleep, without a mistake."""
 
@@ -121,7 +124,7 @@ class IncidentScreen(CrisisHold, Screen[None]):
         self.query_one("#inc-timeline").border_title = "Timeline"
         self.load()
         self.set_interval(1.0, self._tick_clock)
-        self.set_interval(5.0, self.load)
+        self.set_interval(REFRESH_SECONDS, self.load)
 
     @work(thread=True, exclusive=True, group="incident-load")
     def load(self) -> None:

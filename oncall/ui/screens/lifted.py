@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from oncall.model import Delivery, DeliveryState, Draft
+from oncall.model import Delivery, DeliveryState, Draft, Site
 from oncall.textsafe import printable
 from oncall.timeutil import fmt_datetime, utcnow
 from oncall.ui.asktime import ask_when
@@ -84,9 +84,21 @@ class LiftedScreen(Screen[None]):
         self.sub_title = "Crisis hold lifted"
         with_columns(self.query_one(DataTable),
                      [("Now", 12), ("When", 17), ("Where", 18), ("What", 26)])
-        self.sites = {s.id: s for s in self.app.session.sites.all()}
+        self.sites: dict[str, Site] = {}
         self.query_one(DataTable).focus()
         self.show()
+        self._read_sites()
+
+    @work(thread=True, group="lifted-load")
+    def _read_sites(self) -> None:
+        from oncall.postview import sites_in_order
+
+        sites = {s.id: s for s in sites_in_order(self.app.session)}
+        self.app.call_from_thread(self._sites_read, sites)
+
+    def _sites_read(self, sites: dict[str, Site]) -> None:
+        self.sites = sites
+        self.show()  # the sites' names in place of their ids
 
     def show(self) -> None:
         table = self.query_one(DataTable)

@@ -40,6 +40,8 @@ class ScheduledScreen(Screen[None]):
                 tooltip="Send the highlighted post now (checked again first)"),
         Binding("f10", "move", "Schedule…", id="scheduled.move", key_display="F10",
                 tooltip="Move it to another time"),
+        Binding("e", "edit", "Edit", id="scheduled.edit",
+                tooltip="Change its text or sites (F10 there keeps the changes)"),
         Binding("delete", "cancel_post", "Cancel post", id="scheduled.cancel",
                 key_display="Del", tooltip="Cancel it, saying why (logged)"),
         Binding("escape", "back", "Back", id="scheduled.back"),
@@ -95,7 +97,7 @@ class ScheduledScreen(Screen[None]):
             table.move_cursor(row=min(row, len(rows) - 1))
         todo = sum(1 for d in rows if d.status != "scheduled")
         status = Text(f"{len(rows) - todo} scheduled, {todo} to decide (missed, "
-                      "blocked or held) · F5 send now · F10 move · Del cancel")
+                      "blocked or held) · F5 send now · F10 move · e edit · Del cancel")
         if self.said:
             status.append("\n" + printable(self.said, single_line=True), style="bold")
         self.query_one("#scheduled-status", Static).update(status)
@@ -157,7 +159,30 @@ class ScheduledScreen(Screen[None]):
         sent = sum(1 for x in result.deliveries if x.state == "sent")
         self._say(f"Sent to {sent} of {len(result.deliveries)} site(s).")
 
-    # --- move and cancel ------------------------------------------------------------
+    # --- edit, move and cancel ------------------------------------------------------
+
+    def action_edit(self) -> None:
+        d = self._current()
+        if d is not None:
+            self._open_compose(d)
+
+    @work(thread=True, group="scheduled-edit")
+    def _open_compose(self, d: Draft) -> None:
+        """Compose, on the post as stored now (its version is what F10 there checks)."""
+        from oncall.incidents import IncidentError
+        from oncall.schedule import Schedule
+        from oncall.ui.screens.compose import ComposeScreen
+
+        try:
+            incident = self.app.incidents.get(d.incident)
+        except IncidentError as exc:
+            self.app.call_from_thread(self._say, str(exc))
+            return
+        current = Schedule(self.app.session).get(d.incident, d.id)
+        if current is None or current.status not in STATES:
+            self.app.call_from_thread(self._say, "It has gone, or was cancelled, meanwhile.")
+            return
+        self.app.call_from_thread(self.app.push_screen, ComposeScreen(incident, current))
 
     def action_move(self) -> None:
         d = self._current()

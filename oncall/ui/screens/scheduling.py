@@ -9,6 +9,7 @@ whether to send anyway; only then does the post go, and the core logs that it di
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -16,20 +17,31 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from oncall.textsafe import printable
+from oncall.timeutil import fmt_datetime, utcnow
 from oncall.ui.asktime import ask_when
+from oncall.ui.callbacks import then
+from oncall.ui.dialogs.choose import ChooseDialog
 from oncall.ui.holdask import ask_through_hold
 
 if TYPE_CHECKING:
+    from oncall.model import Draft
     from oncall.sending import OnHold, Outgoing, SendPath
     from oncall.ui.app import OncallApp
 
 
 class Scheduling:
     """Mixin for the compose screen. It provides `_scheduled_out` (the post as it would
-    be sent, or None after saying why not), `_send` and `sender`."""
+    be sent, or None after saying why not), `_send` and `sender`; DraftSaving provides
+    the draft, its version and the lock its saves take."""
 
     app: OncallApp
     sender: SendPath
+    draft: Draft
+    sub_title: str | None
+    editing_scheduled: bool
+    _version: int
+    _save_lock: threading.Lock
+    _title_base: str | None
 
     def _scheduled_out(self) -> Outgoing | None:
         raise NotImplementedError
@@ -37,11 +49,29 @@ class Scheduling:
     def _send(self, out: Outgoing) -> object:
         raise NotImplementedError
 
+    def _base_subtitle(self) -> str:
+        raise NotImplementedError
+
+    def check_coediting(self) -> object:
+        raise NotImplementedError
+
     def action_schedule(self) -> None:
         """Ask when; read it back with its zone; schedule it through the core."""
         out = self._scheduled_out()
         if out is None:
             return
+        due = self.draft.due_at
+        if self.editing_scheduled and due is not None and due > utcnow():
+            at = fmt_datetime(due)
+            self.app.push_screen(
+                ChooseDialog("Keep your changes", [("keep", f"Keep its time, {at}"),
+                                                   ("other", "At another time…")]),
+                then(lambda choice: self._schedule(out, due, at) if choice == "keep"
+                     else self._ask_when(out)))
+            return
+        self._ask_when(out)
+
+    def _ask_when(self, out: Outgoing) -> None:
         ask_when(self.app, "Post it at?",
                  lambda echo: f"Schedule this post for {echo}, to {len(out.site_ids)} "
                               "site(s)?", "schedule",
@@ -53,15 +83,27 @@ class Scheduling:
         refusals (a time passed meanwhile, a post already sent) are one line."""
         from oncall.schedule import Schedule, ScheduleError
 
-        try:
-            draft = Schedule(self.app.session, self.sender).schedule(out, due)
-        except ScheduleError as exc:
-            self.app.call_from_thread(self.app.notify, printable(str(exc), single_line=True),
-                                      severity="error", timeout=12)
-            return
-        self.app.call_from_thread(
-            self.app.notify, f"Scheduled for {echo} ({draft.id}); `oncall schedule` lists "
-            "it. It is checked again when it goes.", timeout=10)
+        # Under the draft's save lock: an autosave on its way must not land after this.
+        with self._save_lock:
+            try:
+                draft = Schedule(self.app.session, self.sender).schedule(
+                    out, due, self._version if self.editing_scheduled else None)
+            except ScheduleError as exc:
+                self.app.call_from_thread(self.app.notify,
+                                          printable(str(exc), single_line=True),
+                                          severity="error", timeout=12)
+                return
+            self._version = draft.version
+        self.app.call_from_thread(self._scheduled, draft, echo)
+
+    def _scheduled(self, draft: Draft, echo: str) -> None:
+        """From now on this screen edits a scheduled post: F10 keeps changes."""
+        self.draft, self.editing_scheduled = draft, True
+        self._title_base = None  # the co-editing mark is put back on the new subtitle
+        self.sub_title = self._base_subtitle()
+        self.check_coediting()
+        self.app.notify(f"Scheduled for {echo} ({draft.id}); `oncall schedule` lists it. "
+                        "It is checked again when it goes.", timeout=10)
 
     def _through_hold(self, out: Outgoing, refused: OnHold) -> None:
         """A crisis hold refused the post: ask, naming it, whether to send anyway."""
