@@ -17,7 +17,7 @@ from oncall.textsafe import printable
 from oncall.ui.callbacks import then
 
 if TYPE_CHECKING:
-    from oncall.hold import Hold, Holds
+    from oncall.hold import Hold, Holds, Lifted
     from oncall.ui.app import OncallApp
 
 T = TypeVar("T")
@@ -86,7 +86,9 @@ class CrisisHold:
         from oncall.ui.dialogs.confirm import ConfirmDialog
         from oncall.ui.dialogs.reason import ReasonDialog
 
-        where = {"all": "every site"}.get(scope, scope.replace(":", " ", 1))
+        kind, _, what = scope.partition(":")
+        where = {"all": "every site", "incident": f"incident {what}",
+                 "area": f"the {what} area"}.get(kind, scope)
         self.app.push_screen(
             ReasonDialog(printable(f"Crisis hold on {where}", single_line=True),
                          "Why? It is shown on every officer's screen and logged.",
@@ -98,14 +100,20 @@ class CrisisHold:
                 then(lambda _: self._set_hold(scope, str(reason))))))
 
     def _set_hold(self, scope: str, reason: str) -> None:
+        names = {p.login: p.name for p in self.app.session.directory.people.values()}
         self._write(lambda holds: holds.set(reason, scope),
-                    lambda hold: self.app.notify(hold.describe(), timeout=10))
+                    lambda hold: self.app.notify(hold.describe(names), timeout=10))
 
     def _lift(self, hold_id: str, reason: str) -> None:
         from oncall.ui.screens.lifted import LiftedScreen
 
-        self._write(lambda holds: holds.lift(hold_id, reason),
-                    lambda lifted: self.app.push_screen(LiftedScreen(lifted)))
+        def lifted(what: Lifted) -> None:
+            if what.posts or what.deliveries:
+                self.app.push_screen(LiftedScreen(what))
+            else:
+                self.app.notify("Crisis hold lifted; it was holding no post.", timeout=10)
+
+        self._write(lambda holds: holds.lift(hold_id, reason), lifted)
 
     @work(thread=True, group="crisis-hold-write")
     def _write(self, change: Callable[[Holds], T], done: Callable[[T], object]) -> None:
