@@ -95,21 +95,24 @@ class DraftSaving:
 
     @work(thread=True, group="compose-draft")
     def _save_draft(self, draft: Draft) -> None:
-        # One save at a time, each from the version the one before it wrote.
+        # One save at a time, each from the version the one before it wrote. Nothing
+        # waits on the UI thread while the lock is held: the UI thread takes it too.
+        newer: NewerDraft | None = None
         with self._save_lock:
             if self._asking:
                 return  # the officer is being asked about a newer version
             try:
                 saved = self.app.incidents.save_draft(draft, self._version)
             except NewerDraft as exc:
-                self._asking = True
-                self.app.call_from_thread(self._ask_newer, exc)
-                return
+                self._asking, newer = True, exc
             except DraftSent:
                 if self.post_id is None:
                     raise  # someone else sent it: the officer must hear of it
                 return  # our own send claimed it while this save was on its way
-            self._version = saved.version
+            else:
+                self._version = saved.version
+        if newer is not None:
+            self.app.call_from_thread(self._ask_newer, newer)
 
     def _ask_newer(self, newer: NewerDraft) -> None:
         from oncall.ui.dialogs.choose import ChooseDialog

@@ -84,16 +84,20 @@ class Scheduling:
         from oncall.schedule import Schedule, ScheduleError
 
         # Under the draft's save lock: an autosave on its way must not land after this.
+        # (Nothing waits on the UI thread while it is held: the UI thread takes it too.)
         with self._save_lock:
             try:
                 draft = Schedule(self.app.session, self.sender).schedule(
                     out, due, self._version if self.editing_scheduled else None)
             except ScheduleError as exc:
-                self.app.call_from_thread(self.app.notify,
-                                          printable(str(exc), single_line=True),
-                                          severity="error", timeout=12)
-                return
-            self._version = draft.version
+                refused: ScheduleError | None = exc
+            else:
+                refused = None
+                self._version = draft.version
+        if refused is not None:
+            self.app.call_from_thread(self.app.notify, printable(str(refused), single_line=True),
+                                      severity="error", timeout=12)
+            return
         self.app.call_from_thread(self._scheduled, draft, echo)
 
     def _scheduled(self, draft: Draft, echo: str) -> None:
