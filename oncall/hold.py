@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from oncall.model import Record, Role, Site
 from oncall.oversight import require_writer
-from oncall.store import Conflict, Repository
+from oncall.store import Conflict, Repository, cached_all
 from oncall.timeutil import fmt_datetime, utcnow
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class Holds:
 
     def active(self) -> list[Hold]:
         """The holds in force, oldest first."""
-        return sorted((h for h in self.repo.all() if h.active), key=lambda h: h.set_at)
+        return sorted((h for h in cached_all(self.repo) if h.active), key=lambda h: h.set_at)
 
     def covering(self, incident: str, sites: Iterable[Site]) -> Hold | None:
         """The oldest hold in force over a post of `incident` to `sites`, if any."""

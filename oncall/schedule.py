@@ -24,7 +24,7 @@ from oncall.incidents import DraftRepository
 from oncall.model import Draft
 from oncall.oversight import require_writer
 from oncall.sending import AlreadySent, OnHold, Outgoing, SendRefused
-from oncall.store import Conflict
+from oncall.store import Conflict, cached_all
 from oncall.timeutil import fmt_echo, fmt_time, utcnow
 
 if TYPE_CHECKING:
@@ -156,9 +156,11 @@ class Schedule:
         return self.drafts.get(draft_id, incident)
 
     def pending(self) -> list[Draft]:
-        """Every post scheduled, missed or blocked, soonest first."""
+        """Every post scheduled, missed, blocked or held, soonest first. (Each incident's
+        drafts file is re-read only when it changed: the dashboard asks every few
+        seconds. The drafts returned are shared: replace them, never change them.)"""
         found = [d for incident in self.session.store.partitions("drafts")
-                 for d in self.drafts.all(incident) if d.status in CHANGEABLE]
+                 for d in cached_all(self.drafts, incident) if d.status in CHANGEABLE]
         return sorted(found, key=lambda d: (d.due_at or d.updated_at, d.id))
 
     # --- the runner's side -----------------------------------------------------------
