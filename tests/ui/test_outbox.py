@@ -64,3 +64,39 @@ async def test_interrupted_and_unknown_deliveries_wait_for_the_officer(
     actions = [e.action for e in session.log.entries()]
     assert "post.confirmed_not_posted" in actions and "post.confirmed_posted" in actions
     assert {d.state for d in repo.all(incident.id)} == {"sent"}
+
+
+async def test_a_delivery_a_hold_paused_is_sent_only_naming_the_hold(
+        live_demo_home: Path) -> None:
+    from oncall.hold import Holds
+    from oncall.ui.dialogs.confirm import ConfirmDialog
+
+    session = open_session(live_demo_home, "sokafor")
+    [incident] = session.incidents.all()
+    text = "Road reopened: https://www.merciavale.police.uk/news/1"
+    PostRepository(session.store).put(PostRecord(
+        id="p", incident=incident.id, author="sokafor", created_at=incident.opened_at,
+        body=text, sites=["corp-x"]))
+    hold = Holds(session).set("Silver: death confirmed")
+    DeliveryRepository(session.store).put(Delivery(
+        id="p.corp-x", post="p", incident=incident.id, site="corp-x", platform="x",
+        text=text, key="k1", state="held", reason=f"{hold.describe()}. Not sent."))
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await wait_for_screen(pilot, OutboxScreen)
+        assert "HELD by a crisis hold" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ChooseDialog)
+        assert "Send it to" in screen_text(app) and "It IS on" not in screen_text(app)
+        await pilot.press("enter")  # send it now: the hold is still in force
+        await wait_for_screen(pilot, ConfirmDialog)
+        assert "Send during the crisis hold?" in screen_text(app)
+        assert network.posted == []
+        await pilot.press("y")
+        await wait_for_screen(pilot, OutboxScreen)
+        await settle(pilot)
+        assert network.posted == [("corp-x", text)]
+        assert "Nothing to decide." in screen_text(app)

@@ -146,3 +146,32 @@ async def test_a_scheduled_post_edited_keeps_its_time_unless_someone_changed_it(
         await pilot.press("escape")
         await wait_for_screen(pilot, ConfirmDialog)
         assert "Leave your changes?" in screen_text(app)
+
+
+async def test_send_now_during_a_hold_asks_naming_it(session: Session) -> None:
+    from oncall.hold import Holds
+
+    kept(session, "s-later", "scheduled", "Drop-in surgery at the library, 10:00.")
+    hold = Holds(session).set("Silver: firearms incident")
+    network = Network()
+    app = make_app(session, adapter_for=network.adapter_for)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await wait_for_screen(pilot, ScheduledScreen)
+        await settle(pilot)
+        await pilot.press("f5")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")  # "Send now?"
+        await settle(pilot)
+        await wait_for_screen(pilot, ConfirmDialog)
+        text = screen_text(app)
+        assert "Send during the crisis hold?" in text and "Silver: firearms" in text
+        assert network.posted == []
+        await pilot.press("y")
+        await wait_for_screen(pilot, ScheduledScreen)
+        await settle(pilot)
+        assert "Sent to 1 of 1 site(s)." in screen_text(app)
+    assert [site for site, _ in network.posted] == ["corp-x"]
+    confirmed = [e for e in session.log.tail(20) if e.action == "hold.confirmed_send"]
+    assert [e.subject for e in confirmed] == [hold.id]

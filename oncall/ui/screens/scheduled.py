@@ -22,6 +22,7 @@ from oncall.ui.asktime import ask_when
 from oncall.ui.callbacks import then
 from oncall.ui.dialogs.confirm import ConfirmDialog
 from oncall.ui.dialogs.reason import ReasonDialog
+from oncall.ui.holdask import ask_through_hold
 from oncall.ui.widgets.tables import with_columns
 
 if TYPE_CHECKING:
@@ -143,13 +144,19 @@ class ScheduledScreen(Screen[None]):
             then(lambda _: self._send_now(d)))
 
     @work(group="scheduled-send")
-    async def _send_now(self, d: Draft) -> None:
-        """Through the send path; a refusal (a hold, a block) is one line."""
+    async def _send_now(self, d: Draft, hold: str = "") -> None:
+        """Through the send path; a crisis hold asks, naming it; any other refusal (a
+        block) is one line."""
+        from dataclasses import replace
+
         from oncall.schedule import outgoing_of
-        from oncall.sending import AlreadySent, SendRefused
+        from oncall.sending import AlreadySent, OnHold, SendRefused
 
         try:
-            result = await self.app.send_path().send(outgoing_of(d))
+            result = await self.app.send_path().send(replace(outgoing_of(d), hold=hold))
+        except OnHold as exc:
+            ask_through_hold(self.app, exc, lambda named: self._send_now(d, named))
+            return
         except AlreadySent:
             self._say("It has gone already (the scheduler, or another officer, sent it).")
             return
