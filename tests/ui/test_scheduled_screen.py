@@ -38,6 +38,14 @@ def kept(session: Session, draft_id: str, status: str, text: str) -> None:
         if status == "missed" else ""))
 
 
+async def open_scheduled(pilot) -> None:  # type: ignore[no-untyped-def]
+    """From the dashboard, S: the scheduled posts, read."""
+    await settle(pilot)
+    await pilot.press("S")
+    await wait_for_screen(pilot, ScheduledScreen)
+    await settle(pilot)
+
+
 async def test_missed_moved_cancelled_and_sent_now(session: Session) -> None:
     kept(session, "s-missed", "missed", "The towpath reopens at 06:00.")
     kept(session, "s-later", "scheduled", "Drop-in surgery at the library, 10:00.")
@@ -105,10 +113,7 @@ async def test_a_scheduled_post_edited_keeps_its_time_unless_someone_changed_it(
     due = drafts.get("s-later", session.incidents.open_incidents()[0].id).due_at  # type: ignore[union-attr]
     app = make_app(session, adapter_for=Network().adapter_for)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("S")
-        await wait_for_screen(pilot, ScheduledScreen)
-        await settle(pilot)
+        await open_scheduled(pilot)
         await pilot.press("e")
         await wait_for_screen(pilot, ComposeScreen)
         await settle(pilot)
@@ -156,10 +161,7 @@ async def test_send_now_during_a_hold_asks_naming_it(session: Session) -> None:
     network = Network()
     app = make_app(session, adapter_for=network.adapter_for)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("S")
-        await wait_for_screen(pilot, ScheduledScreen)
-        await settle(pilot)
+        await open_scheduled(pilot)
         await pilot.press("f5")
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")  # "Send now?"
