@@ -304,8 +304,8 @@ class CrossPoster:
         delivery = await self._swap(delivery, claimable if delivery.owner != owner else None,
                                     state=S.HELD.value, owner="",
                                     retry_at=None,
-                                    reason=f"{hold.describe()}. Not sent: it waits for "
-                                           "the hold to be lifted.")
+                                    reason=f"{Holds(self.session).line(hold)}. Not sent: "
+                                           "it waits for the hold to be lifted.")
         await self._log_quietly("post.held", delivery, hold=hold.id)
         return delivery
 

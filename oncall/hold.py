@@ -101,6 +101,11 @@ class Holds:
         self.clock = clock
         self.repo = HoldRepository(session.store)
 
+    def line(self, hold: Hold) -> str:
+        """The hold in one line, with the name of who set it (the staff directory)."""
+        person = self.session.directory.people.get(hold.set_by)
+        return hold.describe({hold.set_by: person.name} if person else None)
+
     def active(self) -> list[Hold]:
         """The holds in force, oldest first."""
         return sorted((h for h in cached_all(self.repo) if h.active), key=lambda h: h.set_at)

@@ -219,9 +219,9 @@ class Schedule:
         from oncall.hold import Holds
 
         sites = {s.id: s for s in self.session.sites.all()}
-        hold = Holds(self.session).covering(draft.incident,
-                                            [sites[s] for s in draft.sites if s in sites])
-        return hold.describe() if hold is not None else None
+        holds = Holds(self.session)
+        hold = holds.covering(draft.incident, [sites[s] for s in draft.sites if s in sites])
+        return holds.line(hold) if hold is not None else None
 
     def _mark(self, draft: Draft, status: str, why: str) -> RunOutcome:
         """scheduled -> missed/blocked, only if still scheduled for that time; logged."""

@@ -288,7 +288,7 @@ class SendPath:
             return confirmed_before
         newest = over[-1]
         if out.due is not None or out.hold != newest.id:
-            raise OnHold(newest.id, ". ".join(h.describe() for h in over)
+            raise OnHold(newest.id, ". ".join(holds.line(h) for h in over)
                          + ". Nothing was sent"
                          + ("." if out.due is not None else
                             ": a post during the hold goes only when the officer "
