@@ -168,7 +168,7 @@ async def test_send_now_during_a_hold_asks_naming_it(session: Session) -> None:
         await settle(pilot)
         await wait_for_screen(pilot, ConfirmDialog)
         text = screen_text(app)
-        assert "Send during the crisis hold?" in text and "Silver: firearms" in text
+        assert "Send during the crisis hold?" in text and "by Sarah Okafor" in text
         assert network.posted == []
         await pilot.press("y")
         await wait_for_screen(pilot, ScheduledScreen)
