@@ -88,7 +88,7 @@ def test_a_new_post_during_a_hold_needs_it_confirmed_by_name(
             out = noted(schedule.session, Outgoing(incident, TEXT, ("corp-x",), hold=confirm))
             await schedule.sender.send(out)
 
-    with pytest.raises(OnHold, match="CRISIS HOLD on every site since .* by Sarah Okafor"):
+    with pytest.raises(OnHold, match=r"CRISIS HOLD on every site since .* by Sarah Okafor"):
         asyncio.run(send(""))
     assert sandbox.state.posts() == []
     asyncio.run(send(hold.id))
