@@ -47,6 +47,9 @@ PLACES: dict[str, list[str]] = {
     "found_fill": ["enter", "down", "down", "down", "down", "space"],
     "quit_confirm": ["enter", "c", "type:Half-written update", "tab", "tab", "q"],
     "unlock": ["push:unlock"],
+    "hold_choose": ["exclamation_mark"],
+    "hold_reason": ["exclamation_mark", "enter"],
+    "scheduled": ["S"],
 }
 
 LOOKS = {
