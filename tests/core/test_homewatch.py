@@ -61,15 +61,17 @@ def test_another_process_writing_is_seen_within_two_seconds(
                 break
             except queue.Empty:
                 continue
-        assert "holds" in got and "log" in got | seen_all(seen)
+        # The hold and its log line are two writes: a poll may fall between them, so the
+        # second can come in the next report.
+        for _ in range(5):
+            if {"holds", "log"} <= got:
+                break
+            try:
+                got |= seen.get(timeout=2.0)
+            except queue.Empty:
+                break
+        assert {"holds", "log"} <= got
     finally:
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
-
-
-def seen_all(seen: queue.Queue[set[str]]) -> set[str]:
-    out: set[str] = set()
-    while not seen.empty():
-        out |= seen.get_nowait()
-    return out
