@@ -56,7 +56,8 @@ def cmd_tui(args: argparse.Namespace, backstage: Callable[[], None] | None = Non
             raise UsageError(f"{session.paths.config}: [keys] names no action "
                              f"{', '.join(unknown)}; actions: "
                              f"{', '.join(sorted(binding_ids()))}")
-    result = make_app(session, theme=args.theme, backstage=backstage, poll_inbox=True).run()
+    result = make_app(session, theme=args.theme, backstage=backstage, poll_inbox=True,
+                      ends_on_hangup=True).run()
     return int(result or 0)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -97,7 +99,7 @@ class OncallApp(App[int]):
                  tokens: TokenSource | None = None, adapter_for: AdapterFor | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
                  backstage: Callable[[], None] | None = None,
-                 poll_inbox: bool = False) -> None:
+                 poll_inbox: bool = False, ends_on_hangup: bool = False) -> None:
         self._started = time.perf_counter()
         super().__init__()
         self.session = session
@@ -129,6 +131,10 @@ class OncallApp(App[int]):
         self._tokens = tokens
         # The console run for real reads every site's inbox; tests ask for it.
         self._poll_inbox = poll_inbox
+        # The console run for real ends cleanly on SIGHUP (the SSH link dropped) and
+        # SIGTERM, as it does on `q`: presence left, clipboard cleared, the demo's home
+        # removed. Tests run the app inside pytest and leave its signals alone.
+        self._ends_on_hangup = ends_on_hangup
         self.copier = Clipboard(self, session.settings.ui.clipboard_clear_seconds)
         self.adapter_for: AdapterFor = adapter_for or _default_adapters()
         # Empty until the loader worker has read the playbooks directory.
@@ -169,7 +175,19 @@ class OncallApp(App[int]):
         finally:
             del stylesheet.set_variables, stylesheet.reparse
 
+    def _catch_hangups(self, catch: bool) -> None:
+        if not self._ends_on_hangup:
+            return
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                if catch:
+                    loop.add_signal_handler(signum, self.exit)
+                else:
+                    loop.remove_signal_handler(signum)
+
     async def on_unmount(self) -> None:
+        self._catch_hangups(False)
         self._watch_stop.set()  # the home watcher ends with the app
         self.presence.leave()
         self.copier.clear()  # never leave a copied password behind
@@ -211,6 +229,7 @@ class OncallApp(App[int]):
         return self._http
 
     def on_mount(self) -> None:
+        self._catch_hangups(True)
         if self.session.user.read_only:
             from oncall.ui.screens.oversight import OversightScreen
 
@@ -536,10 +555,12 @@ def make_app(session: Session, *, theme: str | None = None, tokens: TokenSource 
              adapter_for: AdapterFor | None = None,
              transport: httpx.AsyncBaseTransport | None = None,
              backstage: Callable[[], None] | None = None,
-             poll_inbox: bool = False) -> OncallApp:
+             poll_inbox: bool = False, ends_on_hangup: bool = False) -> OncallApp:
     """Build the app for a session. The CLI, the demo, the benchmarks and the tests all use
     this; tests may pass scripted adapters or an httpx transport; the demo passes the
     set-up to do after the first paint (`backstage`); the CLI asks for the sites' inboxes
-    to be read while it runs (`poll_inbox`)."""
+    to be read while it runs (`poll_inbox`) and the console to end cleanly on a hangup
+    or SIGTERM (`ends_on_hangup`)."""
     return OncallApp(session, theme=theme, tokens=tokens, adapter_for=adapter_for,
-                     transport=transport, backstage=backstage, poll_inbox=poll_inbox)
+                     transport=transport, backstage=backstage, poll_inbox=poll_inbox,
+                     ends_on_hangup=ends_on_hangup)
