@@ -178,19 +178,22 @@ def _timed(n: int, fn: Callable[[int], object]) -> list[float]:
     return samples
 
 
-def run_bench(quick: bool = False) -> None:
-    """Measure everything and print one line per figure."""
+def run_bench(quick: bool = False, posting: str | None = None) -> None:
+    """Measure everything and print one line per figure; with `posting` (the path of that
+    command), its start beside ours, and our starts as a fraction of it."""
     log_sizes = (1_000, 10_000) if quick else (10_000, 100_000)
     store_sizes = (100, 1_000) if quick else (1_000, 10_000)
     print(f"oncall bench ({'quick' if quick else 'full'}; python {sys.version.split()[0]})")
     print(f"core import (fresh interpreter, median of 5): {_ms(bench_core_import())}")
     print(f"dashboard first paint at 80x24 (on_ready, median of 3): "
           f"{_ms(bench_first_paint())}")
-    from oncall.ui.bench_terminal import bench_keystroke, bench_startups, summarise
+    from oncall.ui.bench_terminal import bench_keystroke, bench_startups, start_ratios, summarise
 
-    for name, starts in bench_startups(3 if quick else 5).items():
+    starts_by_name = bench_startups(3 if quick else 5, posting)
+    for name, starts in starts_by_name.items():
         print(f"whole process, fork to first usable screen in an 80x24 pty, {name}: "
               f"{summarise(starts)}")
+    print(start_ratios(starts_by_name))
     counts, findings = bench_keystroke(15 if quick else 40)
     print(f"keystroke on compose (20 sites) to the frame with every count: "
           f"p50 {_ms(_pct(counts, 0.5))}  p90 {_ms(_pct(counts, 0.9))}")

@@ -318,7 +318,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     from oncall.bench import run_bench
 
-    run_bench(quick=args.quick)
+    run_bench(quick=args.quick, posting=args.posting)
     return 0
 
 
@@ -453,6 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure and print performance figures")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    bench.add_argument("--posting", metavar="PATH",
+                       help="also time the start of this `posting` command, side by side")
     bench.add_argument("--full", action="store_true",
                        help="on a generated year of history (500 incidents, 100,000 posts, "
                        "1,000,000 log entries): what must stay flat as history grows")
