@@ -43,8 +43,9 @@ def _rss_kib(pid: int) -> int | None:
 
 
 def time_to_screen(argv: list[str], env: dict[str, str], *, needle: bytes = READY,
-                   guard: float = 60.0) -> Startup:
-    """Run `argv` in a fresh 80x24 pseudo-terminal; time from fork to `needle` on screen."""
+                   guard: float = 60.0, cwd: str | None = None) -> Startup:
+    """Run `argv` in a fresh 80x24 pseudo-terminal (in `cwd`, if given); time from fork to
+    `needle` on screen."""
     import fcntl
     import pty
     import struct
@@ -55,6 +56,8 @@ def time_to_screen(argv: list[str], env: dict[str, str], *, needle: bytes = READ
     if pid == 0:  # the child: an 80x24 terminal, then the command
         try:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+            if cwd is not None:
+                os.chdir(cwd)
             os.execvpe(argv[0], argv, env)
         finally:
             os._exit(127)
@@ -141,6 +144,10 @@ def bench_startups(runs: int = 3, posting: str | None = None
     samples: dict[str, list[Startup]] = {
         "bare Textual app + footer": [], "oncall (existing home)": [], "oncall demo": []}
     with tempfile.TemporaryDirectory() as tmp:
+        # `python -m` puts the working directory first on the path: run from a checkout,
+        # the children would import its sources, not the package compiled above, and
+        # compile every module on every start when bytecode may not be written (CI).
+        cwd = tmp
         home = Path(tmp) / "home"
         build_demo(home)
         env = _environment(home)
@@ -158,7 +165,7 @@ def bench_startups(runs: int = 3, posting: str | None = None
             samples[POSTING] = []
         for name, (argv, environment, needle) in list(cases.items()):  # warm the disk
             try:
-                time_to_screen(argv, environment, needle=needle)
+                time_to_screen(argv, environment, needle=needle, cwd=cwd)
             except (OSError, RuntimeError) as exc:
                 if name != POSTING:
                     raise
@@ -170,7 +177,8 @@ def bench_startups(runs: int = 3, posting: str | None = None
         # the ratios to the bare app hold even when the absolute times drift.
         for _ in range(runs):
             for name, (argv, environment, needle) in cases.items():
-                samples[name].append(time_to_screen(argv, environment, needle=needle))
+                samples[name].append(time_to_screen(argv, environment, needle=needle,
+                                                    cwd=cwd))
     results = {name: tuple(runs_) for name, runs_ in samples.items()}
     return results
 

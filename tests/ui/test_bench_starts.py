@@ -35,7 +35,7 @@ def test_a_posting_that_will_not_start_is_said_and_left_out(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: Path) -> None:
     def fake(argv: list[str], env: dict[str, str], *, needle: bytes = b"",
-             guard: float = 60.0) -> Startup:
+             guard: float = 60.0, cwd: str | None = None) -> Startup:
         if argv[0] == str(tmp_path / "posting"):
             raise RuntimeError("posting exited before its first screen: b'Segfault'")
         return Startup(0.25, None)
