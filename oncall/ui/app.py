@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -319,6 +320,11 @@ class OncallApp(App[int]):
 
     def on_ready(self) -> None:
         self.first_paint_seconds = time.perf_counter() - self._started
+        if not gc.isenabled():  # the CLI held the collector off until this first paint
+            # What start-up made lives as long as the console: set it aside for good, so
+            # no later collection walks it again.
+            gc.freeze()
+            gc.enable()
         # Reading every playbook is CPU work: a worker started before the first paint
         # would share the interpreter with it and hold it back.
         self.load_library()
