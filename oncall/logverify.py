@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Protocol
 
 from oncall.fsio import open_regular
+from oncall.sigpool import SignaturePool, Where
 
 _HASHED = ("seq", "at", "actor", "role", "action", "incident", "subject", "details", "prev")
 
@@ -117,6 +118,8 @@ class _Walk:
     signed: int = 0
     unsigned: int = 0
     last_action: int = 0  # the last entry that is not an anchor's own record
+    # Set for a long walk: signatures handed to worker processes instead of checked here.
+    defer: Callable[[str, str, bytes], None] | None = None
 
     def save(self) -> dict[str, Any]:
         """What a checkpoint keeps of this state."""
@@ -150,7 +153,10 @@ class _Walk:
                         "signature removed")
             self.unsigned += 1
             return ""
-        if not isinstance(sig, str) or not verify(key, sig, entry["hash"].encode("ascii")):
+        message = entry["hash"].encode("ascii")
+        if isinstance(sig, str) and self.defer is not None:
+            self.defer(key, sig, message)
+        elif not isinstance(sig, str) or not verify(key, sig, message):
             return (f"entry {seq}: the signature does not match (the entry, its key or its "
                     "signature was altered)")
         owner = self.owner.get(key)
@@ -289,73 +295,93 @@ def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_da
                     return walk(log_dir, files, head, head_damaged, pins, anchors, check_line)
                 matched.append(anchor)
     last_file: Path | None = files[start_file - 1] if start_file else None
+    pool = SignaturePool.for_walk(sum(p.stat().st_size for p in files[start_file:])
+                                  - start_size)
+    try:
+        here = Where(0, 0, log_dir, 0)
+        if pool is not None:
+            state.defer = lambda key, sig, message: pool.add(key, sig, message, here)
 
-    def failed(path: Path | None, line: int | None, reason: str) -> VerifyResult:
-        return VerifyResult(False, count, path, line, reason, state.signed, state.unsigned,
-                            state.keys)
+        def failed(path: Path | None, line: int | None, reason: str) -> VerifyResult:
+            # A signature checked elsewhere and found bad belongs to this entry or an
+            # earlier one: it is the first break, as it would have been checked in turn.
+            bad = pool.finish() if pool is not None else None
+            if bad is not None:
+                return VerifyResult(False, bad.count, bad.path, bad.line, (
+                    f"entry {bad.seq}: the signature does not match (the entry, its key or "
+                    "its signature was altered)"), state.signed, state.unsigned, state.keys)
+            return VerifyResult(False, count, path, line, reason, state.signed,
+                                state.unsigned, state.keys)
 
-    for index in range(start_file, len(files)):
-        path = files[index]
-        last_file = path
-        resume_here = index == start_file and start_hasher is not None
-        hasher = start_hasher if resume_here else hashlib.sha256()
-        offset, first_line = (start_size, start_lines) if resume_here else (0, 0)
-        number = first_line
-        with open_regular(path) as fh:
-            fh.seek(offset)
-            for number, raw in enumerate(fh, start=first_line + 1):
-                hasher.update(raw)
-                entry, problem = check_line(raw, prev, seq)  # each line parsed once
-                if entry is None:
-                    return failed(path, number, problem)
-                if not str(entry["at"]).startswith(path.stem):
-                    return failed(path, number, f"entry {entry['seq']} is dated {entry['at']} "
-                                  "but sits in another month's file")
-                problem = state.check(entry)
-                if problem:
-                    return failed(path, number, problem)
-                prev, seq, count = entry["hash"], entry["seq"], count + 1
-                for anchor in by_seq.pop(seq, ()):
-                    if anchor.hash != prev:
-                        return failed(path, number, (
-                            f"entry {seq} is not the entry anchored at {anchor.at} by "
-                            f"{anchor.by} ({anchor.source}): the log was rewritten from "
-                            "there or before"))
-                    matched.append(anchor)
-                    anchored[seq] = prev
-            size = fh.tell()
-        done_files.append((path.name, size, number, hasher.hexdigest()))
-    if head_damaged:
-        return failed(log_dir / "HEAD", None,
-                      "HEAD is not '<sequence> <hash>': it was damaged or replaced")
-    if head is not None:
-        head_seq, head_hash = head
-        if head_seq > seq:
-            return failed(last_file or log_dir, None,
-                          f"log ends at entry {seq} but HEAD records entry {head_seq}: "
-                          "lines were removed from the end")
-        if head_seq == seq and head_hash != prev:
-            return failed(last_file, None, "the last entry does not match HEAD")
-    if by_seq:
-        furthest = max(by_seq)
-        anchor = by_seq[furthest][0]
-        return failed(last_file or log_dir, None, (
-            f"the anchor of {anchor.at} by {anchor.by} ({anchor.source}) records entry "
-            f"{furthest}, but the log ends at entry {seq}: entries were removed, or the log "
-            "was replaced or emptied"))
-    result = VerifyResult(True, count, signed=state.signed, unsigned=state.unsigned,
-                          keys=state.keys, anchors_read=len(anchors),
-                          anchors_matched=len(matched))
-    result.pinned = sum(1 for login in state.keys if pins.get(login))
-    result.last_anchor = max(matched, key=lambda a: a.seq, default=None)
-    result.notes = _notes(state, count, result.last_anchor, anchors)
-    result.resumed_at = checkpoint.seq if resumed is not None and checkpoint else 0
-    result.resumed_from = walked_by if resumed is not None else ""
-    rests_on = (walked_by or (checkpoint.rests_on if checkpoint else "")) \
-        if resumed is not None else ""
-    result.checkpoint = Checkpoint(done_files, seq, prev, count, pins_digest, anchored,
-                                   state.save(), rests_on)
-    return result
+        for index in range(start_file, len(files)):
+            path = files[index]
+            last_file = path
+            resume_here = index == start_file and start_hasher is not None
+            hasher = start_hasher if resume_here else hashlib.sha256()
+            offset, first_line = (start_size, start_lines) if resume_here else (0, 0)
+            number = first_line
+            with open_regular(path) as fh:
+                fh.seek(offset)
+                for number, raw in enumerate(fh, start=first_line + 1):
+                    hasher.update(raw)
+                    entry, problem = check_line(raw, prev, seq)  # each line parsed once
+                    if entry is None:
+                        return failed(path, number, problem)
+                    if not str(entry["at"]).startswith(path.stem):
+                        return failed(path, number, f"entry {entry['seq']} is dated "
+                                      f"{entry['at']} but sits in another month's file")
+                    if pool is not None:
+                        here = Where(entry["seq"], count, path, number)
+                    problem = state.check(entry)
+                    if problem or (pool is not None and pool.failed is not None):
+                        return failed(path, number, problem)
+                    prev, seq, count = entry["hash"], entry["seq"], count + 1
+                    for anchor in by_seq.pop(seq, ()):
+                        if anchor.hash != prev:
+                            return failed(path, number, (
+                                f"entry {seq} is not the entry anchored at {anchor.at} by "
+                                f"{anchor.by} ({anchor.source}): the log was rewritten from "
+                                "there or before"))
+                        matched.append(anchor)
+                        anchored[seq] = prev
+                size = fh.tell()
+            done_files.append((path.name, size, number, hasher.hexdigest()))
+        if head_damaged:
+            return failed(log_dir / "HEAD", None,
+                          "HEAD is not '<sequence> <hash>': it was damaged or replaced")
+        if head is not None:
+            head_seq, head_hash = head
+            if head_seq > seq:
+                return failed(last_file or log_dir, None,
+                              f"log ends at entry {seq} but HEAD records entry {head_seq}: "
+                              "lines were removed from the end")
+            if head_seq == seq and head_hash != prev:
+                return failed(last_file, None, "the last entry does not match HEAD")
+        if by_seq:
+            furthest = max(by_seq)
+            anchor = by_seq[furthest][0]
+            return failed(last_file or log_dir, None, (
+                f"the anchor of {anchor.at} by {anchor.by} ({anchor.source}) records entry "
+                f"{furthest}, but the log ends at entry {seq}: entries were removed, or the "
+                "log was replaced or emptied"))
+        if pool is not None and pool.finish() is not None:
+            return failed(None, None, "")
+        result = VerifyResult(True, count, signed=state.signed, unsigned=state.unsigned,
+                              keys=state.keys, anchors_read=len(anchors),
+                              anchors_matched=len(matched))
+        result.pinned = sum(1 for login in state.keys if pins.get(login))
+        result.last_anchor = max(matched, key=lambda a: a.seq, default=None)
+        result.notes = _notes(state, count, result.last_anchor, anchors)
+        result.resumed_at = checkpoint.seq if resumed is not None and checkpoint else 0
+        result.resumed_from = walked_by if resumed is not None else ""
+        rests_on = (walked_by or (checkpoint.rests_on if checkpoint else "")) \
+            if resumed is not None else ""
+        result.checkpoint = Checkpoint(done_files, seq, prev, count, pins_digest, anchored,
+                                       state.save(), rests_on)
+        return result
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _resume(checkpoint: Checkpoint | None, files: list[Path], pins_digest: str,

@@ -54,3 +54,16 @@ def run_together(script: str, target: Path, workers: int, per_worker: int,
             if child.poll() is None:
                 child.kill()
                 child.wait()
+
+
+@pytest.fixture(params=["in turn", "on every core"])
+def walk_either_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each tamper is caught, with the same line, whether the walk checks signatures in
+    turn or hands them to worker processes (a long walk, two cores or more)."""
+    if request.param == "on every core":
+        import oncall.sigpool
+
+        monkeypatch.setattr(oncall.sigpool, "MIN_BYTES", 0)
+        monkeypatch.setattr(oncall.sigpool, "BATCH", 2)
+        monkeypatch.setattr(oncall.sigpool, "usable_cores", lambda: 2)
+    return str(request.param)

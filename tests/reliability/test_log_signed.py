@@ -18,6 +18,9 @@ from oncall.demo import DEMO_KEY_DIR, build_demo
 from oncall.session import open_session
 from oncall.signing import KeyDir, Signer, SigningKeyError
 
+# Every test here, with signatures checked in turn and on every core (conftest).
+pytestmark = pytest.mark.usefixtures("walk_either_way")
+
 Lines = list[dict]
 
 

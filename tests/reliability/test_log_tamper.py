@@ -15,6 +15,9 @@ import pytest
 
 from oncall.actionlog import ActionLog, VerifyResult, seal
 
+# Every test here, with signatures checked in turn and on every core (conftest).
+pytestmark = pytest.mark.usefixtures("walk_either_way")
+
 ENTRIES = 20
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
