@@ -122,9 +122,12 @@ def _free_port() -> int:
 def test_oncall_sandbox_command_serves_until_interrupted() -> None:
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO))
+    # Ctrl+C as at a terminal: a run started in the background by a script without job
+    # control inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
     proc = subprocess.Popen([sys.executable, "-m", "oncall", "sandbox", "--port", str(port)],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stdout is not None
         banner = [proc.stdout.readline()]
