@@ -1,26 +1,33 @@
 """Checking a long walk's signatures on every core.
 
 The first walk of a year's log (no checkpoint of its own, no colleague's attested walk
-to start from) must check about a million Ed25519 signatures, some 120 µs each on one
-core of the comms host: two minutes of one core's work that nothing can skip, since each
-signature is all that proves who wrote its entry. The chain, the order and the keys'
-owners must be checked in order, by one process; the signatures need not be. They are
-handed, in batches, to worker processes, while the walk goes on, and the earliest
+to start from) must check about a million Ed25519 signatures, some 0.1 ms each on one
+core of the comms host: a minute or two of one core's work that nothing can skip, since
+each signature is all that proves who wrote its entry. The chain, the order and the
+keys' owners must be checked in order, by one process; the signatures need not be. They
+are handed, in batches, to worker processes while the walk goes on, and the earliest
 failure among them is the one reported, as if they had been checked in turn.
 
-Workers are started by "spawn", never "fork": the console walks the log in a thread, and
-forking a threaded process can leave a lock held for ever in the child.
+A worker is `python -m oncall.sigpool`, fed one JSON line per batch on its standard
+input and answering one line each: a new process (never a fork of a threaded console)
+over plain pipes, so a worker that dies shows as a closed pipe and its batch is checked
+here instead, never waited for. (concurrent.futures' process pool
+can hang for good on Python 3.11 when a worker dies while a batch is being written to
+it: CPython gh-94777.)
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import subprocess
+import sys
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
+from typing import IO
 
 from oncall.signing import verify
 
@@ -28,8 +35,12 @@ from oncall.signing import verify
 # more than it saves.
 MIN_BYTES = 24 << 20
 BATCH = 4096
-# Batches in flight per worker: enough to keep each busy, few enough to keep memory flat.
-AHEAD = 3
+# Batches handed out and not yet answered, per worker: one being checked, one waiting.
+AHEAD = 2
+# A worker told to stop (its input closed) that has not gone by then is killed.
+STOP_SECONDS = 5.0
+
+Item = tuple[str, str, bytes]  # public key, signature, message
 
 
 @dataclass(frozen=True)
@@ -49,10 +60,26 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def check_batch(items: Sequence[tuple[str, str, bytes]]) -> list[int]:
-    """The positions in `items` ((public key, signature, message)) that do not verify.
-    Runs in a worker process."""
-    return [i for i, (key, sig, message) in enumerate(items) if not verify(key, sig, message)]
+def first_bad(items: Sequence[Item]) -> int:
+    """The position of the first of `items` whose signature does not verify, or -1."""
+    for i, (key, sig, message) in enumerate(items):
+        if not verify(key, sig, message):
+            return i
+    return -1
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    alive: bool = True
+
+
+@dataclass(frozen=True)
+class _Batch:
+    worker: _Worker | None  # None: already checked here
+    items: list[Item]
+    where: list[Where]
+    bad: int = -1  # when checked here
 
 
 class SignaturePool:
@@ -60,12 +87,21 @@ class SignaturePool:
     flight; `failed` is the earliest failure found so far."""
 
     def __init__(self, workers: int) -> None:
-        self._workers = workers
-        self._executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
-        self._items: list[tuple[str, str, bytes]] = []
+        root = Path(__file__).resolve().parents[1]  # so `-m` finds this very package
+        self._workers: list[_Worker] = []
+        try:
+            for _ in range(workers):
+                self._workers.append(_Worker(subprocess.Popen(
+                    [sys.executable, "-m", "oncall.sigpool"], cwd=root,
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL)))
+        except OSError:
+            self.close()
+            raise
+        self._next = 0
+        self._items: list[Item] = []
         self._where: list[Where] = []
-        self._pending: deque[tuple[Future[list[int]], list[tuple[str, str, bytes]],
-                                   list[Where]]] = deque()
+        self._pending: deque[_Batch] = deque()
         self.failed: Where | None = None
 
     @classmethod
@@ -77,8 +113,8 @@ class SignaturePool:
             return None
         try:
             return cls(cores)
-        except (OSError, ValueError, NotImplementedError):
-            return None  # no processes here (a sandbox, a limit): check in turn
+        except OSError:
+            return None  # no processes here (a limit, a sandbox): check in turn
 
     def add(self, key: str, signature: str, message: bytes, where: Where) -> None:
         """Check `signature` of `message` by `key`, later, elsewhere."""
@@ -92,24 +128,35 @@ class SignaturePool:
             return
         items, where = self._items, self._where
         self._items, self._where = [], []
-        try:
-            future = self._executor.submit(check_batch, items)
-        except RuntimeError:  # the pool broke (a worker killed): check here instead
-            future = Future()
-            future.set_result(check_batch(items))
-        self._pending.append((future, items, where))
-        while self._pending and (self._pending[0][0].done()
-                                 or len(self._pending) > self._workers * AHEAD):
+        self._pending.append(self._hand_out(items, where))
+        while len(self._pending) > AHEAD * max(1, len(self._workers)):
             self._collect_oldest()
 
+    def _hand_out(self, items: list[Item], where: list[Where]) -> _Batch:
+        line = json.dumps([[k, s, m.decode("ascii", "replace")] for k, s, m in items],
+                          ensure_ascii=True).encode("ascii") + b"\n"
+        for _ in range(len(self._workers)):
+            worker = self._workers[self._next]
+            self._next = (self._next + 1) % len(self._workers)
+            if not worker.alive:
+                continue
+            try:
+                assert worker.process.stdin is not None
+                worker.process.stdin.write(line)
+                worker.process.stdin.flush()
+                return _Batch(worker, items, where)
+            except OSError:  # it has gone (a broken pipe): the next one, or here
+                worker.alive = False
+        return _Batch(None, items, where, first_bad(items))
+
     def _collect_oldest(self) -> None:
-        future, items, where = self._pending.popleft()
-        try:
-            bad = future.result()
-        except Exception:  # a lost worker costs time, never a verdict
-            bad = check_batch(items)
-        if bad and self.failed is None:
-            self.failed = where[bad[0]]  # batches are collected in order
+        batch = self._pending.popleft()
+        bad = batch.bad
+        if batch.worker is not None:
+            answer = _read_answer(batch.worker)
+            bad = first_bad(batch.items) if answer is None else answer
+        if bad >= 0 and self.failed is None:
+            self.failed = batch.where[bad]  # batches are collected in order
 
     def finish(self) -> Where | None:
         """Wait for every signature handed in; the earliest that failed, if any."""
@@ -119,5 +166,45 @@ class SignaturePool:
         return self.failed
 
     def close(self) -> None:
-        """Stop the workers, dropping what they have not started."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers: their input closed, then killed if they linger."""
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                if worker.process.stdin is not None:
+                    worker.process.stdin.close()
+        for worker in self._workers:
+            try:
+                worker.process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+            if worker.process.stdout is not None:
+                worker.process.stdout.close()
+
+
+def _read_answer(worker: _Worker) -> int | None:
+    """The worker's answer to its oldest batch; None if it has gone or answered nonsense
+    (the batch is then checked here)."""
+    if not worker.alive or worker.process.stdout is None:
+        return None
+    try:
+        line = worker.process.stdout.readline()
+        if line.endswith(b"\n"):
+            return int(line)
+    except (OSError, ValueError):
+        pass
+    worker.alive = False
+    return None
+
+
+def serve(source: IO[bytes], sink: IO[bytes]) -> None:
+    """A worker's loop: a batch per line in, the first bad position (or -1) per line out,
+    until its input ends."""
+    for line in source:
+        items = [(str(k), str(s), str(m).encode("ascii", "replace"))
+                 for k, s, m in json.loads(line)]
+        sink.write(b"%d\n" % first_bad(items))
+        sink.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
