@@ -157,8 +157,7 @@ class _Walk:
         if isinstance(sig, str) and self.defer is not None:
             self.defer(key, sig, message)
         elif not isinstance(sig, str) or not verify(key, sig, message):
-            return (f"entry {seq}: the signature does not match (the entry, its key or its "
-                    "signature was altered)")
+            return bad_signature(seq)
         owner = self.owner.get(key)
         if owner is not None and owner != actor:
             return (f"entry {seq} names {actor!r} as its author but is signed with "
@@ -307,9 +306,9 @@ def walk(log_dir: Path, files: list[Path], head: tuple[int, str] | None, head_da
             # earlier one: it is the first break, as it would have been checked in turn.
             bad = pool.finish() if pool is not None else None
             if bad is not None:
-                return VerifyResult(False, bad.count, bad.path, bad.line, (
-                    f"entry {bad.seq}: the signature does not match (the entry, its key or "
-                    "its signature was altered)"), state.signed, state.unsigned, state.keys)
+                return VerifyResult(False, bad.count, bad.path, bad.line,
+                                    bad_signature(bad.seq), state.signed, state.unsigned,
+                                    state.keys)
             return VerifyResult(False, count, path, line, reason, state.signed,
                                 state.unsigned, state.keys)
 
@@ -426,6 +425,12 @@ def _notes(state: _Walk, count: int, last: AnchorLike | None,
         notes.append(f"entries {last.seq + 1}-{count} come after the last anchor: cutting "
                      "them off together with HEAD would not be detected")
     return notes
+
+
+def bad_signature(seq: int) -> str:
+    """The one line for an entry whose signature fails, wherever it was checked."""
+    return (f"entry {seq}: the signature does not match (the entry, its key or its "
+            "signature was altered)")
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
